@@ -1,0 +1,257 @@
+"""The roster: communities, buildings, entrances (单元), households, owners, roles and join codes."""
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from community.identity import mask_phone
+
+
+class Community(models.Model):
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _label(name: str, suffix: str) -> str:
+    return f"{name}{suffix}" if name.isdigit() else name
+
+
+class BuildingQuerySet(models.QuerySet):
+    def of(self, community):
+        return self.filter(community=community)
+
+
+class Building(models.Model):
+    """A building (楼栋). `name` is the roster's key without its suffix: "3" for 3号楼, "A座" as given."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="buildings")
+    name = models.CharField(_("building"), max_length=30)
+    sort_key = models.CharField(max_length=40, editable=False, db_index=True)
+
+    objects = BuildingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        ordering = ["community", "sort_key"]
+        constraints = [models.UniqueConstraint(fields=["community", "name"], name="building_unique_name")]
+
+    def __str__(self) -> str:
+        return _label(self.name, "号楼")
+
+    def save(self, *args, **kwargs):
+        self.sort_key = natural_sort_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class Entrance(models.Model):
+    """A stairwell (单元) of a building. `name` is "5" for 5单元."""
+
+    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="entrances")
+    name = models.CharField(_("entrance"), max_length=30)
+    sort_key = models.CharField(max_length=40, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("entrance")
+        verbose_name_plural = _("entrances")
+        ordering = ["building", "sort_key"]
+        constraints = [models.UniqueConstraint(fields=["building", "name"], name="entrance_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.building}{_label(self.name, '单元')}"
+
+    def save(self, *args, **kwargs):
+        self.sort_key = natural_sort_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class Owner(models.Model):
+    """A person who owns one or more households, or the community's one developer owner.
+
+    ID numbers are kept only as a keyed hash; phones are shown masked to all but the committee.
+    """
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("person")
+        DEVELOPER = "developer", _("developer")
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="owners")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PERSON)
+    name = models.CharField(_("name"), max_length=100)
+    phone = models.CharField(_("mobile number"), max_length=11, blank=True, db_index=True)
+    id_hash = models.CharField(_("ID number hash"), max_length=64, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("owner")
+        verbose_name_plural = _("owners")
+        ordering = ["community", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "id_hash"], condition=~Q(id_hash=""), name="owner_unique_id_hash"
+            ),
+            models.UniqueConstraint(fields=["community"], condition=Q(kind="developer"), name="owner_one_developer"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone) if self.phone else ""
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def of(self, community):
+        return self.filter(entrance__building__community=community)
+
+    def with_location(self):
+        return self.select_related("entrance__building", "owner")
+
+    def in_order(self):
+        return self.order_by("entrance__building__sort_key", "entrance__sort_key", "-floor", "room_sort_key")
+
+
+class Household(models.Model):
+    """One exclusive part (专有部分): a flat with its registered area and its registered owner."""
+
+    entrance = models.ForeignKey(Entrance, on_delete=models.CASCADE, related_name="households")
+    room = models.CharField(_("room"), max_length=20)
+    room_sort_key = models.CharField(max_length=40, editable=False)
+    floor = models.IntegerField(_("floor"))
+    area = models.DecimalField(_("registered area (m²)"), max_digits=10, decimal_places=2)
+    developer_held = models.BooleanField(_("held by the developer"), default=False)
+    owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="households")
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["entrance", "-floor", "room_sort_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["entrance", "room"], name="household_unique_room"),
+            models.CheckConstraint(condition=Q(area__gt=Decimal("0")), name="household_area_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entrance}{self.room}"
+
+    def save(self, *args, **kwargs):
+        self.room_sort_key = natural_sort_key(self.room)
+        super().save(*args, **kwargs)
+
+    @property
+    def code(self) -> str:
+        """ "3-5-502": building, entrance, room — what people say and what the search box takes."""
+        return f"{self.entrance.building.name}-{self.entrance.name}-{self.room}"
+
+
+class Role(models.Model):
+    """A role an account holds in one community. Household members are bindings, not roles."""
+
+    class Kind(models.TextChoices):
+        COMMITTEE = "committee", _("committee member")
+        SECRETARY = "secretary", _("secretary")
+        CANVASSER = "canvasser", _("canvasser")
+        PARTY = "party", _("party organisation")
+        PROPERTY = "property", _("property company")
+        OBSERVER = "observer", _("observer")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="roles")
+    kind = models.CharField(_("role"), max_length=12, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [models.UniqueConstraint(fields=["user", "community", "kind"], name="role_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.community} · {self.get_kind_display()}"
+
+
+class HouseholdBinding(models.Model):
+    """An account bound to a household (the owner or a family member), made by redeeming a join code."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bindings")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="bindings")
+    created_at = models.DateTimeField(auto_now_add=True)
+    join_code = models.ForeignKey("JoinCode", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("household binding")
+        verbose_name_plural = _("household bindings")
+        constraints = [models.UniqueConstraint(fields=["user", "household"], name="binding_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.household}"
+
+
+# No 0/O, 1/I/L: codes are read off paper by people who may not see well.
+JOIN_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+JOIN_CODE_LENGTH = 8
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+class JoinCode(models.Model):
+    """A code printed on a slip; redeeming it binds one account to the household, once."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="join_codes")
+    code = models.CharField(max_length=JOIN_CODE_LENGTH, unique=True, default=new_join_code)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("join code")
+        verbose_name_plural = _("join codes")
+
+    def __str__(self) -> str:
+        return self.display
+
+    @property
+    def display(self) -> str:
+        return f"{self.code[:4]}-{self.code[4:]}"
+
+    def is_usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.used_at is None and self.expires_at > now
+
+
+def natural_sort_key(text: str) -> str:
+    """Sort "2" before "10" and "A2" before "A10": zero-pad every run of digits."""
+    out, digits = [], ""
+    for char in str(text):
+        if char.isdigit():
+            digits += char
+            continue
+        if digits:
+            out.append(digits.zfill(8))
+            digits = ""
+        out.append(char)
+    if digits:
+        out.append(digits.zfill(8))
+    return "".join(out)[:40]

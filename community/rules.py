@@ -1,0 +1,61 @@
+"""Who may do what in a community: named rules built from small predicates (django-rules).
+
+Every predicate takes (user, community). Role lookups are cached on the user object for the
+request, so checking several rules costs one query.
+"""
+
+import rules
+
+from community.models import Community, HouseholdBinding, Role
+
+
+def _roles(user, community: Community) -> frozenset[str]:
+    if not user or not user.is_authenticated or community is None:
+        return frozenset()
+    cache = user.__dict__.setdefault("_gongyi_roles", {})
+    if community.pk not in cache:
+        cache[community.pk] = frozenset(
+            Role.objects.filter(user=user, community=community).values_list("kind", flat=True)
+        )
+    return cache[community.pk]
+
+
+def _has_role(kind: str):
+    @rules.predicate(name=f"has_role_{kind}")
+    def predicate(user, community) -> bool:
+        return kind in _roles(user, community)
+
+    return predicate
+
+
+is_committee = _has_role(Role.Kind.COMMITTEE)
+is_secretary = _has_role(Role.Kind.SECRETARY)
+is_canvasser = _has_role(Role.Kind.CANVASSER)
+is_party = _has_role(Role.Kind.PARTY)
+is_property = _has_role(Role.Kind.PROPERTY)
+is_observer = _has_role(Role.Kind.OBSERVER)
+
+
+@rules.predicate
+def is_household_member(user, community) -> bool:
+    if not user or not user.is_authenticated or community is None:
+        return False
+    cache = user.__dict__.setdefault("_gongyi_member_of", {})
+    if community.pk not in cache:
+        cache[community.pk] = HouseholdBinding.objects.filter(
+            user=user, household__entrance__building__community=community
+        ).exists()
+    return cache[community.pk]
+
+
+is_staff_role = is_committee | is_secretary
+is_any_role = is_committee | is_secretary | is_canvasser | is_party | is_property | is_observer
+
+# The roster: the committee and its secretary manage it; full phone numbers are theirs only.
+rules.add_perm("community.view_roster", is_staff_role)
+rules.add_perm("community.import_roster", is_committee)
+rules.add_perm("community.manage_join_codes", is_staff_role)
+rules.add_perm("community.manage_bindings", is_committee)
+rules.add_perm("community.see_full_phones", is_committee)
+# Anyone who belongs to the community (a role or a bound household) may see its public pages.
+rules.add_perm("community.view_community", is_any_role | is_household_member)
