@@ -1,7 +1,28 @@
 from django.urls import path
 
-from community.views import home
+from community.views import home, households, importing, join, roster
 
 urlpatterns = [
     path("", home.home, name="home"),
+    # Joining a household with the code on a printed slip (QR code opens join/<code>/).
+    path("join/", join.join_enter, name="join"),
+    path("join/complete/", join.join_complete, name="join_complete"),
+    path("join/<str:code>/", join.join_with_code, name="join_with_code"),
+    # Committee pages of one community.
+    path("c/<slug:slug>/", roster.community_overview, name="community_overview"),
+    path("c/<slug:slug>/households/", roster.household_list, name="household_list"),
+    path("c/<slug:slug>/households/<int:pk>/", households.household_detail, name="household_detail"),
+    path("c/<slug:slug>/households/<int:pk>/codes/", households.join_code_issue, name="join_code_issue"),
+    path(
+        "c/<slug:slug>/households/<int:pk>/codes/<int:code_id>/revoke/",
+        households.join_code_revoke,
+        name="join_code_revoke",
+    ),
+    path(
+        "c/<slug:slug>/households/<int:pk>/bindings/<int:binding_id>/remove/",
+        households.binding_remove,
+        name="binding_remove",
+    ),
+    path("c/<slug:slug>/import/", importing.roster_upload, name="roster_import"),
+    path("c/<slug:slug>/import/<int:upload_id>/", importing.roster_preview, name="roster_import_preview"),
 ]

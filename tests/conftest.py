@@ -60,3 +60,45 @@ def member_of(db):
         return RoleFactory(community=community, kind=kind).user
 
     return make
+
+
+@pytest.fixture
+def actors(db):
+    """The permission matrix's people, around one community (`actors.community`) and another one.
+
+    Keys: anonymous (None), household (bound to a household here), other_household (bound in the
+    other community), canvasser, committee, other_committee, secretary.
+    """
+    from types import SimpleNamespace
+
+    here = CommunityFactory(slug="here", name="本小区")
+    other = CommunityFactory(slug="other", name="别的小区")
+    household = HouseholdFactory(entrance__building__community=here, room="502")
+    other_household = HouseholdFactory(entrance__building__community=other, room="101")
+    return SimpleNamespace(
+        community=here,
+        other_community=other,
+        household_obj=household,
+        users={
+            "anonymous": None,
+            "household": HouseholdBindingFactory(household=household).user,
+            "other_household": HouseholdBindingFactory(household=other_household).user,
+            "canvasser": RoleFactory(community=here, kind=Role.Kind.CANVASSER).user,
+            "secretary": RoleFactory(community=here, kind=Role.Kind.SECRETARY).user,
+            "committee": RoleFactory(community=here, kind=Role.Kind.COMMITTEE).user,
+            "other_committee": RoleFactory(community=other, kind=Role.Kind.COMMITTEE).user,
+        },
+    )
+
+
+@pytest.fixture
+def client_as(client):
+    """client_as(user) → the test client logged in as that user (or anonymous for None)."""
+
+    def login(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return login
