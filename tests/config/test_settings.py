@@ -1,0 +1,80 @@
+"""Production mode refuses to start without its variables and passes Django's deployment checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD = {
+    "GONGYI_ENV": "production",
+    "SECRET_KEY": "x7!Qm2#Lp9$Vt4&Rz8*Wn3^Kd6(Hs1)Bf5_Gc0+Jy-Ua=Xe{Ti}Ob[Nr]Sl",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/gongyi",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "ALLOWED_HOSTS": "gongyi.example.org",
+}
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {*GOOD, "DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args, *(["--no-imports"] if args[0] == "shell" else [])],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL"])
+def test_production_refuses_to_start_without(missing):
+    env = {k: v for k, v in GOOD.items() if k != missing}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert missing in result.stderr
+
+
+def test_production_refuses_sqlite():
+    result = run_manage("check", env={**GOOD, "DATABASE_URL": "sqlite:///x.sqlite3"})
+    assert result.returncode != 0
+    assert "PostgreSQL" in result.stderr
+
+
+def test_production_passes_check_deploy_without_warnings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=GOOD)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_turns_debug_off_even_when_asked():
+    result = run_manage(
+        "shell", "-c", "from django.conf import settings; print(settings.DEBUG)", env={**GOOD, "DEBUG": "1"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_development_defaults_to_sqlite_and_memory_layer():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'],"
+        " settings.CHANNEL_LAYERS['default']['BACKEND'])",
+        env={"DATABASE_URL": "", "REDIS_URL": ""},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "channels.layers.InMemoryChannelLayer"]
+
+
+def test_redis_url_selects_the_pubsub_layer():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.CHANNEL_LAYERS['default']['BACKEND'])",
+        env={"REDIS_URL": "redis://127.0.0.1:6379/0"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "channels_redis.pubsub.RedisPubSubChannelLayer"
