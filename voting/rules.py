@@ -216,12 +216,20 @@ def evaluate(rule: Rule, voters: Sequence[Voter], choices: Mapping[str, str]) ->
         if owner_choice.setdefault(owner, choice) != choice:
             raise ValueError(f"households of owner {owner!r} have different choices")
 
-    groups = {ELECTORATE: _count(voters)}
     participants = [by_key[key] for key in choices]
-    groups[PARTICIPATED] = _count(participants)
+    groups = {ELECTORATE: _count(voters), PARTICIPATED: _count(participants)}
     for choice in CHOICES:
         groups[choice] = _count([voter for voter in participants if choices[voter.key] == choice])
+    return decide(rule, groups)
 
+
+def decide(rule: Rule, groups: Mapping[str, Count]) -> Outcome:
+    """Decide `rule` from the counts of each group (electorate, participated, agree, disagree, abstain).
+
+    This is what a tally computed by SQL aggregates calls; `evaluate` counts voters and calls it. It relies
+    on one owner's households sharing one choice, so the heads not yet taking part are simply
+    electorate heads − participating heads.
+    """
     checks = []
     for condition in rule.conditions:
         value = _ratio(
@@ -244,20 +252,17 @@ def evaluate(rule: Rule, voters: Sequence[Voter], choices: Mapping[str, str]) ->
         approval_area=_ratio(agree.measure(AREA), participated.measure(AREA)),
         approval_heads=_ratio(agree.measure(HEADS), participated.measure(HEADS)),
         checks=tuple(checks),
-        needed=_needed(rule, groups, voters, choices, passed),
+        needed=_needed(rule, groups, passed),
     )
 
 
-def _needed(rule: Rule, groups: dict[str, Count], voters, choices, passed: bool) -> Needed:
+def _needed(rule: Rule, groups: Mapping[str, Count], passed: bool) -> Needed:
     if passed:
         return Needed(households=0, heads=0, area=Decimal("0.00"))
-    absent = [voter for voter in voters if voter.key not in choices]
-    # Owners who already chose cannot add a head; only owners with no choice at all can.
-    chosen_owners = {voter.owner for voter in voters if voter.key in choices}
+    electorate, participated = groups[ELECTORATE], groups[PARTICIPATED]
     available = {
-        HOUSEHOLDS: Fraction(len(absent)),
-        HEADS: Fraction(len({voter.owner for voter in absent if voter.owner not in chosen_owners})),
-        AREA: Fraction(sum((voter.area for voter in absent), Decimal("0"))),
+        dimension: electorate.measure(dimension) - participated.measure(dimension)
+        for dimension in (HOUSEHOLDS, HEADS, AREA)
     }
     result: dict[str, Fraction | None] = {HOUSEHOLDS: Fraction(0), HEADS: Fraction(0), AREA: Fraction(0)}
     for condition in rule.conditions:
@@ -275,7 +280,7 @@ def _needed(rule: Rule, groups: dict[str, Count], voters, choices, passed: bool)
     )
 
 
-def _extra_agreement(condition: Condition, groups: dict[str, Count], available: Fraction, *, integral: bool):
+def _extra_agreement(condition: Condition, groups: Mapping[str, Count], available: Fraction, *, integral: bool):
     """The least x ≥ 0 of new agreeing support (households not yet taking part) that meets `condition`.
 
     New agreement adds x to `agree` and `participated` and leaves the other groups as they are, so the
