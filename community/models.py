@@ -255,3 +255,28 @@ def natural_sort_key(text: str) -> str:
     if digits:
         out.append(digits.zfill(8))
     return "".join(out)[:40]
+
+
+class RosterUpload(models.Model):
+    """A roster file uploaded on the import page, kept between the preview and the confirmation.
+
+    It lives in the database because several processes serve requests. The content holds raw ID numbers,
+    so it is emptied once imported, and uploads older than a day are deleted (community.importing).
+    """
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="roster_uploads")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    filename = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(editable=False)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster upload")
+        verbose_name_plural = _("roster uploads")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.community} · {self.filename}"
