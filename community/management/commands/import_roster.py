@@ -1,0 +1,111 @@
+"""`manage.py import_roster PATH --community SLUG [--name NAME]`: import a roster file, all or nothing.
+
+Every problem is printed (in Chinese unless --language says otherwise) and the exit status is 1; on success
+the summary and the roster's totals are printed.
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from community.importing import RosterInvalid, RosterSummary, roster_import
+from community.models import Community
+from community.roster_file import Problem
+
+
+def problem_line(problem: Problem) -> str:
+    """ "第 5 行，「建筑面积」列：…" — the same words the web page shows."""
+    reason = problem.message(_)
+    if problem.row is None:
+        return reason
+    if not problem.column:
+        return _("Row %(row)s: %(reason)s") % {"row": problem.row, "reason": reason}
+    return _("Row %(row)s, column “%(column)s”: %(reason)s") % {
+        "row": problem.row,
+        "column": problem.column,
+        "reason": reason,
+    }
+
+
+def summary_lines(summary: RosterSummary) -> list[str]:
+    return [
+        _(
+            "Households: %(created)s new, %(updated)s updated, %(unchanged)s unchanged, "
+            "%(absent)s in the roster but not in this file (kept)."
+        )
+        % {
+            "created": summary.households_created,
+            "updated": summary.households_updated,
+            "unchanged": summary.households_unchanged,
+            "absent": summary.households_absent,
+        },
+        _("Owners: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.")
+        % {
+            "created": summary.owners_created,
+            "updated": summary.owners_updated,
+            "unchanged": summary.owners_unchanged,
+        },
+        _("Buildings: %(total)s (%(created)s new). Entrances: %(entrances)s (%(entrances_created)s new).")
+        % {
+            "total": summary.buildings_total,
+            "created": summary.buildings_created,
+            "entrances": summary.entrances_total,
+            "entrances_created": summary.entrances_created,
+        },
+        _("Households: %(households)s. Heads: %(heads)s. Total area: %(area)s m².")
+        % {"households": summary.households_total, "heads": summary.heads, "area": summary.area},
+    ]
+
+
+class Command(BaseCommand):
+    help = "Import a roster (.xlsx or .csv) into a community: everything or, if any row has a problem, nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="the roster file, .xlsx or .csv (UTF-8, UTF-8 with BOM or GB18030)")
+        parser.add_argument("--community", required=True, metavar="SLUG", help="the community's short name")
+        parser.add_argument("--name", help="create the community with this name if it does not exist yet")
+        parser.add_argument("--language", default="zh-hans", help="language of the output (zh-hans or en)")
+
+    def handle(self, *args, **options):
+        with translation.override(options["language"]):
+            self._import(options)
+
+    def _import(self, options):
+        path = Path(options["path"])
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(_("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc.strerror}) from exc
+        slug = options["community"]
+        created = False
+        try:
+            with transaction.atomic():
+                community = Community.objects.filter(slug=slug).first()
+                if community is None:
+                    if not options["name"]:
+                        raise CommandError(
+                            _("There is no community “%(slug)s”. Give --name to create it.") % {"slug": slug}
+                        )
+                    # Created inside the transaction: a file with problems leaves no empty community behind.
+                    community = Community.objects.create(slug=slug, name=options["name"])
+                    created = True
+                summary = roster_import(community=community, filename=path.name, content=content)
+        except RosterInvalid as exc:
+            for problem in exc.problems:
+                self.stderr.write(problem_line(problem))
+            raise CommandError(
+                _("%(count)s problem(s) found in %(file)s; nothing was imported.")
+                % {"count": len(exc.problems), "file": path.name}
+            ) from exc
+        if created:
+            self.stdout.write(_("Created the community %(name)s (%(slug)s).") % {"name": community.name, "slug": slug})
+        if not summary.changes_anything:
+            message = _("The roster of %(name)s already matches this file; nothing changed.")
+            self.stdout.write(message % {"name": community.name})
+        else:
+            self.stdout.write(_("Imported %(file)s into %(name)s.") % {"file": path.name, "name": community.name})
+        for line in summary_lines(summary):
+            self.stdout.write(line)
