@@ -1,3 +1,17 @@
-from django.urls import path  # noqa: F401
+"""Account pages of our own, included at /accounts/ before allauth's (so they win where paths meet)."""
 
-urlpatterns: list = []
+from django.urls import path
+from django.views.generic import RedirectView
+
+from accounts import views
+
+urlpatterns = [
+    # allauth's reset sends e-mail, which our people do not have: its address leads to the SMS reset.
+    path("password/reset/", RedirectView.as_view(pattern_name="account_reset_password_phone"), name="reset_redirect"),
+    path("password/reset/phone/", views.password_reset_phone, name="account_reset_password_phone"),
+    path(
+        "password/reset/phone/confirm/",
+        views.password_reset_phone_confirm,
+        name="account_reset_password_phone_confirm",
+    ),
+]

@@ -1,0 +1,90 @@
+"""Password reset by SMS (allauth resets by e-mail only): a 6-digit code, kept only as a hash.
+
+The behaviour is the same whether or not the number has an account, so the page cannot be used
+to find out who is registered.
+"""
+
+import secrets
+import time
+
+from django.contrib.auth import get_user_model, password_validation
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+
+from accounts.sms import send_sms
+from accounts.throttle import Limit
+
+RESET_CODE_SECONDS = 15 * 60
+RESET_MAX_WRONG = 5
+# Requests for a code: a few per number (each costs an SMS and annoys its owner), more per address
+# (a family or an office shares one).
+RESET_SENDS_PER_PHONE = Limit("pwreset-phone", max_hits=3, window=15 * 60)
+RESET_SENDS_PER_IP = Limit("pwreset-ip", max_hits=10, window=60 * 60)
+
+
+def _code_key(phone: str) -> str:
+    return f"pwreset:code:{_digest(phone, '')}"
+
+
+def _wrong_key(phone: str) -> str:
+    return f"pwreset:wrong:{_digest(phone, '')}"
+
+
+def _digest(phone: str, code: str) -> str:
+    return salted_hmac("gongyi.password_reset", f"{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def password_reset_code_send(*, phone: str, ip: str) -> None:
+    """Text a reset code to `phone` (normalised) if an active account has it; otherwise do the same, silently.
+
+    Raises ValidationError(code="rate_limited") when this number or this address asked too often.
+    """
+    if RESET_SENDS_PER_PHONE.exceeded(phone) or RESET_SENDS_PER_IP.exceeded(ip):
+        raise ValidationError(
+            _("Too many codes were requested. Please wait 15 minutes and try again."), code="rate_limited"
+        )
+    RESET_SENDS_PER_PHONE.hit(phone)
+    RESET_SENDS_PER_IP.hit(ip)
+    code = f"{secrets.randbelow(10**6):06d}"
+    # A number without an account gets a code too, one nobody receives: a wrong guess then looks
+    # exactly like a wrong guess for a registered number.
+    cache.set(_code_key(phone), {"hash": _digest(phone, code), "expires": time.time() + RESET_CODE_SECONDS})
+    cache.delete(_wrong_key(phone))
+    user = get_user_model().objects.filter(phone=phone, is_active=True).first()
+    if user is not None:
+        text = _("Gongyi password reset code: %(code)s (valid for 15 minutes). Do not give it to anybody.")
+        send_sms(phone=phone, text=text % {"code": code})
+
+
+def password_reset_complete(*, phone: str, code: str, password: str):
+    """Check `code` for `phone` and set the account's password; returns the user.
+
+    Raises ValidationError with code "expired" (no code, or too old), "too_many_attempts" (the 5th
+    wrong code; the code is then dropped), "wrong_code", or the password validators' errors (the code
+    stays valid so the person can choose another password).
+    """
+    entry = cache.get(_code_key(phone))
+    if entry is None or entry["expires"] <= time.time():
+        raise ValidationError(_("This code has expired. Ask for a new one."), code="expired")
+    user = get_user_model().objects.filter(phone=phone, is_active=True).first()
+    if user is None or not constant_time_compare(entry["hash"], _digest(phone, code.strip())):
+        cache.add(_wrong_key(phone), 0, timeout=RESET_CODE_SECONDS)
+        try:
+            wrong = cache.incr(_wrong_key(phone))
+        except ValueError:
+            wrong = RESET_MAX_WRONG
+        if wrong >= RESET_MAX_WRONG:
+            cache.delete_many([_code_key(phone), _wrong_key(phone)])
+            raise ValidationError(
+                _("The code was entered wrongly too many times. Ask for a new one."), code="too_many_attempts"
+            )
+        raise ValidationError(_("This code is not right. Check the text message and try again."), code="wrong_code")
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    # Receiving the code proves the number is theirs.
+    user.phone_verified = True
+    user.save(update_fields=["password", "phone_verified"])
+    cache.delete_many([_code_key(phone), _wrong_key(phone)])
+    return user
