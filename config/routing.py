@@ -1,3 +1,5 @@
 """WebSocket routes of every app, gathered for config/asgi.py."""
 
-websocket_urlpatterns: list = []
+from voting.routing import websocket_urlpatterns as voting_routes
+
+websocket_urlpatterns = [*voting_routes]

@@ -31,6 +31,12 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """PBKDF2's million rounds are the point in production and a minute per test file here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _sms_outbox(settings):
     """SMS is the one thing outside the project: tests read codes from an in-memory outbox."""
     settings.SMS_BACKEND = "accounts.sms.LocmemBackend"

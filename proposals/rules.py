@@ -1,0 +1,38 @@
+"""Who may do what with proposals. Predicates take (user, proposal) or (user, community)."""
+
+import rules
+
+from community import rules as community_rules
+from proposals.models import State
+
+
+def _community(obj):
+    return getattr(obj, "community", obj)
+
+
+@rules.predicate
+def is_committee(user, obj) -> bool:
+    return community_rules.is_committee(user, _community(obj))
+
+
+@rules.predicate
+def is_secretary(user, obj) -> bool:
+    return community_rules.is_secretary(user, _community(obj))
+
+
+@rules.predicate
+def belongs_to_community(user, obj) -> bool:
+    community = _community(obj)
+    return community_rules.is_any_role(user, community) or community_rules.is_household_member(user, community)
+
+
+@rules.predicate
+def is_published_to_households(user, proposal) -> bool:
+    return proposal.state not in (State.DRAFT, State.WITHDRAWN)
+
+
+rules.add_perm("proposals.add_proposal", is_committee)
+rules.add_perm("proposals.manage_proposal", is_committee)
+rules.add_perm(
+    "proposals.view_proposal", is_committee | is_secretary | (belongs_to_community & is_published_to_households)
+)

@@ -1,0 +1,246 @@
+"""Every write to proposals: creating, editing, and moving them through their lifecycle."""
+
+import secrets
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from proposals.models import MAJOR_CATEGORIES, Attachment, Proposal, RuleCode, Scope, State, Transition
+
+# The lifecycle: draft → consultation → voting → closed → published; withdrawn from any state before closed.
+MOVES = {
+    State.DRAFT: {State.CONSULTATION, State.WITHDRAWN},
+    State.CONSULTATION: {State.VOTING, State.WITHDRAWN},
+    State.VOTING: {State.CLOSED, State.WITHDRAWN},
+    State.CLOSED: {State.PUBLISHED},
+    State.PUBLISHED: set(),
+    State.WITHDRAWN: set(),
+}
+EDITABLE = {State.DRAFT, State.CONSULTATION}
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def rule_for(*, category: str, unanimous: bool = False, elevator: bool = False) -> str:
+    """Items 6–8 of 第278条 need the major rule, the rest the ordinary one, unless the committee asks for more."""
+    if unanimous:
+        return RuleCode.UNANIMOUS
+    if elevator:
+        return RuleCode.ELEVATOR
+    return RuleCode.CIVIL_CODE_MAJOR if category in MAJOR_CATEGORIES else RuleCode.CIVIL_CODE_ORDINARY
+
+
+def _check_scope(community, scope, buildings, entrances, households) -> None:
+    items = {Scope.BUILDINGS: buildings, Scope.ENTRANCES: entrances, Scope.HOUSEHOLDS: households}.get(scope)
+    if scope != Scope.COMMUNITY and not items:
+        raise ValidationError(_("Choose at least one building, entrance or household for the scope."))
+    for item in items or ():
+        item_community_id = getattr(item, "community_id", None)
+        if item_community_id is None:
+            item_community_id = (
+                item.building.community_id if hasattr(item, "building") else item.entrance.building.community_id
+            )
+        if item_community_id != community.pk:
+            raise ValidationError(_("The scope may only contain this community's buildings and households."))
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    community,
+    by,
+    title: str,
+    summary: str,
+    body: str = "",
+    category: str,
+    rule: str | None = None,
+    scope: str = Scope.COMMUNITY,
+    buildings=(),
+    entrances=(),
+    households=(),
+) -> Proposal:
+    """Create a draft. Caller holds proposals.add_proposal for the community."""
+    _check_scope(community, scope, buildings, entrances, households)
+    last = Proposal.objects.filter(community=community).select_for_update().aggregate(n=Max("number"))["n"]
+    proposal = Proposal.objects.create(
+        community=community,
+        number=(last or 0) + 1,
+        title=title,
+        summary=summary,
+        body=body,
+        category=category,
+        rule=rule or rule_for(category=category),
+        scope=scope,
+        created_by=by,
+    )
+    proposal.scope_buildings.set(buildings if scope == Scope.BUILDINGS else [])
+    proposal.scope_entrances.set(entrances if scope == Scope.ENTRANCES else [])
+    proposal.scope_households.set(households if scope == Scope.HOUSEHOLDS else [])
+    Transition.objects.create(proposal=proposal, from_state="", to_state=State.DRAFT, by=by)
+    return proposal
+
+
+@transaction.atomic
+def proposal_update(*, proposal: Proposal, by, **fields) -> Proposal:
+    """Edit a draft or a proposal in consultation. Caller holds proposals.manage_proposal."""
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.state not in EDITABLE:
+        raise ValidationError(_("Only a draft or a proposal in consultation can be edited."))
+    scope_items = {key: fields.pop(key) for key in ("buildings", "entrances", "households") if key in fields}
+    if "scope" in fields or scope_items:
+        scope = fields.get("scope", proposal.scope)
+        _check_scope(
+            proposal.community,
+            scope,
+            scope_items.get("buildings", ()),
+            scope_items.get("entrances", ()),
+            scope_items.get("households", ()),
+        )
+        proposal.scope_buildings.set(scope_items.get("buildings", ()) if scope == Scope.BUILDINGS else [])
+        proposal.scope_entrances.set(scope_items.get("entrances", ()) if scope == Scope.ENTRANCES else [])
+        proposal.scope_households.set(scope_items.get("households", ()) if scope == Scope.HOUSEHOLDS else [])
+    for name, value in fields.items():
+        if name not in {"title", "summary", "body", "category", "rule", "scope"}:
+            raise TypeError(f"proposal_update cannot change {name}")
+        setattr(proposal, name, value)
+    proposal.save()
+    return proposal
+
+
+def _move(proposal: Proposal, to_state: str, by, note: str = "") -> Proposal:
+    """Caller holds the proposal row lock."""
+    if to_state not in MOVES[proposal.state]:
+        raise ValidationError(
+            _("A proposal that is %(state)s cannot be moved to “%(target)s”.")
+            % {"state": proposal.get_state_display(), "target": State(to_state).label}
+        )
+    Transition.objects.create(proposal=proposal, from_state=proposal.state, to_state=to_state, by=by, note=note)
+    proposal.state = to_state
+    return proposal
+
+
+def _locked(proposal: Proposal) -> Proposal:
+    return Proposal.objects.select_for_update().get(pk=proposal.pk)
+
+
+@transaction.atomic
+def proposal_start_consultation(*, proposal: Proposal, by) -> Proposal:
+    proposal = _move(_locked(proposal), State.CONSULTATION, by)
+    proposal.save(update_fields=["state", "updated_at"])
+    return proposal
+
+
+@transaction.atomic
+def proposal_open_voting(*, proposal: Proposal, by, closes_at: datetime, opens_at: datetime | None = None) -> Proposal:
+    """Open voting now (or at `opens_at`) until `closes_at`, freezing the electorate."""
+    from voting.services import electorate_freeze
+
+    now = timezone.now()
+    opens_at = opens_at or now
+    if closes_at <= max(opens_at, now):
+        raise ValidationError(_("Voting must close after it opens, and in the future."))
+    proposal = _move(_locked(proposal), State.VOTING, by)
+    proposal.voting_opens_at, proposal.voting_closes_at = opens_at, closes_at
+    electorate_freeze(proposal=proposal)
+    if proposal.electorate_households == 0:
+        raise ValidationError(_("There are no households in this proposal's scope."))
+    proposal.save()
+    return proposal
+
+
+def _close(proposal: Proposal, by, note: str) -> Proposal:
+    """Caller holds the proposal lock and the proposal is voting."""
+    from voting.selectors import tally_outcome
+    from voting.services import tally_changed_on_commit
+
+    outcome = tally_outcome(proposal)
+    _move(proposal, State.CLOSED, by, note)
+    proposal.passed = outcome.passed
+    if proposal.voting_closes_at is None or proposal.voting_closes_at > timezone.now():
+        proposal.voting_closes_at = timezone.now()
+    proposal.save()
+    tally_changed_on_commit(proposal.pk)
+    return proposal
+
+
+@transaction.atomic
+def proposal_close(*, proposal: Proposal, by) -> Proposal:
+    """Close voting now and record whether it passed. Closing a closed proposal changes nothing."""
+    proposal = _locked(proposal)
+    if proposal.state in (State.CLOSED, State.PUBLISHED):
+        return proposal
+    if proposal.state != State.VOTING:
+        _move(proposal, State.CLOSED, by)  # raises the friendly message
+    return _close(proposal, by, note="")
+
+
+def proposal_close_if_due(*, proposal: Proposal) -> Proposal:
+    """Close a proposal whose voting window has ended (on access, or by the close_due_proposals command)."""
+    if proposal.state != State.VOTING or proposal.voting_closes_at is None:
+        return proposal
+    if proposal.voting_closes_at > timezone.now():
+        return proposal
+    with transaction.atomic():
+        locked = _locked(proposal)
+        if locked.state != State.VOTING:
+            return locked
+        return _close(locked, by=None, note="closed at the end of the voting window")
+
+
+@transaction.atomic
+def proposal_publish(*, proposal: Proposal, by) -> Proposal:
+    proposal = _move(_locked(proposal), State.PUBLISHED, by)
+    proposal.save(update_fields=["state", "updated_at"])
+    return proposal
+
+
+@transaction.atomic
+def proposal_withdraw(*, proposal: Proposal, by, reason: str = "") -> Proposal:
+    proposal = _move(_locked(proposal), State.WITHDRAWN, by, note=reason[:200])
+    proposal.save(update_fields=["state", "updated_at"])
+    return proposal
+
+
+_SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": (Attachment.Kind.IMAGE, ".png"),
+    b"\xff\xd8\xff": (Attachment.Kind.IMAGE, ".jpg"),
+    b"RIFF": (Attachment.Kind.IMAGE, ".webp"),
+    b"%PDF-": (Attachment.Kind.PDF, ".pdf"),
+}
+
+
+def sniff_upload(upload, *, max_bytes: int = ATTACHMENT_MAX_BYTES) -> tuple[str, str]:
+    """(kind, extension) of an uploaded image or PDF, judged by its first bytes, not its name."""
+    if upload.size > max_bytes:
+        raise ValidationError(
+            _("The file is too large (%(size)s MB); the limit is %(limit)s MB.")
+            % {"size": round(upload.size / 1048576, 1), "limit": max_bytes // 1048576}
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for signature, found in _SIGNATURES.items():
+        if head.startswith(signature) and (signature != b"RIFF" or head[8:12] == b"WEBP"):
+            return found
+    raise ValidationError(_("Only images (JPEG, PNG, WebP) and PDF files can be attached."))
+
+
+@transaction.atomic
+def attachment_add(*, proposal: Proposal, by, upload, title: str = "") -> Attachment:
+    """Attach a checked image or PDF. Caller holds proposals.manage_proposal."""
+    kind, extension = sniff_upload(upload)
+    attachment = Attachment(
+        proposal=proposal,
+        kind=kind,
+        title=(title or upload.name)[:120],
+        token=secrets.token_hex(16),
+        extension=extension,
+        size=upload.size,
+        uploaded_by=by,
+    )
+    attachment.file.save(f"{attachment.token}{extension}", upload, save=False)
+    attachment.save()
+    return attachment

@@ -1,0 +1,75 @@
+"""Fixtures for proposals and voting: an open proposal over a small community, voters bound to households."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from community.models import Role
+from proposals.models import Category
+from proposals.services import proposal_create, proposal_open_voting, proposal_start_consultation
+from tests.factories import EntranceFactory, HouseholdBindingFactory, HouseholdFactory, OwnerFactory, RoleFactory
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def scan(name: str = "ballot.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PNG, content_type="image/png")
+
+
+@pytest.fixture
+def stairwell(db, community):
+    """One entrance of 12 households (6 floors × 2), each its own owner, 100 m² each."""
+    entrance = EntranceFactory(building__community=community, building__name="3", name="5")
+    return [
+        HouseholdFactory(entrance=entrance, room=f"{floor}0{r}", floor=floor, area=Decimal("100.00"))
+        for floor in range(1, 7)
+        for r in (1, 2)
+    ]
+
+
+@pytest.fixture
+def committee_user(community):
+    return RoleFactory(community=community, kind=Role.Kind.COMMITTEE).user
+
+
+@pytest.fixture
+def secretary_user(community):
+    return RoleFactory(community=community, kind=Role.Kind.SECRETARY).user
+
+
+def open_proposal(community, by, *, rule=None, category=Category.OTHER, **kwargs):
+    proposal = proposal_create(
+        community=community,
+        by=by,
+        title="更换单元门",
+        summary="更换3号楼5单元的单元门",
+        category=category,
+        rule=rule,
+        **kwargs,
+    )
+    proposal_start_consultation(proposal=proposal, by=by)
+    return proposal_open_voting(proposal=proposal, by=by, closes_at=timezone.now() + timedelta(days=7))
+
+
+@pytest.fixture
+def proposal(stairwell, community, committee_user):
+    return open_proposal(community, committee_user)
+
+
+@pytest.fixture
+def residents(stairwell):
+    """A user bound to each household of the stairwell, in the same order."""
+    return [HouseholdBindingFactory(household=h).user for h in stairwell]
+
+
+@pytest.fixture
+def same_owner(community, stairwell):
+    """Make households 0 and 1 belong to one owner (one head)."""
+    owner = OwnerFactory(community=community, name="王大爷")
+    for household in stairwell[:2]:
+        household.owner = owner
+        household.save()
+    return owner

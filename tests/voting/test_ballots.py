@@ -1,0 +1,211 @@
+"""Ballots: one per household, last one counts, multi-flat owners, channels, refusals, the audit chain."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.utils import timezone
+
+from proposals.models import Proposal, RuleCode, State
+from proposals.services import proposal_close, proposal_close_if_due
+from voting.models import Ballot, BallotEvent, Channel
+from voting.selectors import tally_json, tally_outcome, tally_recount
+from voting.services import VotingError, ballot_cast
+
+from .conftest import open_proposal, scan
+
+pytestmark = pytest.mark.django_db
+
+
+def vote(proposal, household, user, choice="agree"):
+    return ballot_cast(proposal=proposal, household=household, choice=choice, channel=Channel.ONLINE, by=user)
+
+
+def test_electorate_frozen_at_opening(proposal, stairwell):
+    assert (proposal.electorate_households, proposal.electorate_heads) == (12, 12)
+    assert proposal.electorate_area == 1200
+    stairwell[0].area = 999
+    stairwell[0].save()
+    proposal.refresh_from_db()
+    assert proposal.electors.get(household=stairwell[0]).area == 100
+
+
+def test_last_ballot_counts_and_log_keeps_every_change(proposal, stairwell, residents):
+    vote(proposal, stairwell[0], residents[0], "agree")
+    vote(proposal, stairwell[0], residents[0], "disagree")
+    assert Ballot.objects.get(proposal=proposal, household=stairwell[0]).choice == "disagree"
+    assert Ballot.objects.filter(proposal=proposal).count() == 1
+    events = list(BallotEvent.objects.filter(proposal=proposal).values_list("seq", "old_choice", "new_choice"))
+    assert events == [(1, "", "agree"), (2, "agree", "disagree")]
+    outcome = tally_outcome(proposal)
+    assert (outcome.agree.households, outcome.disagree.households) == (0, 1)
+
+
+def test_multi_household_owner_votes_once_for_all(proposal_factory_with_same_owner):
+    proposal, stairwell, user = proposal_factory_with_same_owner
+    ballots = vote(proposal, stairwell[0], user, "agree")
+    assert {b.household_id for b in ballots} == {stairwell[0].pk, stairwell[1].pk}
+    outcome = tally_outcome(proposal)
+    assert (outcome.agree.households, outcome.agree.heads, outcome.electorate.heads) == (2, 1, 11)
+
+
+@pytest.fixture
+def proposal_factory_with_same_owner(same_owner, community, committee_user, stairwell, residents):
+    return open_proposal(community, committee_user), stairwell, residents[0]
+
+
+def test_paper_and_proxy_need_evidence(proposal, stairwell, secretary_user):
+    with pytest.raises(VotingError):
+        ballot_cast(proposal=proposal, household=stairwell[0], choice="agree", channel=Channel.PAPER, by=secretary_user)
+    with pytest.raises(VotingError):
+        ballot_cast(
+            proposal=proposal,
+            household=stairwell[0],
+            choice="agree",
+            channel=Channel.PROXY,
+            by=secretary_user,
+            evidence=scan(),
+        )
+    assert not Ballot.objects.exists()
+    ballot_cast(
+        proposal=proposal,
+        household=stairwell[0],
+        choice="agree",
+        channel=Channel.PROXY,
+        by=secretary_user,
+        proxy_name="李四",
+        evidence=scan(),
+    )
+    ballot = Ballot.objects.get()
+    assert (ballot.channel, ballot.proxy_name, ballot.recorded_by) == ("proxy", "李四", secretary_user)
+    assert ballot.evidence.name.startswith("ballots/")
+
+
+def test_refused_before_opening_after_closing_and_outside_scope(
+    community, committee_user, stairwell, residents, household_factory
+):
+    from proposals.models import Category
+    from proposals.services import proposal_create
+
+    draft = proposal_create(community=community, by=committee_user, title="t", summary="s", category=Category.OTHER)
+    with pytest.raises(VotingError):
+        vote(draft, stairwell[0], residents[0])
+
+    proposal = open_proposal(community, committee_user)
+    outsider = household_factory(entrance__building__community=community)
+    with pytest.raises(VotingError, match="scope"):
+        vote(proposal, outsider, residents[0])
+
+    proposal_close(proposal=proposal, by=committee_user)
+    with pytest.raises(VotingError):
+        vote(proposal, stairwell[0], residents[0])
+    assert not Ballot.objects.exists()
+
+
+def test_vote_past_close_time_closes_the_proposal_and_is_refused(proposal, stairwell, residents):
+    vote(proposal, stairwell[0], residents[0])
+    now = timezone.now()
+    Proposal.objects.filter(pk=proposal.pk).update(
+        voting_opens_at=now - timedelta(hours=1), voting_closes_at=now - timedelta(seconds=1)
+    )
+    proposal.refresh_from_db()
+    with pytest.raises(VotingError):
+        vote(proposal, stairwell[1], residents[1])
+    proposal.refresh_from_db()
+    assert proposal.state == State.CLOSED
+    assert Ballot.objects.count() == 1
+    # Closing is idempotent.
+    assert proposal_close_if_due(proposal=proposal).state == State.CLOSED
+    assert proposal.transitions.filter(to_state=State.CLOSED).count() == 1
+
+
+def test_unanimous_door_proposal_passes_only_with_all(community, committee_user, stairwell, residents):
+    proposal = open_proposal(community, committee_user, rule=RuleCode.UNANIMOUS)
+    for household, user in zip(stairwell[:-1], residents[:-1], strict=True):
+        vote(proposal, household, user)
+    assert tally_json(proposal)["passed"] is False
+    assert tally_json(proposal)["needed"]["households"] == 1
+    vote(proposal, stairwell[-1], residents[-1])
+    closed = proposal_close(proposal=proposal, by=committee_user)
+    assert closed.passed is True
+    assert tally_json(closed)["state"] == "closed"
+
+
+def test_tally_json_shape_and_version(proposal, stairwell, residents):
+    first = tally_json(proposal)
+    assert first["version"] == 0
+    assert set(first) >= {
+        "proposal",
+        "state",
+        "rule",
+        "version",
+        "electorate",
+        "participated",
+        "agree",
+        "disagree",
+        "abstain",
+        "passed",
+        "needed",
+    }
+    assert first["electorate"] == {"households": 12, "heads": 12, "area": "1200.00"}
+    vote(proposal, stairwell[0], residents[0], "abstain")
+    second = tally_json(proposal)
+    assert second["version"] == 1
+    assert second["abstain"] == {"households": 1, "heads": 1, "area": "100.00"}
+    assert second["participated"]["households"] == 1
+
+
+def test_tally_equals_recount(proposal, stairwell, residents):
+    for i, (household, user) in enumerate(zip(stairwell, residents, strict=True)):
+        vote(proposal, household, user, ["agree", "disagree", "abstain"][i % 3])
+    assert tally_outcome(proposal) == tally_recount(proposal)
+
+
+def test_verify_ballots_passes_when_intact(proposal, stairwell, residents, capsys):
+    for household, user in zip(stairwell[:4], residents[:4], strict=True):
+        vote(proposal, household, user)
+    vote(proposal, stairwell[0], residents[0], "disagree")
+    call_command("verify_ballots", proposal.pk)
+    assert "OK" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "UPDATE voting_ballot SET choice = 'agree' WHERE choice = 'disagree'",
+        "UPDATE voting_ballotevent SET new_choice = 'agree' WHERE seq = 2",
+        "DELETE FROM voting_ballotevent WHERE seq = 1",
+        "DELETE FROM voting_ballot WHERE id = (SELECT MIN(id) FROM voting_ballot)",
+    ],
+)
+def test_verify_ballots_catches_raw_sql_tampering(proposal, stairwell, residents, tamper):
+    vote(proposal, stairwell[0], residents[0], "agree")
+    vote(proposal, stairwell[1], residents[1], "disagree")
+    vote(proposal, stairwell[2], residents[2], "agree")
+    with connection.cursor() as cursor:
+        cursor.execute(tamper)
+    with pytest.raises(CommandError):
+        call_command("verify_ballots", proposal.pk)
+
+
+def test_verify_ballots_catches_an_inserted_ballot(proposal, stairwell, residents):
+    vote(proposal, stairwell[0], residents[0], "agree")
+    ballot = Ballot.objects.get()
+    elector = proposal.electors.get(household=stairwell[1])
+    Ballot.objects.create(
+        proposal=proposal,
+        household=stairwell[1],
+        elector=elector,
+        head=elector.head,
+        area=elector.area,
+        choice="agree",
+        channel="online",
+        recorded_by=ballot.recorded_by,
+        receipt="X",
+        seq=1,
+        cast_at=ballot.cast_at,
+    )
+    with pytest.raises(CommandError):
+        call_command("verify_ballots", proposal.pk)

@@ -1,0 +1,38 @@
+"""WebSocket /ws/proposals/<id>/tally/: the current tally on connect, then every (coalesced) change."""
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from voting import live
+
+
+class TallyConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        self.proposal_id = int(self.scope["url_route"]["kwargs"]["proposal_id"])
+        if not await database_sync_to_async(self._allowed)():
+            await self.close(code=4403)
+            return
+        await self.channel_layer.group_add(live.group_name(self.proposal_id), self.channel_name)
+        live.hub.join(self.proposal_id, self)
+        await self.accept()
+        # Joined before reading, so no change falls between the snapshot and the first push.
+        await self.send(text_data=await database_sync_to_async(live.load_tally)(self.proposal_id))
+
+    def _allowed(self) -> bool:
+        from proposals.models import Proposal
+
+        user = self.scope.get("user")
+        proposal = Proposal.objects.select_related("community").filter(pk=self.proposal_id).first()
+        return bool(proposal and user and user.has_perm("voting.view_tally", proposal))
+
+    async def disconnect(self, code):
+        if hasattr(self, "proposal_id"):
+            live.hub.leave(self.proposal_id, self)
+            await self.channel_layer.group_discard(live.group_name(self.proposal_id), self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        # Watchers only listen; anything they send is ignored.
+        return
+
+    async def tally_changed(self, event):
+        live.hub.changed(self.proposal_id)

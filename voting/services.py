@@ -1,0 +1,169 @@
+"""Every write of the voting app: freezing the electorate and casting ballots, with the audit chain."""
+
+import logging
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.models import JOIN_CODE_ALPHABET, Household
+from community.selectors import head_key
+from proposals.models import Proposal, State
+from proposals.selectors import scope_households
+from voting import live
+from voting.chain import event_hash
+from voting.models import Ballot, BallotEvent, Channel, Choice, Elector
+
+logger = logging.getLogger("gongyi.voting")
+
+
+class VotingError(ValidationError):
+    """A ballot that cannot be recorded; the message says why, in the user's language."""
+
+
+def electorate_freeze(*, proposal: Proposal) -> None:
+    """Snapshot the households in scope with their area and head. Caller holds the proposal lock; saves totals."""
+    rows = scope_households(proposal).values_list(
+        "id", "owner_id", "developer_held", "area", "entrance__building__name", "entrance__name", "room"
+    )
+    electors, heads, area = [], set(), 0
+    for household_id, owner_id, developer_held, household_area, building, entrance, room in rows.iterator(
+        chunk_size=5000
+    ):
+        head = head_key(owner_id=owner_id, developer_held=developer_held)
+        heads.add(head)
+        area += household_area
+        electors.append(
+            Elector(
+                proposal=proposal,
+                household_id=household_id,
+                owner_id=owner_id,
+                label=f"{building}-{entrance}-{room}",
+                area=household_area,
+                head=head,
+            )
+        )
+    Elector.objects.bulk_create(electors, batch_size=2000)
+    proposal.electorate_households = len(electors)
+    proposal.electorate_heads = len(heads)
+    proposal.electorate_area = area
+
+
+def new_receipt() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(8))
+
+
+def _check_open(proposal: Proposal) -> None:
+    now = timezone.now()
+    if proposal.state != State.VOTING:
+        raise VotingError(_("Voting on this proposal is not open."))
+    if proposal.voting_opens_at and now < proposal.voting_opens_at:
+        raise VotingError(_("Voting on this proposal has not opened yet."))
+    if proposal.voting_closes_at and now >= proposal.voting_closes_at:
+        raise VotingError(_("Voting on this proposal has closed."))
+
+
+def ballot_cast(
+    *,
+    proposal: Proposal,
+    household: Household,
+    choice: str,
+    channel: str,
+    by,
+    proxy_name: str = "",
+    evidence=None,
+) -> list[Ballot]:
+    """Record `household`'s choice — and the same choice for every household of its head in the electorate.
+
+    Caller has checked that `by` may vote for the household (online) or record paper/proxy ballots. Takes the
+    proposal row lock; the unique (proposal, household) constraint is the second guard.
+    """
+    from proposals.services import proposal_close_if_due
+
+    if choice not in Choice.values:
+        raise VotingError(_("Choose agree, disagree or abstain."))
+    if channel not in Channel.values:
+        raise VotingError(_("Unknown voting channel."))
+    if channel == Channel.PROXY and not proxy_name.strip():
+        raise VotingError(_("A proxy ballot needs the proxy's name."))
+    if channel in (Channel.PAPER, Channel.PROXY) and not evidence:
+        raise VotingError(_("Attach a photo or scan of the signed ballot or the authorisation letter."))
+
+    proposal = proposal_close_if_due(proposal=proposal)
+    try:
+        with transaction.atomic():
+            locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+            _check_open(locked)
+            elector = Elector.objects.filter(proposal=locked, household=household).first()
+            if elector is None:
+                raise VotingError(_("This household is not in the scope of this proposal."))
+            ballots = _write(locked, elector, choice, channel, by, proxy_name.strip(), evidence)
+            tally_changed_on_commit(locked.pk)
+    except IntegrityError:
+        # Only reachable where the row lock is not enforced (SQLite): another request recorded it first.
+        raise VotingError(_("This ballot was being recorded at the same moment; please reload and check.")) from None
+    return ballots
+
+
+def _write(proposal: Proposal, elector: Elector, choice, channel, by, proxy_name, evidence) -> list[Ballot]:
+    """Caller holds the proposal lock."""
+    electors = list(Elector.objects.filter(proposal=proposal, head=elector.head).order_by("household_id"))
+    existing = {b.household_id: b for b in Ballot.objects.filter(proposal=proposal, elector__in=electors)}
+    now = timezone.now()
+    receipt = new_receipt()
+    seq, prev_hash = proposal.ballot_seq, proposal.ballot_hash
+    events, written = [], []
+    for each in electors:
+        ballot = existing.get(each.household_id)
+        old_choice = ballot.choice if ballot else ""
+        seq += 1
+        digest = event_hash(
+            proposal_id=proposal.pk,
+            seq=seq,
+            household_id=each.household_id,
+            old_choice=old_choice,
+            new_choice=choice,
+            channel=channel,
+            by_id=by.pk,
+            proxy_name=proxy_name,
+            at=now,
+            prev_hash=prev_hash,
+        )
+        events.append(
+            BallotEvent(
+                proposal=proposal,
+                seq=seq,
+                household_id=each.household_id,
+                old_choice=old_choice,
+                new_choice=choice,
+                channel=channel,
+                by=by,
+                proxy_name=proxy_name,
+                at=now,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+        )
+        prev_hash = digest
+        if ballot is None:
+            ballot = Ballot(
+                proposal=proposal, household_id=each.household_id, elector=each, head=each.head, area=each.area
+            )
+        ballot.choice, ballot.channel, ballot.recorded_by = choice, channel, by
+        ballot.proxy_name, ballot.receipt, ballot.seq, ballot.cast_at = proxy_name, receipt, seq, now
+        if evidence:
+            # The file is stored once; the other households of the same owner point at the same copy.
+            ballot.evidence = written[0].evidence.name if written else evidence
+        ballot.save()
+        written.append(ballot)
+    BallotEvent.objects.bulk_create(events)
+    proposal.ballot_seq, proposal.ballot_hash = seq, prev_hash
+    proposal.save(update_fields=["ballot_seq", "ballot_hash"])
+    return written
+
+
+def tally_changed_on_commit(proposal_id: int) -> None:
+    """After the transaction commits, tell every watcher's server that the tally changed."""
+    transaction.on_commit(lambda: live.tally_changed(proposal_id))
