@@ -1,11 +1,21 @@
 """Reads of the roster shared by views, commands and (later) voting and documents."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 
-from community.models import Community, Household, Role
+from community.models import (
+    Building,
+    Community,
+    Entrance,
+    Household,
+    HouseholdBinding,
+    Role,
+    natural_sort_key,
+)
+from community.search import HouseholdQuery, phone_lookup
 
 DEVELOPER_HEAD = "developer"
 
@@ -56,3 +66,163 @@ def role_kinds(user, community: Community) -> set[str]:
     if not user.is_authenticated:
         return set()
     return set(Role.objects.filter(user=user, community=community).values_list("kind", flat=True))
+
+
+# --- The committee's roster pages: household search and the building grids --------------------------------
+
+
+def _key_variants(text: str) -> list[str]:
+    # Buildings and entrances are matched on their (indexed) natural sort key, so "03" finds "3";
+    # "a" finds "A" because people do not press shift on a phone.
+    return sorted({natural_sort_key(variant) for variant in (text, text.upper(), text.lower())})
+
+
+def household_search(community: Community, query: HouseholdQuery, *, full_phones: bool):
+    """The households of `community` matching a parsed search (all of them for an empty one), not yet ordered.
+
+    A phone fragment that this viewer may not search (see community.search.phone_lookup) matches nothing.
+    """
+    households = Household.objects.of(community)
+    if query.building:
+        households = households.filter(entrance__building__sort_key__in=_key_variants(query.building))
+    if query.entrance:
+        households = households.filter(entrance__sort_key__in=_key_variants(query.entrance))
+    if query.room:
+        households = households.filter(room__in=sorted({query.room, query.room.upper(), query.room.lower()}))
+    if query.name:
+        households = households.filter(owner__name__icontains=query.name)
+    if query.phone_digits:
+        lookup = phone_lookup(query.phone_digits, full_phones=full_phones)
+        if lookup is None:
+            return households.none()
+        households = households.filter(**{f"owner__phone__{lookup}": query.phone_digits})
+    return households
+
+
+def household_rows(households):
+    """One page's worth of list rows: location and owner joined, bound accounts counted, in roster order.
+
+    The count is a correlated subquery rather than a JOIN + GROUP BY, so the database counts bindings only
+    for the rows of the page it returns, and the paginator's COUNT(*) stays a plain count.
+    """
+    bound = (
+        HouseholdBinding.objects.filter(household=OuterRef("pk"))
+        .order_by()
+        .values("household")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        households.with_location()
+        .annotate(bound_accounts=Coalesce(Subquery(bound, output_field=IntegerField()), 0))
+        .in_order()
+    )
+
+
+@dataclass
+class GridEntrance:
+    """A column of a building's grid: one 单元, with its household count and area."""
+
+    id: int
+    label: str
+    households: int = 0
+    area: Decimal = Decimal("0")
+
+
+@dataclass
+class GridRoom:
+    id: int
+    room: str
+    developer_held: bool
+
+
+@dataclass
+class GridFloor:
+    """A row of a building's grid. `cells` has one entry per entrance (in column order): a list of GridRoom
+    in the full grid, the number of households in the summary."""
+
+    floor: int
+    cells: list = field(default_factory=list)
+
+
+@dataclass
+class BuildingGrid:
+    id: int
+    label: str
+    entrances: list[GridEntrance]
+    floors: list[GridFloor]
+    households: int = 0
+    area: Decimal = Decimal("0")
+    full: bool = True
+
+    @property
+    def floor_count(self) -> int:
+        return len(self.floors)
+
+
+def _grids(entrances, cells_by_entrance_floor: dict, *, full: bool) -> list[BuildingGrid]:
+    """Assemble building grids from entrances (in order) and {(entrance_id, floor): (rooms|count, n, area)}."""
+    grids: dict[int, BuildingGrid] = {}
+    floors_of: dict[int, set[int]] = {}
+    for entrance in entrances:
+        building = entrance.building
+        grid = grids.get(building.pk)
+        if grid is None:
+            grid = grids[building.pk] = BuildingGrid(
+                id=building.pk, label=str(building), entrances=[], floors=[], full=full
+            )
+            floors_of[building.pk] = set()
+        grid.entrances.append(GridEntrance(id=entrance.pk, label=_entrance_label(entrance.name)))
+    columns = {column.id: (grid, column) for grid in grids.values() for column in grid.entrances}
+    for (entrance_id, floor), (_content, count, area) in cells_by_entrance_floor.items():
+        grid, column = columns[entrance_id]
+        column.households += count
+        column.area += area
+        grid.households += count
+        grid.area += area
+        floors_of[grid.id].add(floor)
+    empty = [] if full else 0
+    for grid in grids.values():
+        for floor in sorted(floors_of[grid.id], reverse=True):
+            grid.floors.append(
+                GridFloor(
+                    floor=floor,
+                    cells=[
+                        cells_by_entrance_floor.get((column.id, floor), (empty, 0, 0))[0] for column in grid.entrances
+                    ],
+                )
+            )
+    return list(grids.values())
+
+
+def _entrance_label(name: str) -> str:
+    return f"{name}单元" if name.isdigit() else name
+
+
+def community_grids(community: Community, *, full: bool, building: Building | None = None) -> list[BuildingGrid]:
+    """Each building of the community (or just `building`) as an entrance × floor grid, in two queries.
+
+    full=True: each cell lists its households (room, id, developer-held) for links;
+    full=False: each cell is the number of households, for communities too large to list on one page.
+    """
+    entrances = Entrance.objects.filter(building__community=community).select_related("building")
+    households = Household.objects.of(community).order_by()
+    if building is not None:
+        entrances = entrances.filter(building=building)
+        households = households.filter(entrance__building=building)
+    entrances = entrances.order_by("building__sort_key", "sort_key")
+
+    cells: dict[tuple[int, int], tuple] = {}
+    if full:
+        rows = households.order_by("room_sort_key").values_list(
+            "pk", "entrance_id", "floor", "room", "developer_held", "area"
+        )
+        for pk, entrance_id, floor, room, developer_held, area in rows:
+            rooms, count, total = cells.get((entrance_id, floor), ([], 0, Decimal("0")))
+            rooms.append(GridRoom(id=pk, room=room, developer_held=developer_held))
+            cells[(entrance_id, floor)] = (rooms, count + 1, total + area)
+    else:
+        rows = households.values("entrance_id", "floor").annotate(n=Count("pk"), area=Sum("area"))
+        for row in rows:
+            cells[(row["entrance_id"], row["floor"])] = (row["n"], row["n"], row["area"] or Decimal("0"))
+    return _grids(entrances, cells, full=full)
