@@ -1,0 +1,192 @@
+"""Writes of the roster's joining side: join codes (issue, revoke, redeem) and household bindings."""
+
+import logging
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.models import (
+    JOIN_CODE_ALPHABET,
+    JOIN_CODE_LENGTH,
+    Community,
+    Household,
+    HouseholdBinding,
+    JoinCode,
+    new_join_code,
+)
+
+logger = logging.getLogger("gongyi.join")
+
+_JOIN_CODE_SHAPE = re.compile(f"^[{JOIN_CODE_ALPHABET}]{{{JOIN_CODE_LENGTH}}}$")
+_BULK_BATCH = 2000
+
+
+def normalize_join_code(text: str) -> str:
+    """What people type or the QR code carries ("abcd-efgh", "ABCD EFGH") → "ABCDEFGH"."""
+    return re.sub(r"[\s\-‐－—_.·]", "", str(text or "")).upper()
+
+
+def join_code_error(kind: str) -> ValidationError:
+    messages = {
+        "unknown": _("We could not find this join code. Check the 8 characters on your slip and try again."),
+        "expired": _("This join code has expired. Ask your owners' committee for a new one."),
+        "revoked": _("This join code is no longer valid. Ask your owners' committee for a new one."),
+        "used": _(
+            "This join code has already been used. Each family member needs a code of their own:"
+            " ask your owners' committee."
+        ),
+    }
+    return ValidationError(messages[kind], code=kind)
+
+
+def join_code_check(*, code: str) -> JoinCode:
+    """The usable join code `code` stands for (with its household's location), or a ValidationError. Reads only."""
+    normalized = normalize_join_code(code)
+    if not _JOIN_CODE_SHAPE.match(normalized):
+        raise join_code_error("unknown")
+    join_code = (
+        JoinCode.objects.select_related("household__entrance__building__community").filter(code=normalized).first()
+    )
+    if join_code is None:
+        raise join_code_error("unknown")
+    _raise_unless_usable(join_code)
+    return join_code
+
+
+def _raise_unless_usable(join_code: JoinCode) -> None:
+    if join_code.revoked_at is not None:
+        raise join_code_error("revoked")
+    if join_code.used_at is not None:
+        raise join_code_error("used")
+    if join_code.expires_at <= timezone.now():
+        raise join_code_error("expired")
+
+
+def _expiry(now):
+    return now + timedelta(days=settings.JOIN_CODE_DAYS)
+
+
+@transaction.atomic
+def join_code_issue(*, household: Household, by) -> JoinCode:
+    """Give `household` a fresh code; its earlier unused codes stop working (the new slip replaces them)."""
+    now = timezone.now()
+    JoinCode.objects.filter(household=household, used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
+    for _attempt in range(5):
+        try:
+            # A savepoint, so that a clash with an existing code (1 in 10^12) can be retried.
+            with transaction.atomic():
+                join_code = JoinCode.objects.create(household=household, code=new_join_code(), expires_at=_expiry(now))
+            break
+        except IntegrityError:
+            continue
+    else:  # pragma: no cover - five clashes in a row mean something else is wrong
+        raise RuntimeError("could not find a free join code")
+    logger.info("join code %s issued for household %s by user %s", join_code.pk, household.pk, getattr(by, "pk", None))
+    return join_code
+
+
+@transaction.atomic
+def join_code_revoke(*, join_code: JoinCode, by) -> JoinCode:
+    """Stop `join_code` from working. A used code cannot be revoked (remove the binding instead)."""
+    join_code = JoinCode.objects.select_for_update().get(pk=join_code.pk)
+    if join_code.used_at is not None:
+        raise ValidationError(
+            _("This code has already been used. To undo it, remove the account bound with it."), code="used"
+        )
+    if join_code.revoked_at is None:
+        join_code.revoked_at = timezone.now()
+        join_code.save(update_fields=["revoked_at"])
+        logger.info("join code %s revoked by user %s", join_code.pk, getattr(by, "pk", None))
+    return join_code
+
+
+def join_code_redeem(*, code: str, user) -> HouseholdBinding:
+    """Bind `user` to the household of `code`, using the code up. Someone already bound keeps their binding
+    and the code stays unused. Raises ValidationError (code unknown/expired/revoked/used); changes nothing then.
+    """
+    normalized = normalize_join_code(code)
+    if not _JOIN_CODE_SHAPE.match(normalized):
+        raise join_code_error("unknown")
+    try:
+        with transaction.atomic():
+            # The row lock makes a second redeem of the same code wait, then find it used (PostgreSQL);
+            # the conditional UPDATE below is the guard where select_for_update is a no-op (SQLite).
+            join_code = JoinCode.objects.select_for_update().filter(code=normalized).first()
+            if join_code is None:
+                raise join_code_error("unknown")
+            existing = HouseholdBinding.objects.filter(user=user, household_id=join_code.household_id).first()
+            if existing is not None:
+                return existing
+            _raise_unless_usable(join_code)
+            now = timezone.now()
+            claimed = JoinCode.objects.filter(pk=join_code.pk, used_at__isnull=True, revoked_at__isnull=True).update(
+                used_at=now, used_by=user
+            )
+            if not claimed:
+                raise join_code_error("used")
+            binding = HouseholdBinding.objects.create(
+                user=user, household_id=join_code.household_id, join_code=join_code
+            )
+    except IntegrityError:
+        # The same person redeeming twice at once: the unique (user, household) constraint stopped the
+        # second binding and rolled its claim on the code back.
+        existing = HouseholdBinding.objects.filter(user=user, household__join_codes__code=normalized).first()
+        if existing is None:
+            raise
+        return existing
+    logger.info("user %s bound to household %s with join code %s", user.pk, binding.household_id, join_code.pk)
+    return binding
+
+
+@transaction.atomic
+def binding_remove(*, binding: HouseholdBinding, by) -> None:
+    """Unbind an account from a household (the committee's decision: a wrong person, a sold flat)."""
+    logger.info(
+        "binding of user %s to household %s removed by user %s",
+        binding.user_id,
+        binding.household_id,
+        getattr(by, "pk", None),
+    )
+    HouseholdBinding.objects.filter(pk=binding.pk).delete()
+
+
+@transaction.atomic
+def join_codes_issue_missing(*, community: Community, by) -> int:
+    """Give every household of `community` that has no usable code one; returns how many were issued.
+
+    Bulk: a handful of queries per 2,000 households, for printing slips for a whole community.
+    """
+    now = timezone.now()
+    usable = JoinCode.objects.filter(
+        household=OuterRef("pk"), revoked_at__isnull=True, used_at__isnull=True, expires_at__gt=now
+    )
+    household_ids = list(
+        Household.objects.of(community).filter(~Exists(usable)).order_by("pk").values_list("pk", flat=True)
+    )
+    expires_at = _expiry(now)
+    for start in range(0, len(household_ids), _BULK_BATCH):
+        batch = household_ids[start : start + _BULK_BATCH]
+        codes = _free_codes(len(batch))
+        JoinCode.objects.bulk_create(
+            JoinCode(household_id=pk, code=code, expires_at=expires_at) for pk, code in zip(batch, codes, strict=True)
+        )
+    logger.info(
+        "%s join codes issued in community %s by user %s", len(household_ids), community.pk, getattr(by, "pk", None)
+    )
+    return len(household_ids)
+
+
+def _free_codes(count: int) -> list[str]:
+    """`count` distinct new codes, none already in the table."""
+    codes: set[str] = set()
+    while len(codes) < count:
+        wanted = {new_join_code() for _i in range(count - len(codes))} - codes
+        taken = set(JoinCode.objects.filter(code__in=wanted).values_list("code", flat=True))
+        codes |= wanted - taken
+    return list(codes)
