@@ -356,7 +356,11 @@ def roster_import(*, community: Community, filename: str, content: bytes) -> Ros
 
     Importing the same file again writes nothing; an edited file updates households and owners in place.
     """
-    roster = roster_file_read(filename=filename, content=content)
+    return roster_apply(community=community, roster=roster_file_read(filename=filename, content=content))
+
+
+def roster_apply(*, community: Community, roster: ParsedRoster) -> RosterSummary:
+    """Write a roster read by roster_file_read, in one transaction; raises RosterInvalid if it has problems."""
     if not roster.ok:
         raise RosterInvalid(roster.problems)
     with transaction.atomic():

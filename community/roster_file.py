@@ -636,7 +636,11 @@ def _assign_owners(result: ParsedRoster, phone_only: list[tuple[int, str, str]],
     owners = result.owners
     for row in rows:
         spec = owners.get(row.owner_key)
-        if spec is None:
+        if row.developer_held:
+            # The developer is named by its first row; phones on such rows may be a buyer's, so none is kept.
+            if spec is None:
+                owners[row.owner_key] = OwnerSpec(row.owner_key, row.owner, "", "", row.row)
+        elif spec is None:
             owners[row.owner_key] = OwnerSpec(row.owner_key, row.owner, row.phone, row.id_hash, row.row)
         elif not spec.phone and row.phone:
             spec.phone = row.phone
@@ -644,3 +648,47 @@ def _assign_owners(result: ParsedRoster, phone_only: list[tuple[int, str, str]],
 
 def _with_key(row: RosterRow, owner_key: tuple[str, str]) -> RosterRow:
     return replace(row, owner_key=owner_key)
+
+
+# --- The template offered for download --------------------------------------------------------------------------
+
+TEMPLATE_ROWS = (
+    ("3", "5", "502", 5, "89.50", "张伟", "13812345678", "", "否"),
+    ("3", "5", "501", 5, "76.30", "李娜", "13912345678", "", "否"),
+    ("3", "5", "402", 4, "89.50", "张伟", "13812345678", "", "否"),
+    ("3", "5", "401", 4, "76.30", "某某置业有限公司", "", "", "是"),
+)
+
+
+def template_csv() -> bytes:
+    """The template as CSV in UTF-8 with a BOM, so that Excel on Windows opens it with the Chinese intact."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([HEADINGS[name] for name in FIELDS])
+    writer.writerows(TEMPLATE_ROWS)
+    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
+
+
+def template_xlsx() -> bytes:
+    """The template as .xlsx, with the room, phone and ID columns formatted as text so Excel keeps "0502"."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "名册"
+    sheet.append([HEADINGS[name] for name in FIELDS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for values in TEMPLATE_ROWS:
+        sheet.append([float(value) if index == 4 else value for index, value in enumerate(values)])
+    for index, name in enumerate(FIELDS):
+        letter = _column_letter(index)
+        sheet.column_dimensions[letter].width = {"owner": 20, "phone": 16, "id_number": 22}.get(name, 11)
+        if name in ("building", "entrance", "room", "phone", "id_number"):
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1, max_row=200):
+                cell.number_format = "@"
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from community.importing import RosterInvalid, RosterSummary, roster_import
+from community.importing import RosterSummary, roster_apply, roster_file_read
 from community.models import Community
 from community.roster_file import Problem
 
@@ -79,27 +79,28 @@ class Command(BaseCommand):
             content = path.read_bytes()
         except OSError as exc:
             raise CommandError(_("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc.strerror}) from exc
-        slug = options["community"]
-        created = False
-        try:
-            with transaction.atomic():
-                community = Community.objects.filter(slug=slug).first()
-                if community is None:
-                    if not options["name"]:
-                        raise CommandError(
-                            _("There is no community “%(slug)s”. Give --name to create it.") % {"slug": slug}
-                        )
-                    # Created inside the transaction: a file with problems leaves no empty community behind.
-                    community = Community.objects.create(slug=slug, name=options["name"])
-                    created = True
-                summary = roster_import(community=community, filename=path.name, content=content)
-        except RosterInvalid as exc:
-            for problem in exc.problems:
+        # The file is checked before the database is touched: a bad file fails fast and changes nothing.
+        roster = roster_file_read(filename=path.name, content=content)
+        if not roster.ok:
+            for problem in roster.problems:
                 self.stderr.write(problem_line(problem))
             raise CommandError(
                 _("%(count)s problem(s) found in %(file)s; nothing was imported.")
-                % {"count": len(exc.problems), "file": path.name}
-            ) from exc
+                % {"count": len(roster.problems), "file": path.name}
+            )
+        slug = options["community"]
+        created = False
+        with transaction.atomic():
+            community = Community.objects.filter(slug=slug).first()
+            if community is None:
+                if not options["name"]:
+                    raise CommandError(
+                        _("There is no community “%(slug)s”. Give --name to create it.") % {"slug": slug}
+                    )
+                # Inside the transaction: if the import fails, no empty community is left behind.
+                community = Community.objects.create(slug=slug, name=options["name"])
+                created = True
+            summary = roster_apply(community=community, roster=roster)
         if created:
             self.stdout.write(_("Created the community %(name)s (%(slug)s).") % {"name": community.name, "slug": slug})
         if not summary.changes_anything:
