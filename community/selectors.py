@@ -84,7 +84,9 @@ def household_search(community: Community, query: HouseholdQuery, *, full_phones
     """
     households = Household.objects.of(community)
     if query.building:
-        households = households.filter(entrance__building__sort_key__in=_key_variants(query.building))
+        # "A座2单元" parses to building "A"; rosters may keep the building as "A" or as "A座".
+        keys = _key_variants(query.building) + _key_variants(f"{query.building}座")
+        households = households.filter(entrance__building__sort_key__in=keys)
     if query.entrance:
         households = households.filter(entrance__sort_key__in=_key_variants(query.entrance))
     if query.room:
@@ -182,7 +184,12 @@ def _grids(entrances, cells_by_entrance_floor: dict, *, full: bool) -> list[Buil
         grid.area += area
         floors_of[grid.id].add(floor)
     empty = [] if full else 0
+    cent = Decimal("0.01")
     for grid in grids.values():
+        # SQLite sums decimals as floats; quantising gives both databases the same two places.
+        grid.area = Decimal(grid.area).quantize(cent)
+        for column in grid.entrances:
+            column.area = Decimal(column.area).quantize(cent)
         for floor in sorted(floors_of[grid.id], reverse=True):
             grid.floors.append(
                 GridFloor(

@@ -128,6 +128,9 @@ def test_large_community_shows_counts_not_rooms(member_of, client_as):
     grids = response.context["grids"]
     assert len(grids) == 30
     assert all(grid.households == 110 for grid in grids)
+    # 22 floors of entrances × flats of 81–85 m²; exact to the cent on both databases (SQLite sums as floats).
+    assert str(grids[0].area) == "9130.00"
+    assert "9130.00 m²" in html
     assert grids[0].floors[0].floor == 11
     assert grids[0].floors[0].cells == [5, 5]
     assert f"?building={grids[0].id}" in html
@@ -206,6 +209,25 @@ def test_search(street, member_of, client_as, text, codes):
     response = _search(client_as(member_of(street)), street, text)
     assert response.status_code == 200
     assert _codes(response) == codes
+
+
+@pytest.mark.parametrize("text", ["A座2单元1502", "A-2-1502", "a-2-1502"])
+def test_search_lettered_building(community, household_factory, member_of, client_as, text):
+    household_factory(
+        entrance__building__community=community,
+        entrance__building__name="A座",
+        entrance__name="2",
+        room="1502",
+        floor=15,
+    )
+    household_factory(
+        entrance__building__community=community,
+        entrance__building__name="B座",
+        entrance__name="2",
+        room="1502",
+        floor=15,
+    )
+    assert _codes(_search(client_as(member_of(community)), community, text)) == ["A座-2-1502"]
 
 
 def test_search_shows_the_totals_of_what_it_found(street, member_of, client_as):
