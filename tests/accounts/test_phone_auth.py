@@ -133,6 +133,19 @@ def test_failed_logins_by_username_hit_the_limit_too(client, phone_user):
     assert "_auth_user_id" not in client.session
 
 
+def test_ten_failed_logins_from_one_address_block_it_whatever_the_accounts(client, phone_user):
+    # The other half of "login_failed": 10 a minute per IP address, across every login typed.
+    for n in range(10):
+        client.post(reverse("account_login"), {"login": f"guess{n}", "password": "wrong-password"})
+    response = client.post(reverse("account_login"), {"login": "wangayi", "password": PASSWORD})
+    assert "登录失败次数过多" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    other_address = client.post(
+        reverse("account_login"), {"login": "wangayi", "password": PASSWORD}, REMOTE_ADDR="10.1.2.3"
+    )
+    assert other_address.status_code == 302
+
+
 def test_entrance_pages_are_in_chinese_and_link_the_sms_reset(client):
     login = client.get(reverse("account_login")).content.decode()
     assert "忘记密码" in login
@@ -151,4 +164,16 @@ def test_logout_is_a_post(client_as, phone_user):
     assert "退出登录" in client.get(reverse("account_logout")).content.decode()
     assert client.session.get("_auth_user_id")
     client.post(reverse("account_logout"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_signing_up_with_a_taken_number_creates_nothing_and_tells_only_the_owner(client, phone_user, sms_outbox):
+    # allauth prevents enumeration: the page looks the same, the number's owner gets a text, no code works.
+    response = signup(client, phone="138 1234 5678")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_verify_phone")
+    assert User.objects.count() == 1
+    assert sms_outbox == [("13812345678", sms_outbox[0][1])]
+    assert "已有账户" in sms_outbox[0][1]
+    client.post(reverse("account_verify_phone"), {"code": "123456"})
     assert "_auth_user_id" not in client.session
