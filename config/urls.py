@@ -7,4 +7,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("community.urls")),
+    path("", include("proposals.urls")),
+    path("", include("voting.urls")),
 ]
