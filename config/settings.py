@@ -153,6 +153,7 @@ ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
 ACCOUNT_RATE_LIMITS_ENABLED = True  # allauth's defaults: failed logins per user and IP, signups per IP
 ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_USER_DISPLAY = str  # the display name, not the generated username
 ACCOUNT_LOGOUT_ON_GET = False
 # Where one-time codes go. The console backend writes them to the log; plug a gateway in here.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.sms.ConsoleBackend")
