@@ -5,6 +5,7 @@ from itertools import groupby
 from django.shortcuts import render
 
 from community.models import HouseholdBinding, Role
+from proposals.selectors import proposals_for_households
 
 # The roles whose holders work on the committee pages (the community overview).
 STAFF_ROLES = {Role.Kind.COMMITTEE, Role.Kind.SECRETARY}
@@ -13,7 +14,7 @@ STAFF_ROLES = {Role.Kind.COMMITTEE, Role.Kind.SECRETARY}
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "community/home.html", {})
-    # Two queries, however many households and roles the person has.
+    # A constant number of queries, however many households, roles and proposals the person has.
     bindings = list(
         HouseholdBinding.objects.filter(user=request.user)
         .select_related("household__entrance__building__community")
@@ -34,4 +35,9 @@ def home(request):
         for community, group in groupby(roles, key=lambda role: role.community)
         for group_roles in [list(group)]
     ]
-    return render(request, "community/home.html", {"bindings": bindings, "role_groups": role_groups})
+    proposals = proposals_for_households([binding.household_id for binding in bindings]) if bindings else []
+    return render(
+        request,
+        "community/home.html",
+        {"bindings": bindings, "role_groups": role_groups, "proposals": proposals},
+    )

@@ -40,11 +40,11 @@ def secretary_user(community):
     return RoleFactory(community=community, kind=Role.Kind.SECRETARY).user
 
 
-def open_proposal(community, by, *, rule=None, category=Category.OTHER, **kwargs):
+def open_proposal(community, by, *, rule=None, category=Category.OTHER, title="更换单元门", **kwargs):
     proposal = proposal_create(
         community=community,
         by=by,
-        title="更换单元门",
+        title=title,
         summary="更换3号楼5单元的单元门",
         category=category,
         rule=rule,
