@@ -344,11 +344,39 @@ def _roster_apply(plan: RosterPlan) -> None:
         ],
         batch_size=_BATCH,
     )
-    changed = []
-    for household, owner in plan.households_changed:
-        household.owner_id = _owner_pk(owner)
-        changed.append(household)
-    Household.objects.bulk_update(changed, ["floor", "area", "developer_held", "owner"], batch_size=_BATCH)
+    _households_update(
+        [
+            (household.pk, household.floor, household.area, household.developer_held, _owner_pk(owner))
+            for household, owner in plan.households_changed
+        ]
+    )
+
+
+def _households_update(values: list[tuple[int, int, Decimal, bool, int]]) -> None:
+    """Set floor, area, developer flag and owner of many households: one UPDATE … FROM (VALUES …) per batch.
+
+    Django's bulk_update writes a CASE WHEN per column whose cost grows with the batch on every row; re-measured
+    areas for a 50,000-household community took a minute that way. SQLite (3.33+) and PostgreSQL both take this.
+    """
+    if not values:
+        return
+    quote = connection.ops.quote_name
+    meta = Household._meta
+    columns = [meta.get_field(name).column for name in ("id", "floor", "area", "developer_held", "owner")]
+    table = quote(meta.db_table)
+    sets = ", ".join(
+        f"{quote(column)} = CAST(v.{quote(column)} AS {cast})"
+        for column, cast in zip(columns[1:], ("integer", "numeric", "boolean", "bigint"), strict=True)
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), _BATCH):
+            batch = values[start : start + _BATCH]
+            rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
+            cursor.execute(
+                f"WITH v({', '.join(quote(c) for c in columns)}) AS (VALUES {rows}) "
+                f"UPDATE {table} SET {sets} FROM v WHERE {table}.{quote('id')} = v.{quote('id')}",
+                [param for row in batch for param in row],
+            )
 
 
 def roster_import(*, community: Community, filename: str, content: bytes) -> RosterSummary:

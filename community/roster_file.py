@@ -264,9 +264,15 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _plain(value) -> str:
     """Text with full-width characters folded (３号楼 → 3号楼, ㎡ → m2) and no spaces at all."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _text(value)))
+    text = _text(value)
+    if not text.isascii():  # most cells are; NFKC is the slow part of reading a row
+        text = unicodedata.normalize("NFKC", text)
+    return _SPACES.sub("", text)
 
 
 _CN_DIGITS = {
@@ -417,7 +423,7 @@ def parse_id_number(value) -> str:
 
 
 def owner_name(value) -> str:
-    return re.sub(r"\s+", " ", _text(value))
+    return _SPACES.sub(" ", _text(value))
 
 
 # --- The whole roster -------------------------------------------------------------------------------------------
@@ -433,7 +439,7 @@ def _column_letter(index: int) -> str:
 
 
 def _same_name(a: str, b: str) -> bool:
-    return re.sub(r"\s", "", a) == re.sub(r"\s", "", b)
+    return a == b or _SPACES.sub("", a) == _SPACES.sub("", b)
 
 
 class _Header:
