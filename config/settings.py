@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "community",
     "proposals",
     "voting",
+    "consult",
 ]
 
 MIDDLEWARE = [
