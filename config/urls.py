@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("community.urls")),
     path("", include("proposals.urls")),
     path("", include("voting.urls")),
+    path("", include("consult.urls")),
 ]

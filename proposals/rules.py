@@ -33,6 +33,5 @@ def is_published_to_households(user, proposal) -> bool:
 
 rules.add_perm("proposals.add_proposal", is_committee)
 rules.add_perm("proposals.manage_proposal", is_committee)
-rules.add_perm(
-    "proposals.view_proposal", is_committee | is_secretary | (belongs_to_community & is_published_to_households)
-)
+can_view = is_committee | is_secretary | (belongs_to_community & is_published_to_households)
+rules.add_perm("proposals.view_proposal", can_view)
