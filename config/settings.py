@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "proposals",
     "voting",
     "consult",
+    "documents",
 ]
 
 MIDDLEWARE = [
