@@ -107,11 +107,16 @@ def _problem_rows(problems) -> list[dict]:
     return [{"row": problem.row, "column": problem.column, "reason": problem.message(gettext)} for problem in problems]
 
 
+def _cell(text: str) -> str:
+    # Column names come from the uploaded file; Excel would run "=…" as a formula.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def _problems_csv(upload: RosterUpload, rows: list[dict]) -> HttpResponse:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([gettext("Row"), gettext("Column"), gettext("Problem")])
-    writer.writerows([row["row"] or "", row["column"], row["reason"]] for row in rows)
+    writer.writerows([row["row"] or "", _cell(row["column"]), _cell(row["reason"])] for row in rows)
     # With a BOM, Excel on Windows reads the Chinese as UTF-8.
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="problems-{upload.pk}.csv"'

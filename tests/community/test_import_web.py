@@ -12,7 +12,7 @@ from django.utils import timezone
 from community.models import Household, Owner, RosterUpload
 from community.roster_file import parse_roster
 from community.selectors import community_totals
-from tests.fixtures.rosters import ID_A, ROWS, csv_bytes, edited, xlsx_bytes
+from tests.fixtures.rosters import HEADER, ID_A, ROWS, csv_bytes, edited, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +121,13 @@ def test_the_problems_download(actors, committee_client):
     text = download.content.decode("utf-8-sig")
     assert text.splitlines()[0] == "行,列,问题"
     assert text.splitlines()[1].startswith("2,手机号,不是有效的手机号")
+
+
+def test_the_problems_download_does_not_carry_formulas(actors, committee_client):
+    rows = [[*row, ""] for row in ROWS]
+    response = upload(committee_client, actors.community, csv_bytes(rows, header=[*HEADER, "=1+1"]))
+    text = committee_client.get(response["Location"] + "?problems=csv").content.decode("utf-8-sig")
+    assert text.splitlines()[1].startswith("1,'=1+1,")
 
 
 def test_english_page(actors, committee_client):
