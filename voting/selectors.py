@@ -1,12 +1,14 @@
 """The tally: one aggregate over the ballots against the frozen electorate, decided by the rule engine."""
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Max, Q, Sum
 
+from community.models import Household
 from proposals.models import Proposal, State
 from voting import rules as engine
-from voting.models import Ballot, Choice
+from voting.models import Ballot, Choice, Elector
 
 _ZERO = Decimal("0.00")
 
@@ -99,3 +101,91 @@ def tally_recount(proposal: Proposal) -> engine.Outcome:
     voters = [engine.Voter(key=str(h), area=area, owner=head) for h, area, head in electors]
     choices = {str(h): c for h, c in Ballot.objects.filter(proposal=proposal).values_list("household_id", "choice")}
     return engine.evaluate(engine.RULES[proposal.rule], voters, choices)
+
+
+# --- What one household's account sees of a proposal (the household pages) ---
+
+
+def voting_is_open(proposal: Proposal, now=None) -> bool:
+    """Whether a ballot cast now would be accepted as far as the window goes (ballot_cast checks again)."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    if proposal.state != State.VOTING:
+        return False
+    if proposal.voting_opens_at and now < proposal.voting_opens_at:
+        return False
+    return not (proposal.voting_closes_at and now >= proposal.voting_closes_at)
+
+
+@dataclass
+class MyHousehold:
+    """One household the user is bound to, as the proposal sees it: in the electorate or not, and its ballot.
+
+    `same_head` lists the other households of the same head in the electorate: one choice covers them all.
+    """
+
+    household: Household
+    elector: Elector | None = None
+    ballot: Ballot | None = None
+    same_head: list[Household] = field(default_factory=list)
+
+    @property
+    def in_scope(self) -> bool:
+        return self.elector is not None
+
+
+def my_households(proposal: Proposal, user) -> list[MyHousehold]:
+    """The user's households in the proposal's community with their elector, ballot and same-head flats.
+
+    Three queries at most, whatever the size of the community.
+    """
+    if not user.is_authenticated:
+        return []
+    households = list(
+        Household.objects.filter(bindings__user=user, entrance__building__community_id=proposal.community_id)
+        .select_related("entrance__building")
+        .distinct()
+        .in_order()
+    )
+    if not households:
+        return []
+    electors = {
+        elector.household_id: elector
+        for elector in Elector.objects.filter(
+            proposal_id=proposal.pk, household_id__in=[h.pk for h in households]
+        ).select_related("ballot__recorded_by")
+    }
+    mine = [
+        MyHousehold(
+            household=h,
+            elector=electors.get(h.pk),
+            ballot=getattr(electors[h.pk], "ballot", None) if h.pk in electors else None,
+        )
+        for h in households
+    ]
+    heads = {elector.head for elector in electors.values()}
+    if heads:
+        others = (
+            Elector.objects.filter(proposal_id=proposal.pk, head__in=heads)
+            .select_related("household__entrance__building")
+            .order_by(
+                "household__entrance__building__sort_key", "household__entrance__sort_key", "household__room_sort_key"
+            )
+        )
+        by_head: dict[str, list[Household]] = {}
+        for other in others:
+            by_head.setdefault(other.head, []).append(other.household)
+        for item in mine:
+            if item.elector:
+                item.same_head = [h for h in by_head.get(item.elector.head, []) if h.pk != item.household.pk]
+    return mine
+
+
+def ballots_by_receipt(proposal: Proposal, receipt: str) -> list[Ballot]:
+    """The ballots of this proposal recorded under `receipt` (one cast covers all flats of one head)."""
+    return list(
+        Ballot.objects.filter(proposal_id=proposal.pk, receipt=receipt)
+        .select_related("household__entrance__building")
+        .order_by("household_id")
+    )

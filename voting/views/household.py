@@ -1,10 +1,400 @@
-"""Stub: being written."""
+"""What a household sees and does on a phone: the proposal, voting with a confirmation, the receipt check,
+the live tally (tally.json) and the meeting hall's big screen."""
 
-from django.http import HttpResponse
+from decimal import Decimal
+from fractions import Fraction
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.throttle import Limit, client_ip
+from community.models import Household
+from proposals.markdown import render_markdown
+from proposals.models import Proposal, RuleCode, Scope, State
+from proposals.selectors import scope_households
+from proposals.services import proposal_close_if_due, rule_for
+from voting import rules as engine
+from voting.forms import ReceiptForm, VoteForm
+from voting.models import Channel, Choice
+from voting.selectors import ballots_by_receipt, my_households, tally_json, voting_is_open
+from voting.services import VotingError, ballot_cast
+
+MANAGE_PANEL = "proposals/_manage_panel.html"
+# Receipt checks allowed per 15 minutes, per address and per session (a receipt is 31^8 to guess).
+RECEIPT_TRIES_PER_IP = Limit("receipt-ip", max_hits=20, window=15 * 60)
+RECEIPT_TRIES_PER_SESSION = Limit("receipt-session", max_hits=20, window=15 * 60)
+TALLY_STATES = {State.VOTING, State.CLOSED, State.PUBLISHED}
 
 
-def _todo(request, *args, **kwargs):
-    return HttpResponse("not yet", status=501)
+# --- Permissions ---------------------------------------------------------------------------------------------
 
 
-proposal_detail = vote = receipt_check = tally = big_screen = _todo
+def _proposal_or_refuse(request, pk: int, perm: str):
+    """(proposal, None) when the user holds `perm` on it; else (proposal, the refusal). Closes it if it is due."""
+    proposal = get_object_or_404(Proposal.objects.select_related("community"), pk=pk)
+    if not request.user.has_perm(perm, proposal):
+        if not request.user.is_authenticated:
+            return proposal, redirect_to_login(request.get_full_path())
+        raise PermissionDenied
+    return proposal_close_if_due(proposal=proposal), None
+
+
+# --- The tally in words: shared by the page (first render, no JS needed) and tally.js (every update) ---------
+
+_OPS = {engine.AT_LEAST: "≥", engine.MORE_THAN: ">", engine.AT_MOST: "≤"}
+
+
+def _check_name(group: str, of: str, dimension: str) -> str:
+    names = {
+        (engine.PARTICIPATED, engine.ELECTORATE, engine.AREA): _("participation by area"),
+        (engine.PARTICIPATED, engine.ELECTORATE, engine.HEADS): _("participation by heads"),
+        (engine.PARTICIPATED, engine.ELECTORATE, engine.HOUSEHOLDS): _("participation by households"),
+        (engine.AGREE, engine.PARTICIPATED, engine.AREA): _("approval by area (of those taking part)"),
+        (engine.AGREE, engine.PARTICIPATED, engine.HEADS): _("approval by heads (of those taking part)"),
+        (engine.AGREE, engine.PARTICIPATED, engine.HOUSEHOLDS): _("households agreeing (of those taking part)"),
+        (engine.AGREE, engine.ELECTORATE, engine.AREA): _("agreement by area (of all owners)"),
+        (engine.AGREE, engine.ELECTORATE, engine.HEADS): _("agreement by heads (of all owners)"),
+        (engine.AGREE, engine.ELECTORATE, engine.HOUSEHOLDS): _("households agreeing (of all households)"),
+        (engine.DISAGREE, engine.ELECTORATE, engine.HOUSEHOLDS): _("households disagreeing"),
+    }
+    return names.get((group, of, dimension)) or f"{group} / {of} ({dimension})"
+
+
+def check_label(check: dict) -> str:
+    """ "participation by area ≥ 2/3" for one entry of tally_json's `checks`."""
+    if check["op"] == engine.AT_MOST and Fraction(check["threshold"]) == 0:
+        return _("nobody disagrees") if check["group"] == engine.DISAGREE else f"{check['group']} = 0"
+    threshold = "100%" if Fraction(check["threshold"]) == 1 else check["threshold"]
+    return f"{_check_name(check['group'], check['of'], check['dimension'])} {_OPS[check['op']]} {threshold}"
+
+
+def tally_strings() -> dict:
+    """The words tally.js needs, in the user's language (the page embeds them with json_script)."""
+    return {
+        "states": {state.value: state.label for state in State},
+        "verdict_open_pass": _("If voting ended now: passes"),
+        "verdict_open_fail": _("If voting ended now: does not pass"),
+        "verdict_closed_pass": _("Result: passed"),
+        "verdict_closed_fail": _("Result: not passed"),
+        "needed_both": _("Still needed: %(households)s households / %(area)s m²"),
+        "needed_households": _("Still needed: %(households)s households"),
+        "needed_area": _("Still needed: %(area)s m²"),
+        "needed_none": _("The thresholds are met."),
+        "needed_impossible": _("Even if every household not yet voting agreed, it would not pass."),
+        "met": _("met"),
+        "not_met": _("not met"),
+        "live": _("Live"),
+        "connecting": _("Connecting…"),
+        "polling": _("Refreshing every 5 seconds"),
+        "offline": _("Not connected; reload the page"),
+    }
+
+
+def _cents(text: str) -> int:
+    return int((Decimal(text) * 100).to_integral_value())
+
+
+def _fraction_percent(text: str) -> str:
+    value = Fraction(text) * 100
+    return f"{Decimal(value.numerator) / Decimal(value.denominator):.2f}"
+
+
+def tally_display(data: dict, strings: dict) -> dict:
+    """What the tally elements show for one tally_json: the server's first render; tally.js does the same."""
+    closed = data["state"] in (State.CLOSED, State.PUBLISHED)
+    electorate, participated = data["electorate"], data["participated"]
+    not_yet = {
+        "households": electorate["households"] - participated["households"],
+        "heads": electorate["heads"] - participated["heads"],
+        "area": f"{Decimal(_cents(electorate['area']) - _cents(participated['area'])) / 100:.2f}",
+    }
+    if closed:
+        verdict = strings["verdict_closed_pass"] if data["passed"] else strings["verdict_closed_fail"]
+    else:
+        verdict = strings["verdict_open_pass"] if data["passed"] else strings["verdict_open_fail"]
+    bars = [
+        {
+            "label": check_label(check),
+            "percent": check["percent"],
+            "width": str(min(Decimal(check["percent"]), Decimal(100))),
+            "line": _fraction_percent(check["threshold"]),
+            "met": check["met"],
+        }
+        for check in data["checks"]
+    ]
+    return {
+        "closed": closed,
+        "state_label": strings["states"].get(data["state"], data["state"]),
+        "verdict": verdict,
+        "needed": "" if closed else needed_text(data, strings),
+        "not_yet": not_yet,
+        "bars": bars,
+    }
+
+
+def needed_text(data: dict, strings: dict) -> str:
+    needed = data["needed"]
+    if data["passed"]:
+        return strings["needed_none"]
+    if None in (needed["households"], needed["heads"], needed["area"]):
+        return strings["needed_impossible"]
+    # Civil Code rules count heads, unanimity counts households; "户" is what people say for either.
+    households = max(needed["households"], needed["heads"])
+    area = needed["area"]
+    if households and Decimal(area):
+        return strings["needed_both"] % {"households": households, "area": area}
+    if households:
+        return strings["needed_households"] % {"households": households}
+    return strings["needed_area"] % {"area": area}
+
+
+def _tally_context(proposal: Proposal) -> dict:
+    data = tally_json(proposal)
+    strings = tally_strings()
+    return {
+        "tally": data,
+        "tally_view": tally_display(data, strings),
+        "tally_strings": strings,
+        "ws_path": f"/ws/proposals/{proposal.pk}/tally/",
+        "json_url": reverse("tally_json", args=[proposal.pk]),
+    }
+
+
+# --- The proposal page ------------------------------------------------------------------------------------------
+
+
+def _rule_text(rule: str) -> str:
+    return {
+        RuleCode.UNANIMOUS: _(
+            "This matter needs the unanimous agreement of all owners: every household takes part and agrees."
+        ),
+        RuleCode.CIVIL_CODE_MAJOR: _(
+            "Major matter (Civil Code art. 278, items 6–8): owners holding at least 2/3 of the area and at least "
+            "2/3 of the heads take part, and at least 3/4 of those taking part agree, by area and by heads."
+        ),
+        RuleCode.CIVIL_CODE_ORDINARY: _(
+            "Ordinary matter (Civil Code art. 278): owners holding at least 2/3 of the area and at least 2/3 of "
+            "the heads take part, and more than half of those taking part agree, by area and by heads."
+        ),
+        RuleCode.ELEVATOR: _(
+            "Elevator retrofit: owners holding at least 2/3 of all the area and at least 2/3 of all the heads "
+            "agree, and no owner disagrees."
+        ),
+    }.get(rule, rule)
+
+
+def _scope_text(proposal: Proposal) -> str:
+    if proposal.scope == Scope.BUILDINGS:
+        return "、".join(str(b) for b in proposal.scope_buildings.all())
+    if proposal.scope == Scope.ENTRANCES:
+        return "、".join(str(e) for e in proposal.scope_entrances.select_related("building"))
+    if proposal.scope == Scope.HOUSEHOLDS:
+        return _("%(count)s chosen households") % {"count": proposal.scope_households.count()}
+    return _("The whole community")
+
+
+def _manage_panel() -> str:
+    """The committee's panel (proposals app) when it exists; the page does not depend on it."""
+    try:
+        get_template(MANAGE_PANEL)
+    except TemplateDoesNotExist:
+        return ""
+    return MANAGE_PANEL
+
+
+def _vote_groups(mine) -> list:
+    """One set of buttons per head: two bound flats of one owner share one choice, so one set."""
+    groups, covered = [], set()
+    for item in mine:
+        if not item.in_scope or item.household.pk in covered:
+            continue
+        covered.update(h.pk for h in item.same_head)
+        groups.append(item)
+    return groups
+
+
+@never_cache
+def proposal_detail(request, pk: int):
+    proposal, refusal = _proposal_or_refuse(request, pk, "proposals.view_proposal")
+    if refusal:
+        return refusal
+    user = request.user
+    mine = my_households(proposal, user)
+    if proposal.state in TALLY_STATES:
+        groups, outside = _vote_groups(mine), [item.household for item in mine if not item.in_scope]
+    else:
+        # No electorate before voting opens: the scope as it stands says which of my households will vote.
+        ids = [item.household.pk for item in mine]
+        in_scope = set(scope_households(proposal).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+        groups = [item for item in mine if item.household.pk in in_scope]
+        outside = [item.household for item in mine if item.household.pk not in in_scope]
+    can_manage = user.has_perm("proposals.manage_proposal", proposal)
+    context = {
+        "proposal": proposal,
+        "community": proposal.community,
+        "body_html": render_markdown(proposal.body),
+        "attachments": list(proposal.attachments.all()),
+        "rule_text": _rule_text(proposal.rule),
+        "rule_chosen": proposal.rule != rule_for(category=proposal.category),
+        "scope_text": _scope_text(proposal),
+        "mine": mine,
+        "vote_groups": groups,
+        "outside": outside,
+        "voting_open": voting_is_open(proposal),
+        "before_opening": proposal.state == State.VOTING and not voting_is_open(proposal),
+        "can_manage": can_manage,
+        "manage_panel": _manage_panel() if can_manage else "",
+        "can_view_register": user.has_perm("voting.view_register", proposal),
+        "can_view_tally": proposal.state in TALLY_STATES and user.has_perm("voting.view_tally", proposal),
+        "choices": Choice,
+    }
+    if context["can_view_tally"]:
+        context.update(_tally_context(proposal))
+    return render(request, "voting/detail.html", context)
+
+
+# --- Voting -----------------------------------------------------------------------------------------------------
+
+
+def _window_problem(proposal: Proposal) -> str:
+    """Why a ballot would be refused now (the service's own words), or "" while voting is open."""
+    now = timezone.now()
+    if proposal.state != State.VOTING:
+        return _("Voting on this proposal is not open.")
+    if proposal.voting_opens_at and now < proposal.voting_opens_at:
+        return _("Voting on this proposal has not opened yet.")
+    if not voting_is_open(proposal, now):
+        return _("Voting on this proposal has closed.")
+    return ""
+
+
+@require_POST
+def vote(request, pk: int):
+    """Step 1 (no confirm): show what will be recorded. Step 2 (confirm=1): record it and go back to the page."""
+    proposal, refusal = _proposal_or_refuse(request, pk, "proposals.view_proposal")
+    if refusal:
+        return refusal
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose agree, disagree or abstain."))
+        return redirect("proposal_detail", pk=proposal.pk)
+    household = Household.objects.with_location().filter(pk=form.cleaned_data["household"]).first()
+    if household is None or not request.user.has_perm("voting.vote_for_household", household):
+        raise PermissionDenied
+    choice = form.cleaned_data["choice"]
+    if not form.cleaned_data["confirm"]:
+        return _confirm(request, proposal, household, choice)
+    try:
+        ballots = ballot_cast(
+            proposal=proposal, household=household, choice=choice, channel=Channel.ONLINE, by=request.user
+        )
+    except VotingError as error:
+        messages.error(request, error.messages[0])
+        return redirect("proposal_detail", pk=proposal.pk)
+    messages.success(
+        request,
+        _("Recorded: %(choice)s, receipt code %(receipt)s")
+        % {"choice": Choice(choice).label, "receipt": ballots[0].receipt},
+    )
+    return redirect(reverse("proposal_detail", args=[proposal.pk]) + "#my-vote")
+
+
+def _confirm(request, proposal: Proposal, household: Household, choice: str):
+    problem = _window_problem(proposal)
+    item = next((item for item in my_households(proposal, request.user) if item.household.pk == household.pk), None)
+    if not problem and (item is None or not item.in_scope):
+        problem = _("This household is not in the scope of this proposal.")
+    if problem:
+        messages.error(request, problem)
+        return redirect("proposal_detail", pk=proposal.pk)
+    context = {
+        "proposal": proposal,
+        "community": proposal.community,
+        "household": household,
+        "item": item,
+        "choice": choice,
+        "choice_label": Choice(choice).label,
+    }
+    return render(request, "voting/confirm.html", context)
+
+
+# --- The receipt check ------------------------------------------------------------------------------------------
+
+
+def _receipt_limits(request) -> list[tuple[Limit, str]]:
+    if not request.session.session_key:
+        request.session.save()
+    return [(RECEIPT_TRIES_PER_IP, client_ip(request)), (RECEIPT_TRIES_PER_SESSION, request.session.session_key)]
+
+
+@never_cache
+def receipt_check(request, pk: int):
+    """A household types its receipt code and sees what was recorded for it — on this proposal only."""
+    proposal, refusal = _proposal_or_refuse(request, pk, "proposals.view_proposal")
+    if refusal:
+        return refusal
+    context = {"proposal": proposal, "community": proposal.community}
+    if request.method != "POST":
+        context["form"] = ReceiptForm()
+        return render(request, "voting/receipt.html", context)
+    form = context["form"] = ReceiptForm(request.POST)
+    limits = _receipt_limits(request)
+    if any(limit.exceeded(ident) for limit, ident in limits):
+        form.add_error(None, _("Too many tries. Please wait 15 minutes and try again."))
+        return render(request, "voting/receipt.html", context, status=429)
+    for limit, ident in limits:
+        limit.hit(ident)
+    if form.is_valid():
+        ballots = ballots_by_receipt(proposal, form.cleaned_data["code"])
+        if ballots:
+            context["ballots"] = ballots
+        else:
+            form.add_error(
+                "code",
+                _(
+                    "No ballot of this proposal has this receipt code. Check the code; a changed vote gets a new "
+                    "code and the old one no longer works."
+                ),
+            )
+    return render(request, "voting/receipt.html", context)
+
+
+# --- The live tally ---------------------------------------------------------------------------------------------
+
+
+def _json_error(message: str, status: int) -> JsonResponse:
+    response = JsonResponse({"error": message}, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def tally(request, pk: int):
+    """The same JSON as the WebSocket. A JSON client gets a JSON 403, not a login page."""
+    proposal = Proposal.objects.select_related("community").filter(pk=pk).first()
+    if proposal is None:
+        return _json_error("not found", 404)
+    if not request.user.has_perm("voting.view_tally", proposal):
+        return _json_error("forbidden", 403)
+    proposal = proposal_close_if_due(proposal=proposal)
+    response = JsonResponse(tally_json(proposal))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+def big_screen(request, pk: int):
+    proposal, refusal = _proposal_or_refuse(request, pk, "voting.view_tally")
+    if refusal:
+        return refusal
+    context = {"proposal": proposal, "community": proposal.community, **_tally_context(proposal)}
+    return render(request, "voting/screen.html", context)

@@ -1,0 +1,243 @@
+/* Live tally: one renderer for the proposal page and the big screen. No framework; ES2017 for old Android Chrome.
+ *
+ * Every [data-tally] element is filled from the JSON of tally.json / the WebSocket /ws/proposals/<id>/tally/:
+ * [data-field="agree.area"] gets that value, [data-check="i"] the i-th threshold check, [data-part=...] the
+ * verdict, "still needed", the state and the connection indicator. The words come from the page
+ * (<script id="tally-strings">), so the language is the page's. Older versions are dropped; an equal version
+ * is shown (closing pushes the same version with the new state). The socket reconnects with backoff and gets a
+ * snapshot on every connect; without WebSockets the page polls tally.json every 5 s.
+ */
+(function () {
+  "use strict";
+
+  var BACKOFF = [1000, 2000, 5000, 10000];
+  var POLL_MS = 5000;
+  var FAILS_BEFORE_POLLING = 3; // a proxy that drops WebSockets: poll meanwhile, keep trying the socket
+  var strings = {};
+
+  function readStrings() {
+    var el = document.getElementById("tally-strings");
+    if (!el) return {};
+    try {
+      return JSON.parse(el.textContent);
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function each(list, fn) {
+    Array.prototype.forEach.call(list, fn);
+  }
+
+  function lookup(obj, path) {
+    var parts = path.split(".");
+    for (var i = 0; i < parts.length; i++) {
+      if (obj === null || obj === undefined) return undefined;
+      obj = obj[parts[i]];
+    }
+    return obj;
+  }
+
+  function format(template, values) {
+    return String(template || "").replace(/%\((\w+)\)s/g, function (match, key) {
+      return values[key] === undefined ? match : String(values[key]);
+    });
+  }
+
+  // Areas are decimal strings; subtract them in hundredths so no float rounding shows up.
+  function cents(text) {
+    var s = String(text || "0");
+    var negative = s.charAt(0) === "-";
+    if (negative) s = s.slice(1);
+    var parts = s.split(".");
+    var frac = ((parts[1] || "") + "00").slice(0, 2);
+    var value = parseInt(parts[0] || "0", 10) * 100 + parseInt(frac, 10);
+    return negative ? -value : value;
+  }
+
+  function fromCents(value) {
+    var negative = value < 0;
+    value = Math.abs(value);
+    var frac = String(value % 100);
+    if (frac.length < 2) frac = "0" + frac;
+    return (negative ? "-" : "") + Math.floor(value / 100) + "." + frac;
+  }
+
+  function neededText(data) {
+    var n = data.needed || {};
+    if (data.passed) return strings.needed_none;
+    if (n.households === null || n.heads === null || n.area === null) return strings.needed_impossible;
+    var households = Math.max(n.households || 0, n.heads || 0);
+    var area = n.area || "0.00";
+    if (households && cents(area)) return format(strings.needed_both, { households: households, area: area });
+    if (households) return format(strings.needed_households, { households: households });
+    return format(strings.needed_area, { area: area });
+  }
+
+  function setText(el, text) {
+    if (el && el.textContent !== text) el.textContent = text;
+  }
+
+  function Tally(root) {
+    this.root = root;
+    var initial = parseInt(root.getAttribute("data-version"), 10);
+    this.version = isNaN(initial) ? -1 : initial;
+    this.live = root.querySelector('[data-part="live"]');
+  }
+
+  Tally.prototype.render = function (data) {
+    if (!data || typeof data.version !== "number" || data.version < this.version) return false;
+    this.version = data.version;
+    var root = this.root;
+    var closed = data.state === "closed" || data.state === "published";
+    var e = data.electorate || {};
+    var p = data.participated || {};
+    data.not_yet = {
+      households: (e.households || 0) - (p.households || 0),
+      heads: (e.heads || 0) - (p.heads || 0),
+      area: fromCents(cents(e.area) - cents(p.area)),
+    };
+    each(root.querySelectorAll("[data-field]"), function (el) {
+      var value = lookup(data, el.getAttribute("data-field"));
+      if (value !== undefined && value !== null) setText(el, String(value));
+    });
+    var checks = data.checks || [];
+    each(root.querySelectorAll("[data-check]"), function (el) {
+      var check = checks[parseInt(el.getAttribute("data-check"), 10)];
+      if (!check) return;
+      var percent = parseFloat(check.percent) || 0;
+      setText(el.querySelector('[data-part="percent"]'), check.percent + "%");
+      setText(el.querySelector('[data-part="met"]'), check.met ? "✓ " + strings.met : strings.not_met);
+      var fill = el.querySelector('[data-part="fill"]');
+      if (fill) fill.style.width = Math.max(0, Math.min(100, percent)) + "%";
+      el.classList.toggle("met", !!check.met);
+    });
+    var verdict = root.querySelector('[data-part="verdict"]');
+    if (verdict) {
+      var key = (closed ? "verdict_closed_" : "verdict_open_") + (data.passed ? "pass" : "fail");
+      setText(verdict, strings[key] || "");
+      verdict.classList.toggle("pass", !!data.passed);
+      verdict.classList.toggle("fail", !data.passed);
+    }
+    var needed = root.querySelector('[data-part="needed"]');
+    if (needed) {
+      needed.hidden = closed;
+      if (!closed) setText(needed, neededText(data) || "");
+    }
+    var state = root.querySelector('[data-part="state"]');
+    if (state) {
+      setText(state, (strings.states && strings.states[data.state]) || data.state);
+      state.className = "tally-state state-" + data.state;
+    }
+    return true;
+  };
+
+  Tally.prototype.indicate = function (status) {
+    if (!this.live) return;
+    this.live.hidden = false;
+    this.live.className = "tally-live " + status;
+    setText(this.live, strings[status] || "");
+  };
+
+  function socketUrl(path) {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    return scheme + window.location.host + path;
+  }
+
+  function watch(tally) {
+    var root = tally.root;
+    var jsonUrl = root.getAttribute("data-json");
+    var wsPath = root.getAttribute("data-ws");
+    var pollTimer = null;
+    var attempt = 0;
+    var failsInARow = 0;
+    var socketLive = false;
+
+    function poll() {
+      if (!jsonUrl) return;
+      fetch(jsonUrl, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (response.status === 403 || response.status === 404) {
+            stopPolling();
+            if (!socketLive) tally.indicate("offline");
+            return null;
+          }
+          return response.ok ? response.json() : null;
+        })
+        .then(function (data) {
+          if (data) tally.render(data);
+        })
+        .catch(function () {});
+    }
+
+    function startPolling() {
+      if (pollTimer !== null) return;
+      tally.indicate("polling");
+      poll();
+      pollTimer = window.setInterval(poll, POLL_MS);
+    }
+
+    function stopPolling() {
+      if (pollTimer === null) return;
+      window.clearInterval(pollTimer);
+      pollTimer = null;
+    }
+
+    function connect() {
+      var socket;
+      try {
+        socket = new window.WebSocket(socketUrl(wsPath));
+      } catch (err) {
+        startPolling();
+        return;
+      }
+      if (pollTimer === null) tally.indicate("connecting");
+      socket.onopen = function () {
+        attempt = 0;
+        failsInARow = 0;
+        socketLive = true;
+        stopPolling();
+        tally.indicate("live");
+      };
+      socket.onmessage = function (event) {
+        try {
+          tally.render(JSON.parse(event.data));
+        } catch (err) {
+          /* a malformed message is ignored; the next one carries the whole tally */
+        }
+      };
+      socket.onclose = function (event) {
+        var wasLive = socketLive;
+        socketLive = false;
+        if (event.code === 4403) {
+          // Refused (e.g. logged out): polling would be refused too.
+          stopPolling();
+          tally.indicate("offline");
+          return;
+        }
+        if (!wasLive) failsInARow += 1;
+        if (failsInARow >= FAILS_BEFORE_POLLING) startPolling();
+        else if (pollTimer === null) tally.indicate("connecting");
+        var delay = BACKOFF[Math.min(attempt, BACKOFF.length - 1)];
+        attempt += 1;
+        window.setTimeout(connect, delay);
+      };
+    }
+
+    if (wsPath && "WebSocket" in window) connect();
+    else startPolling();
+  }
+
+  function start() {
+    strings = readStrings();
+    each(document.querySelectorAll("[data-tally]"), function (root) {
+      watch(new Tally(root));
+    });
+  }
+
+  // Exposed for the browser tests of a later issue; the page itself needs nothing from outside.
+  window.GongyiTally = { Tally: Tally, cents: cents, fromCents: fromCents };
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
