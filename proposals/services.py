@@ -230,7 +230,10 @@ def sniff_upload(upload, *, max_bytes: int = ATTACHMENT_MAX_BYTES) -> tuple[str,
 
 @transaction.atomic
 def attachment_add(*, proposal: Proposal, by, upload, title: str = "") -> Attachment:
-    """Attach a checked image or PDF. Caller holds proposals.manage_proposal."""
+    """Attach a checked image or PDF while the text may still change. Caller holds proposals.manage_proposal."""
+    # Once voting opens the material households decide on is fixed, like the text (proposal_update).
+    if proposal.state not in EDITABLE:
+        raise ValidationError(_("Files can only be attached to a draft or a proposal in consultation."))
     kind, extension = sniff_upload(upload)
     attachment = Attachment(
         proposal=proposal,
