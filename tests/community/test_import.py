@@ -340,24 +340,22 @@ def test_command_reports_a_missing_file(tmp_path, community):
         call_command("import_roster", str(tmp_path / "nope.xlsx"), "--community", community.slug)
 
 
-@pytest.mark.slow
-def test_fifty_thousand_rows_well_under_a_minute(community):
-    """The largest communities (DESIGN.md): 50,000 rows from .xlsx, imported, then imported again with new areas."""
-    import time
+def test_thousands_of_rows_import_in_batches_not_per_row(community):
+    """Import and re-import with new areas write in batches: the query count stays far below the row count.
+
+    Speed at 50,000 rows is measured in bench/bench_import.py, not here.
+    """
 
     def rows(area):
         return [[b, e, f * 100 + r, f, area + r, f"业主{i}", str(13000000000 + i), "", ""]
                 for i, (b, e, f, r) in enumerate(
-                    (b, e, f, r) for b in range(1, 200) for e in range(1, 5) for f in range(1, 33) for r in range(1, 3)
-                ) if i < 50_000]  # fmt: skip
+                    (b, e, f, r) for b in range(1, 20) for e in range(1, 5) for f in range(1, 33) for r in range(1, 3)
+                ) if i < 4_000]  # fmt: skip
 
     first, second = xlsx_bytes(rows(80.5)), xlsx_bytes(rows(81.25))
-    started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
         summary = run(community, content=first, filename="big.xlsx")
-    assert summary.households_created == 50_000 and summary.heads == 50_000
-    summary = run(community, content=second, filename="big.xlsx")
-    assert summary.households_updated == 50_000
-    assert time.perf_counter() - started < 60
-    # Batches of inserts, never a query per row.
-    assert len(queries.captured_queries) < 1_500
+        assert summary.households_created == 4_000 and summary.heads == 4_000
+        summary = run(community, content=second, filename="big.xlsx")
+    assert summary.households_updated == 4_000
+    assert len(queries.captured_queries) < 200
