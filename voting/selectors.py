@@ -3,12 +3,14 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Sum
 
-from community.models import Household
+from community.models import Entrance, Household
+from community.search import parse_household_query
+from community.selectors import household_search
 from proposals.models import Proposal, State
 from voting import rules as engine
-from voting.models import Ballot, Choice, Elector
+from voting.models import Ballot, Channel, Choice, Elector
 
 _ZERO = Decimal("0.00")
 
@@ -189,3 +191,154 @@ def ballots_by_receipt(proposal: Proposal, receipt: str) -> list[Ballot]:
         .select_related("household__entrance__building")
         .order_by("household_id")
     )
+
+
+# --- The committee's register: who voted how, household by household ---------------------------------------------
+
+REGISTER_STATUS_NONE = "none"
+REGISTER_STATUS_VOTED = "voted"
+REGISTER_STATUSES = (REGISTER_STATUS_NONE, REGISTER_STATUS_VOTED, *Choice.values)
+
+
+@dataclass(frozen=True)
+class RegisterFilters:
+    """What the register is narrowed to: a building or an entrance (ids), a channel, a status (REGISTER_STATUSES)."""
+
+    building: int | None = None
+    entrance: int | None = None
+    channel: str = ""
+    status: str = ""
+
+    @classmethod
+    def from_query(cls, params) -> "RegisterFilters":
+        """From GET parameters; a value that is not understood is left out rather than refused."""
+
+        def number(name: str) -> int | None:
+            value = params.get(name, "")
+            return int(value) if value.isdigit() and len(value) < 12 else None
+
+        channel = params.get("channel", "")
+        status = params.get("status", "")
+        return cls(
+            building=number("building"),
+            entrance=number("entrance"),
+            channel=channel if channel in Channel.values else "",
+            status=status if status in REGISTER_STATUSES else "",
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.building or self.entrance or self.channel or self.status)
+
+
+def register_electors(proposal: Proposal, filters: RegisterFilters):
+    """The proposal's electors narrowed by `filters`, not yet ordered."""
+    electors = Elector.objects.filter(proposal=proposal)
+    if filters.building:
+        electors = electors.filter(household__entrance__building_id=filters.building)
+    if filters.entrance:
+        electors = electors.filter(household__entrance_id=filters.entrance)
+    if filters.channel:
+        electors = electors.filter(ballot__channel=filters.channel)
+    if filters.status == REGISTER_STATUS_NONE:
+        electors = electors.filter(ballot__isnull=True)
+    elif filters.status == REGISTER_STATUS_VOTED:
+        electors = electors.filter(ballot__isnull=False)
+    elif filters.status:
+        electors = electors.filter(ballot__choice=filters.status)
+    return electors
+
+
+def register_rows(electors):
+    """Rows for the page or the export: owner, ballot and recorder joined, the owner's flats in the electorate
+    counted, in roster order (building, entrance, top floor first, room)."""
+    flats = (
+        Elector.objects.filter(proposal=OuterRef("proposal"), head=OuterRef("head"))
+        .order_by()
+        .values("head")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        electors.select_related("owner", "ballot__recorded_by")
+        .annotate(head_flats=Subquery(flats, output_field=IntegerField()))
+        .order_by(
+            "household__entrance__building__sort_key",
+            "household__entrance__sort_key",
+            "-household__floor",
+            "household__room_sort_key",
+            "pk",
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RegisterCount:
+    households: int
+    heads: int
+    area: Decimal
+
+
+@dataclass(frozen=True)
+class RegisterTotals:
+    """Totals of a (filtered) register: everyone, those with a ballot, those without, and per choice."""
+
+    electorate: RegisterCount
+    voted: RegisterCount
+    not_voted: RegisterCount
+    agree: RegisterCount
+    disagree: RegisterCount
+    abstain: RegisterCount
+
+
+def register_totals(electors) -> RegisterTotals:
+    """One aggregate query over the filtered electors."""
+    groups = {
+        "electorate": Q(),
+        "voted": Q(ballot__isnull=False),
+        "not_voted": Q(ballot__isnull=True),
+        **{choice: Q(ballot__choice=choice) for choice in Choice.values},
+    }
+    aggregates = {}
+    for name, only in groups.items():
+        extra = {"filter": only} if only else {}
+        aggregates[f"{name}_households"] = Count("id", **extra)
+        aggregates[f"{name}_heads"] = Count("head", distinct=True, **extra)
+        aggregates[f"{name}_area"] = Sum("area", **extra)
+    row = electors.order_by().aggregate(**aggregates)
+    cent = Decimal("0.01")
+    return RegisterTotals(
+        **{
+            # SQLite sums decimals as floats; quantising gives both databases the same two places.
+            name: RegisterCount(
+                row[f"{name}_households"], row[f"{name}_heads"], Decimal(row[f"{name}_area"] or 0).quantize(cent)
+            )
+            for name in groups
+        }
+    )
+
+
+def register_entrances(proposal: Proposal) -> list[Entrance]:
+    """The entrances (with their building) that have households in the electorate, for the filters. One query."""
+    return list(
+        Entrance.objects.filter(
+            pk__in=Elector.objects.filter(proposal=proposal).order_by().values("household__entrance_id")
+        )
+        .select_related("building")
+        .order_by("building__sort_key", "sort_key")
+    )
+
+
+def electorate_search(proposal: Proposal, text: str, *, full_phones: bool, limit: int = 20) -> tuple[list, bool]:
+    """The electors matching the secretary's search box ("3-5-502", "3-5", an owner's name, phone digits), at most
+    `limit`, in roster order; and whether households of the community match that are outside the electorate.
+    Two queries at most."""
+    query = parse_household_query(text)
+    if query.is_empty:
+        return [], False
+    households = household_search(proposal.community, query, full_phones=full_phones)
+    found = list(
+        register_rows(Elector.objects.filter(proposal=proposal, household__in=households.values("pk")))[:limit]
+    )
+    outside = not found and households.exists()
+    return found, outside
