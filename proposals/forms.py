@@ -123,7 +123,7 @@ class ProposalForm(forms.Form):
         label=_("Entrances"), queryset=Entrance.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     households = forms.CharField(
-        label=_("Households"),
+        label=_("Households (building-entrance-room)"),
         required=False,
         max_length=MAX_HOUSEHOLD_CODES_CHARS,
         widget=forms.Textarea(attrs={"rows": 5, "placeholder": "3-5-501\n3-5-502", "autocomplete": "off"}),
