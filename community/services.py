@@ -76,12 +76,16 @@ def _expiry(now):
 def join_code_issue(*, household: Household, by) -> JoinCode:
     """Give `household` a fresh code; its earlier unused codes stop working (the new slip replaces them)."""
     now = timezone.now()
-    JoinCode.objects.filter(household=household, used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
+    JoinCode.objects.filter(household=household, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by=by
+    )
     for _attempt in range(5):
         try:
             # A savepoint, so that a clash with an existing code (1 in 10^12) can be retried.
             with transaction.atomic():
-                join_code = JoinCode.objects.create(household=household, code=new_join_code(), expires_at=_expiry(now))
+                join_code = JoinCode.objects.create(
+                    household=household, code=new_join_code(), expires_at=_expiry(now), issued_by=by
+                )
             break
         except IntegrityError:
             continue
@@ -100,8 +104,8 @@ def join_code_revoke(*, join_code: JoinCode, by) -> JoinCode:
             _("This code has already been used. To undo it, remove the account bound with it."), code="used"
         )
     if join_code.revoked_at is None:
-        join_code.revoked_at = timezone.now()
-        join_code.save(update_fields=["revoked_at"])
+        join_code.revoked_at, join_code.revoked_by = timezone.now(), by
+        join_code.save(update_fields=["revoked_at", "revoked_by"])
         logger.info("join code %s revoked by user %s", join_code.pk, getattr(by, "pk", None))
     return join_code
 
@@ -174,7 +178,8 @@ def join_codes_issue_missing(*, community: Community, by) -> int:
         batch = household_ids[start : start + _BULK_BATCH]
         codes = _free_codes(len(batch))
         JoinCode.objects.bulk_create(
-            JoinCode(household_id=pk, code=code, expires_at=expires_at) for pk, code in zip(batch, codes, strict=True)
+            JoinCode(household_id=pk, code=code, expires_at=expires_at, issued_by=by)
+            for pk, code in zip(batch, codes, strict=True)
         )
     logger.info(
         "%s join codes issued in community %s by user %s", len(household_ids), community.pk, getattr(by, "pk", None)

@@ -190,3 +190,16 @@ def test_issue_missing_is_a_few_bulk_queries_for_thousands(user, django_assert_m
     with django_assert_max_num_queries(10 if connection.vendor == "postgresql" else 40):
         assert join_codes_issue_missing(community=community, by=user) == 3000
     assert JoinCode.objects.values("code").distinct().count() == 3000
+
+
+def test_issue_and_revoke_record_who(household, user_factory):
+    from community.services import join_code_issue, join_code_revoke
+
+    secretary, committee = user_factory(), user_factory()
+    first = join_code_issue(household=household, by=secretary)
+    second = join_code_issue(household=household, by=committee)
+    first.refresh_from_db()
+    assert (first.issued_by, first.revoked_by, second.issued_by) == (secretary, committee, committee)
+    join_code_revoke(join_code=second, by=secretary)
+    second.refresh_from_db()
+    assert second.revoked_by == secretary
