@@ -1,0 +1,44 @@
+"""While Redis is down the cache answers as if empty and logs once, instead of failing requests."""
+
+import logging
+
+import pytest
+from django.core.cache import caches
+
+import config.cache
+from config.cache import ResilientRedisCache
+
+DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+@pytest.fixture
+def down_cache():
+    config.cache._last_log = 0.0
+    return ResilientRedisCache(DOWN, {"OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}})
+
+
+def test_every_call_degrades(down_cache):
+    assert down_cache.get("k", "fallback") == "fallback"
+    assert down_cache.add("k", 1) is True
+    down_cache.set("k", 1)
+    assert down_cache.incr("k") == 1
+    assert down_cache.get_many(["a", "b"]) == {}
+    assert down_cache.has_key("k") is False
+    down_cache.delete("k")
+
+
+def test_outage_is_logged_once(down_cache, caplog):
+    with caplog.at_level(logging.ERROR, logger="gongyi.cache"):
+        for _ in range(20):
+            down_cache.get("k")
+            down_cache.set("k", 1)
+    assert len([r for r in caplog.records if r.name == "gongyi.cache"]) == 1
+
+
+def test_working_redis_still_works(settings):
+    if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        pytest.skip("runs where REDIS_URL is set")
+    cache = caches["default"]
+    cache.set("gongyi-test-key", 41)
+    assert cache.incr("gongyi-test-key") == 42
+    cache.delete("gongyi-test-key")
