@@ -306,7 +306,8 @@ def vote(request, pk: int):
         _("Recorded: %(choice)s, receipt code %(receipt)s")
         % {"choice": Choice(choice).label, "receipt": ballots[0].receipt},
     )
-    return redirect(reverse("proposal_detail", args=[proposal.pk]) + "#my-vote")
+    # To the top of the page, where the message with the receipt code is.
+    return redirect("proposal_detail", pk=proposal.pk)
 
 
 def _confirm(request, proposal: Proposal, household: Household, choice: str):

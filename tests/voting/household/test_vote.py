@@ -42,7 +42,7 @@ def test_confirmed_vote_is_stored_online_by_the_user_and_the_receipt_shown(
 ):
     response = post_vote(residents[0], proposal, stairwell[0], "agree")
     assert response.status_code == 302
-    assert response["Location"] == reverse("proposal_detail", args=[proposal.pk]) + "#my-vote"
+    assert response["Location"] == reverse("proposal_detail", args=[proposal.pk])
     ballot = Ballot.objects.get(proposal=proposal)
     assert (ballot.household, ballot.choice, ballot.channel, ballot.recorded_by) == (
         stairwell[0],
