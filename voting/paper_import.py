@@ -129,6 +129,9 @@ class BallotRow:
 
 @dataclass
 class ParsedBallots:
+    """Every row that could be read, and the problems of the others. Write nothing unless `ok`; the readable rows
+    are kept so that checking them against the database can report its problems in the same preview."""
+
     rows: list[BallotRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
@@ -270,15 +273,14 @@ class _Header:
 
 
 def parse_ballots(filename: str, content: bytes) -> ParsedBallots:
-    """Read and check every row; collect every problem. `rows` is meaningful only when there are no problems."""
+    """Read and check every row; collect every problem."""
     result = ParsedBallots()
     try:
         _parse_into(result, read_cells(filename, content))
     except UnreadableFile as exc:
-        result.problems.insert(0, Problem(None, "", exc.problem.code))
-    if result.problems:
         result.rows.clear()
-        result.problems.sort(key=lambda problem: problem.row or 0)  # stable: a row's problems keep column order
+        result.problems.insert(0, Problem(None, "", exc.problem.code))
+    result.problems.sort(key=lambda problem: problem.row or 0)  # stable: a row's problems keep column order
     return result
 
 

@@ -141,13 +141,16 @@ def _household_refs(proposal: Proposal) -> tuple[dict[tuple[str, str, str], Hous
 
 
 def paper_import_plan(*, proposal: Proposal, parsed: ParsedBallots) -> ImportPlan:
-    """Check a parsed ballot sheet against the proposal's households and ballots, writing nothing. Four queries."""
-    if parsed.problems:
+    """Check a parsed ballot sheet against the proposal's households and ballots, writing nothing. Three queries.
+
+    The problems of the file and those found against the database are reported together, row by row.
+    """
+    if not parsed.rows:
         return ImportPlan(problems=parsed.problems)
     refs, by_head = _household_refs(proposal)
     matched, problems = match_rows(parsed.rows, refs)
-    if problems:
-        return ImportPlan(problems=problems)
+    if parsed.problems or problems:
+        return ImportPlan(problems=sorted([*parsed.problems, *problems], key=lambda problem: problem.row or 0))
     existing = {
         household_id: (choice, channel)
         for household_id, choice, channel in Ballot.objects.filter(proposal=proposal).values_list(
