@@ -136,6 +136,7 @@ def proposal_start_consultation(*, proposal: Proposal, by) -> Proposal:
 @transaction.atomic
 def proposal_open_voting(*, proposal: Proposal, by, closes_at: datetime, opens_at: datetime | None = None) -> Proposal:
     """Open voting now (or at `opens_at`) until `closes_at`, freezing the electorate."""
+    from proposals.cost_services import cost_plan_lock
     from voting.services import electorate_freeze
 
     now = timezone.now()
@@ -147,18 +148,23 @@ def proposal_open_voting(*, proposal: Proposal, by, closes_at: datetime, opens_a
     electorate_freeze(proposal=proposal)
     if proposal.electorate_households == 0:
         raise ValidationError(_("There are no households in this proposal's scope."))
+    # The cost plan is locked with the electorate: households vote knowing the share they will pay.
+    cost_plan_lock(proposal=proposal)
     proposal.save()
     return proposal
 
 
 def _close(proposal: Proposal, by, note: str) -> Proposal:
     """Caller holds the proposal lock and the proposal is voting."""
+    from proposals.cost_services import bills_create
     from voting.selectors import tally_outcome
     from voting.services import tally_changed_on_commit
 
     outcome = tally_outcome(proposal)
     _move(proposal, State.CLOSED, by, note)
     proposal.passed = outcome.passed
+    if proposal.passed:
+        bills_create(proposal=proposal)  # the frozen shares become bills, in this transaction, once
     if proposal.voting_closes_at is None or proposal.voting_closes_at > timezone.now():
         proposal.voting_closes_at = timezone.now()
     proposal.save()

@@ -1,0 +1,326 @@
+"""Reads of cost plans: each household's share (live before voting, frozen from then on), bills and collection.
+
+Every function here costs a constant number of queries whatever the size of the community: the shares of
+3,000 (or 50,000) households are split in Python from one query's rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
+
+from community.models import Household, natural_sort_key
+from proposals.costs import Part, split
+from proposals.models import (
+    Beneficiary,
+    Bill,
+    BillStatus,
+    CostMethod,
+    CostPlan,
+    FloorCoefficient,
+    Proposal,
+    Share,
+    Sharers,
+)
+from proposals.selectors import scope_households
+
+ZERO = Decimal("0.00")
+FLOOR_METHODS = {CostMethod.FLOOR, CostMethod.FLOOR_AREA}
+
+
+@dataclass
+class ShareRow:
+    """One household's line of the share table."""
+
+    household_id: int
+    building: str
+    entrance: str
+    room: str
+    floor: int
+    area: Decimal
+    weight: Decimal
+    amount: Decimal = ZERO
+    position: int = 0
+
+    @property
+    def code(self) -> str:
+        """ "3-5-502", as people say it and the roster search takes it."""
+        return f"{self.building}-{self.entrance}-{self.room}"
+
+
+@dataclass
+class Shares:
+    """The shares of a plan: `rows` in split order; `error` says why the amount cannot be shared (then no amounts)."""
+
+    plan: CostPlan
+    rows: list[ShareRow] = field(default_factory=list)
+    frozen: bool = False
+    error: str = ""
+
+    @property
+    def by_household(self) -> dict[int, ShareRow]:
+        return {row.household_id: row for row in self.rows}
+
+    @property
+    def shared(self) -> Decimal:
+        return sum((row.amount for row in self.rows), ZERO)
+
+
+def plan_for(proposal: Proposal) -> CostPlan | None:
+    return CostPlan.objects.filter(proposal_id=proposal.pk).first()
+
+
+def coefficients_of(plan: CostPlan) -> dict[int, Decimal]:
+    return dict(FloorCoefficient.objects.filter(plan=plan).values_list("floor", "coefficient"))
+
+
+def active_beneficiaries(plan: CostPlan):
+    return Beneficiary.objects.filter(plan=plan, withdrawn_at__isnull=True)
+
+
+def _sort_key(row: ShareRow) -> tuple:
+    # Python's order, not the database's collation: PostgreSQL and SQLite must split ties the same way.
+    return (
+        natural_sort_key(row.building),
+        natural_sort_key(row.entrance),
+        row.floor,
+        natural_sort_key(row.room),
+        row.household_id,
+    )
+
+
+def _live_rows(proposal: Proposal, plan: CostPlan, electorate: bool) -> list[ShareRow]:
+    """The households that share the cost with their area, floor and weight: the scope as it stands, or (once
+    voting opens) the frozen electorate with its frozen areas; only the active beneficiaries if the plan says so."""
+    from voting.models import Elector
+
+    if electorate:
+        source = Elector.objects.filter(proposal_id=proposal.pk)
+        id_field, prefix, area_field = "household_id", "household__", "area"
+    else:
+        source = scope_households(proposal)
+        id_field, prefix, area_field = "id", "", "area"
+    weights: dict[int, Decimal] = {}
+    if plan.sharers == Sharers.BENEFICIARIES:
+        signed_up = active_beneficiaries(plan)
+        source = source.filter(**{f"{id_field}__in": signed_up.values("household_id")})
+        weights = dict(signed_up.values_list("household_id", "weight"))
+    values = source.order_by().values_list(
+        id_field,
+        f"{prefix}entrance__building__name",
+        f"{prefix}entrance__name",
+        f"{prefix}room",
+        f"{prefix}floor",
+        area_field,
+    )
+    rows = [
+        ShareRow(
+            household_id=household_id,
+            building=building,
+            entrance=entrance,
+            room=room,
+            floor=floor,
+            area=area,
+            weight=weights.get(household_id, Decimal(1)),
+        )
+        for household_id, building, entrance, room, floor, area in values.iterator(chunk_size=5000)
+    ]
+    rows.sort(key=_sort_key)
+    for position, row in enumerate(rows):
+        row.position = position
+    return rows
+
+
+def split_rows(plan: CostPlan, rows: list[ShareRow], coefficients: dict[int, Decimal] | None) -> str:
+    """Fill in each row's amount (in place); return "" or why the amount cannot be shared among these rows."""
+    amount = plan.to_share
+    if not rows:
+        return _("Nobody shares this cost yet.") if amount else ""
+    parts = [Part(key=str(row.household_id), area=row.area, floor=row.floor, weight=row.weight) for row in rows]
+    try:
+        shares = split(amount, parts, plan.method, coefficients or None)
+    except ValueError:
+        # The other refusals of split() cannot happen here (amounts and weights are checked when entered).
+        return _("The amount cannot be shared: every household sharing it counts zero (check the floor coefficients).")
+    for row in rows:
+        row.amount = shares[str(row.household_id)]
+    return ""
+
+
+def shares_compute(proposal: Proposal, *, plan: CostPlan | None = None) -> Shares | None:
+    """Every sharing household's share of `proposal`'s plan, in split order (None without a plan).
+
+    Before voting: from the scope and the sign-ups as they stand. From the lock on (voting opened): the
+    shares frozen then (Share rows), so a roster edit cannot change them. About 4 queries either way.
+    """
+    plan = plan or plan_for(proposal)
+    if plan is None:
+        return None
+    if plan.is_locked:
+        rows = [
+            ShareRow(
+                household_id=s.household_id,
+                building=s.building,
+                entrance=s.entrance,
+                room=s.room,
+                floor=s.floor,
+                area=s.area,
+                weight=s.weight,
+                amount=s.amount,
+                position=s.position,
+            )
+            for s in Share.objects.filter(plan=plan).order_by("position").iterator(chunk_size=5000)
+        ]
+        return Shares(plan=plan, rows=rows, frozen=True)
+    return shares_from_live(proposal, plan, electorate=False)
+
+
+def shares_from_live(proposal: Proposal, plan: CostPlan, *, electorate: bool) -> Shares:
+    """Split the plan's amount over the live scope (or the frozen electorate, when the lock freezes the shares)."""
+    rows = _live_rows(proposal, plan, electorate)
+    coefficients = coefficients_of(plan) if plan.method in FLOOR_METHODS else None
+    return Shares(plan=plan, rows=rows, error=split_rows(plan, rows, coefficients))
+
+
+def scope_floors(proposal: Proposal) -> list[int]:
+    """The floors of the households in scope, for the coefficients table."""
+    return sorted(set(scope_households(proposal).order_by().values_list("floor", flat=True).distinct()))
+
+
+# --- What one household sees ----------------------------------------------------------------------------------
+
+
+@dataclass
+class MyShare:
+    """One of the user's households on a proposal with a plan: in scope? signed up? its share, its bill."""
+
+    household: Household
+    in_scope: bool = False
+    beneficiary: Beneficiary | None = None
+    share: ShareRow | None = None
+    bill: Bill | None = None
+
+    @property
+    def signed_up(self) -> bool:
+        return self.beneficiary is not None and self.beneficiary.withdrawn_at is None
+
+
+def my_shares(proposal: Proposal, user, *, plan: CostPlan | None) -> list[MyShare]:
+    """The user's households in the proposal's community with their share (or bill, once it passed).
+
+    At most 6 queries whatever the size of the community.
+    """
+    from voting.models import Elector
+
+    if plan is None or not user.is_authenticated:
+        return []
+    households = list(
+        Household.objects.filter(bindings__user=user, entrance__building__community_id=proposal.community_id)
+        .select_related("entrance__building")
+        .distinct()
+        .in_order()
+    )
+    if not households:
+        return []
+    ids = [h.pk for h in households]
+    mine = {h.pk: MyShare(household=h) for h in households}
+    if plan.billed_at:
+        for bill in Bill.objects.filter(proposal_id=proposal.pk, household_id__in=ids):
+            mine[bill.household_id].bill = bill
+            mine[bill.household_id].in_scope = True
+        return list(mine.values())
+    if plan.is_locked:
+        electors = Elector.objects.filter(proposal_id=proposal.pk, household_id__in=ids)
+        in_scope = electors.values_list("household_id", flat=True)
+    else:
+        in_scope = scope_households(proposal).filter(pk__in=ids).values_list("pk", flat=True)
+    for household_id in in_scope:
+        mine[household_id].in_scope = True
+    if plan.sharers == Sharers.BENEFICIARIES:
+        for beneficiary in Beneficiary.objects.filter(plan=plan, household_id__in=ids):
+            mine[beneficiary.household_id].beneficiary = beneficiary
+    if any(item.in_scope for item in mine.values()):
+        shares = shares_compute(proposal, plan=plan)
+        by_household = shares.by_household if not shares.error else {}
+        for household_id, item in mine.items():
+            item.share = by_household.get(household_id)
+    return list(mine.values())
+
+
+# --- Bills and collection ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Collection:
+    """Counts and sums of a plan's bills by status, exact to the fen."""
+
+    counts: dict[str, int]
+    sums: dict[str, Decimal]
+    waived_not_resplit: Decimal
+
+    @property
+    def bills(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def due(self) -> Decimal:
+        """Everything the bills ask for now, except waived amounts."""
+        return self.sums[BillStatus.PAID] + self.sums[BillStatus.UNPAID]
+
+
+def collection(proposal: Proposal) -> Collection:
+    """One aggregate query over the proposal's bills."""
+    aggregates = {}
+    for status in BillStatus.values:
+        aggregates[f"n_{status}"] = Count("pk", filter=Q(status=status))
+        aggregates[f"s_{status}"] = Sum("amount", filter=Q(status=status))
+    aggregates["open_waived"] = Sum("amount", filter=Q(status=BillStatus.WAIVED, resplit__isnull=True))
+    row = Bill.objects.filter(proposal_id=proposal.pk).aggregate(**aggregates)
+    return Collection(
+        counts={status: row[f"n_{status}"] for status in BillStatus.values},
+        sums={status: _money(row[f"s_{status}"]) for status in BillStatus.values},
+        waived_not_resplit=_money(row["open_waived"]),
+    )
+
+
+def _money(value) -> Decimal:
+    # SQLite sums decimals as floats; every amount has two places, so rounding to the fen restores it exactly.
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def bills_of(proposal: Proposal, *, status: str = "", building: str = "", entrance: str = ""):
+    """The proposal's bills in share-table order, filtered (the page paginates it)."""
+    bills = Bill.objects.filter(proposal_id=proposal.pk).select_related("recorded_by")
+    if status:
+        bills = bills.filter(status=status)
+    if building:
+        bills = bills.filter(household__entrance__building__name=building)
+        if entrance:
+            bills = bills.filter(household__entrance__name=entrance)
+    return bills.order_by("position")
+
+
+def bill_buildings(proposal: Proposal) -> list[tuple[str, list[str]]]:
+    """The buildings and entrances that have bills, for the collection page's filter."""
+    pairs = (
+        Bill.objects.filter(proposal_id=proposal.pk)
+        .order_by()
+        .values_list("household__entrance__building__name", "household__entrance__name")
+        .distinct()
+    )
+    return _group_entrances(pairs)
+
+
+def _group_entrances(pairs) -> list[tuple[str, list[str]]]:
+    grouped: dict[str, set[str]] = {}
+    for building, entrance in pairs:
+        grouped.setdefault(building, set()).add(entrance)
+    buildings = sorted(grouped, key=natural_sort_key)
+    return [(building, sorted(grouped[building], key=natural_sort_key)) for building in buildings]
+
+
+def share_buildings(rows: list[ShareRow]) -> list[tuple[str, list[str]]]:
+    return _group_entrances({(row.building, row.entrance) for row in rows})
