@@ -1,0 +1,55 @@
+"""WebSocket /ws/proposals/<id>/board/: the building board on connect, then every (coalesced) change.
+
+Joins the board's group (visits) and the tally's group (ballots: "voted" marks during voting).
+"""
+
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from consult import live
+from voting import live as voting_live
+
+
+class BoardConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        self.proposal_id = int(self.scope["url_route"]["kwargs"]["proposal_id"])
+        self.view = await database_sync_to_async(self._view)()
+        if self.view is None:
+            await self.close(code=4403)
+            return
+        await self.channel_layer.group_add(live.group_name(self.proposal_id), self.channel_name)
+        await self.channel_layer.group_add(voting_live.group_name(self.proposal_id), self.channel_name)
+        live.hub.join(self.proposal_id, self)
+        await self.accept()
+        # Joined before reading, so no change falls between the snapshot and the first push.
+        await self.send(text_data=await database_sync_to_async(live.load_board)(self.proposal_id, self.view))
+
+    def _view(self):
+        """What this user may see of the board (consult.selectors.BoardView), or None if nothing."""
+        from consult.selectors import board_view_for
+        from proposals.models import Proposal
+
+        user = self.scope.get("user")
+        proposal = Proposal.objects.select_related("community").filter(pk=self.proposal_id).first()
+        if not (proposal and user and user.has_perm("consult.view_board", proposal)):
+            return None
+        building = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("building", [""])[0]
+        return board_view_for(proposal, user, int(building) if building.isdigit() else None)
+
+    async def disconnect(self, code):
+        if getattr(self, "view", None) is not None:
+            live.hub.leave(self.proposal_id, self)
+            await self.channel_layer.group_discard(live.group_name(self.proposal_id), self.channel_name)
+            await self.channel_layer.group_discard(voting_live.group_name(self.proposal_id), self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        # Watchers only listen; anything they send is ignored.
+        return
+
+    async def board_changed(self, event):
+        live.hub.changed(self.proposal_id)
+
+    async def tally_changed(self, event):
+        live.hub.changed(self.proposal_id)

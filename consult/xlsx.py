@@ -1,0 +1,81 @@
+"""The demands summary as an .xlsx workbook for the negotiation table: counts per tag, then every demand by tag."""
+
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+
+from consult.selectors import DemandsSummary
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def demands_xlsx(*, summary: DemandsSummary, about: list[tuple[str, str]]) -> bytes:
+    """Three sheets: per tag the number of households; one row per (tag, household) with the demand; what this is."""
+    workbook = Workbook(write_only=True)
+
+    def sheet_with(title: str, columns: list[tuple[str, int]]):
+        sheet = workbook.create_sheet(title[:31])
+        for index, (_heading, width) in enumerate(columns):
+            sheet.column_dimensions[chr(65 + index)].width = width
+        sheet.freeze_panes = "A2"
+        sheet.append([cell(sheet, heading, bold=True) for heading, _width in columns])
+        return sheet
+
+    untagged = _("(no tag)")
+    counts = sheet_with(_("Counts"), [(_("Tag"), 16), (_("Number of households"), 12)])
+    for group in summary.groups:
+        counts.append([cell(counts, group.tag or untagged), group.households])
+    counts.append([cell(counts, _("Households with demands"), bold=True), summary.households])
+
+    detail = sheet_with(
+        _("Demands"),
+        [
+            (_("Tag"), 14),
+            (_("Household"), 14),
+            (_("Stance"), 12),
+            (_("Demands and concerns"), 60),
+            (_("Visited at"), 17),
+            (_("Canvasser"), 14),
+        ],
+    )
+    for group in summary.groups:
+        for entry in group.entries:
+            detail.append(
+                [
+                    cell(detail, group.tag or untagged),
+                    cell(detail, entry.code),
+                    entry.stance,
+                    cell(detail, entry.text, wrap=True),
+                    timezone.localtime(entry.visited_at).strftime("%Y-%m-%d %H:%M"),
+                    cell(detail, entry.by),
+                ]
+            )
+
+    info = workbook.create_sheet(_("About")[:31])
+    info.column_dimensions["A"].width = 16
+    info.column_dimensions["B"].width = 50
+    for label, value in about:
+        info.append([cell(info, label, bold=True), cell(info, value)])
+    info.append(
+        [cell(info, _("Note"), bold=True), _("Each household counts once per tag, with its latest recorded demands.")]
+    )
+
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def cell(sheet, value, *, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
+    item = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        # What residents said is text, never a formula, even when it starts with "=".
+        item.data_type = "s"
+    if bold:
+        item.font = Font(bold=True)
+    if wrap:
+        item.alignment = Alignment(wrap_text=True, vertical="top")
+    return item
