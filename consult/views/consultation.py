@@ -75,7 +75,8 @@ def opinions(request, pk: int):
         "community": proposal.community,
         "page_obj": page,
         "form": form,
-        "cannot_post": cannot_post,
+        # Why there is no form, for those who could post at another time or for another household.
+        "cannot_post": cannot_post if request.user.has_perm("consult.post_opinion", proposal) else "",
         "mine": mine,
         "can_moderate": request.user.has_perm("consult.moderate_opinions", proposal),
     }
