@@ -13,7 +13,7 @@ from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from community.models import Community, Entrance
 from proposals.forms import AttachmentForm, MoveForm, ProposalForm
@@ -285,7 +285,7 @@ def attachment_upload(request, pk: int):
     return redirect("proposal_detail", pk=proposal.pk)
 
 
-@require_GET
+@require_safe
 @login_required
 def attachment_file(request, pk: int, attachment_id: int):
     """The file itself, only to those who may see the proposal: media is never served from a public URL."""
