@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from proposals.models import Proposal, RuleCode, State
 from proposals.services import proposal_close, proposal_close_if_due
@@ -95,7 +95,7 @@ def test_refused_before_opening_after_closing_and_outside_scope(
 
     proposal = open_proposal(community, committee_user)
     outsider = household_factory(entrance__building__community=community)
-    with pytest.raises(VotingError, match="scope"):
+    with translation.override("en"), pytest.raises(VotingError, match="scope"):
         vote(proposal, outsider, residents[0])
 
     proposal_close(proposal=proposal, by=committee_user)
