@@ -82,6 +82,9 @@ def parse_household_query(text: str) -> HouseholdQuery:
 
     # "3-5-502", "3/5/502", "3 5 502": parts in order building, entrance, room.
     parts = [part for part in _SEPARATORS.split(text) if part]
+    if parts:
+        # "A座-1-101" is how Household.code writes a lettered building: drop the building word.
+        parts[0] = re.sub(rf"{_BUILDING_WORDS}$", "", parts[0]) or parts[0]
     if 1 <= len(parts) <= 3 and all(_looks_like_part(part) for part in parts):
         building, entrance, room = (*parts, "", "")[:3]
         return HouseholdQuery(building=building, entrance=entrance, room=room)

@@ -93,3 +93,8 @@ def test_phone_lookup_masked_viewer_only_what_the_mask_shows():
     assert phone_lookup("1381234", full_phones=False) is None
     assert phone_lookup("12345", full_phones=False) is None
     assert phone_lookup("", full_phones=True) is None
+
+
+def test_lettered_building_code_as_written_by_household_code():
+    query = parse_household_query("A座-1-101")
+    assert (query.building, query.entrance, query.room, query.name) == ("A", "1", "101", "")
