@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("proposals.urls")),
     path("", include("voting.urls")),
     path("", include("consult.urls")),
+    path("", include("documents.urls")),
 ]

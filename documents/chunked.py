@@ -1,0 +1,144 @@
+"""Large documents: pages rendered in chunks by parallel worker processes, merged with pypdf (no Django here).
+
+WeasyPrint lays a document out as a whole and holds every page in memory, and its cost per page grows with
+the document; so a large document is cut into chunks of pages laid out by the caller (each page carries its
+own header and folio), rendered by a few forked workers that each keep one font configuration, and merged
+in order. At most `2 × workers` chunks are in flight, so memory stays bounded whatever the page count.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from documents import render
+
+# What a caller gives, in document order: (pages in the chunk, the chunk's <body> HTML) — or, instead of the
+# HTML, a picklable callable that makes it, so that costly HTML (QR codes) is made inside the worker.
+Chunk = tuple[int, "str | Callable[[], str]"]
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class RenderStats:
+    """What a render cost: wall time, chunks, and the peak resident memory of each process (kB)."""
+
+    pages: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    peak_kb: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def peak_total_mb(self) -> float:
+        """The sum of every process's own peak: an upper bound of the peak of the sum."""
+        return sum(self.peak_kb.values()) / 1024
+
+
+def document_html(body: str, *, head: str, title: str = "", lang: str = "zh-Hans") -> str:
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>{head}</head>'
+        f"<body>{body}</body></html>"
+    )
+
+
+def peak_kb() -> int:
+    """This process's peak resident memory (VmHWM) in kB, 0 where /proc is not there."""
+    try:
+        with open(f"/proc/{os.getpid()}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _worker_start() -> None:
+    render.reset_for_new_process()
+
+
+def _body(body: str | Callable[[], str]) -> str:
+    return body if isinstance(body, str) else body()
+
+
+def _render_chunk(body: str | Callable[[], str], shell: dict) -> tuple[bytes, int, int]:
+    pdf = render.render_pdf(document_html(_body(body), **shell))
+    return pdf, os.getpid(), peak_kb()
+
+
+def merge_pdfs(parts: Iterable[bytes], *, title: str = "") -> bytes:
+    """One PDF of `parts` in order (pypdf)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)))
+    if title:
+        writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def render_single(chunks: Iterable[Chunk], *, head: str, title: str = "", lang: str = "zh-Hans") -> bytes:
+    """All chunks as one WeasyPrint document, in this process: for small documents (and to compare against)."""
+    body = "".join(_body(body) for _pages, body in chunks)
+    return render.render_pdf(document_html(body, head=head, title=title, lang=lang))
+
+
+def render_chunked(
+    chunks: Iterable[Chunk],
+    *,
+    head: str,
+    pages_total: int,
+    title: str = "",
+    lang: str = "zh-Hans",
+    workers: int = 2,
+    progress: Progress | None = None,
+    stats: RenderStats | None = None,
+) -> bytes:
+    """The chunks rendered by `workers` forked processes and merged in order; `progress(pages_done, pages_total)`
+    after each chunk. With one worker, everything happens in this process (no fork)."""
+    stats = stats if stats is not None else RenderStats()
+    started = time.perf_counter()
+    parts: list[bytes] = []
+    done = 0
+
+    def finished(pages: int, result) -> None:
+        nonlocal done
+        pdf, pid, peak = result
+        parts.append(pdf)
+        done += pages
+        stats.chunks += 1
+        stats.peak_kb[pid] = max(stats.peak_kb.get(pid, 0), peak)
+        if progress:
+            progress(done, pages_total)
+
+    shell = {"head": head, "title": title, "lang": lang}
+    if progress:
+        progress(0, pages_total)
+    if workers <= 1:
+        for pages, body in chunks:
+            finished(pages, _render_chunk(body, shell))
+    else:
+        render.preload()  # imported once here, inherited by every forked worker
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start) as pool:
+            in_flight: deque = deque()
+            for pages, body in chunks:
+                in_flight.append((pages, pool.apply_async(_render_chunk, (body, shell))))
+                if len(in_flight) >= 2 * workers:
+                    pages_done, result = in_flight.popleft()
+                    finished(pages_done, result.get())
+            while in_flight:
+                pages_done, result = in_flight.popleft()
+                finished(pages_done, result.get())
+    merged = merge_pdfs(parts, title=title)
+    stats.pages = done
+    stats.peak_kb[os.getpid()] = peak_kb()
+    stats.seconds = time.perf_counter() - started
+    return merged

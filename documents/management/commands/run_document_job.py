@@ -1,0 +1,22 @@
+"""Make one queued document (started by documents.jobs in a detached process; safe to run by hand)."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from documents.jobs import document_job_run
+from documents.models import DocumentJob
+
+
+class Command(BaseCommand):
+    help = "Render the document of a queued DocumentJob, writing its progress and the finished PDF."
+
+    def add_arguments(self, parser):
+        parser.add_argument("job_id", type=int)
+        parser.add_argument("--no-wait", action="store_true", help="start even if other jobs are running")
+
+    def handle(self, *args, job_id: int, no_wait: bool, **options):
+        if not DocumentJob.objects.filter(pk=job_id).exists():
+            raise CommandError(f"There is no document job {job_id}.")
+        job = document_job_run(job_id=job_id, wait=not no_wait)
+        if job.state == DocumentJob.State.FAILED:
+            raise CommandError(f"Document job {job_id} failed: {job.message}")
+        self.stdout.write(f"Document job {job_id}: {job.get_state_display()}, {job.pages_done}/{job.pages_total} pages")

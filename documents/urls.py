@@ -1,0 +1,12 @@
+from django.urls import path
+
+from documents import views
+
+urlpatterns = [
+    path("c/<slug:slug>/documents/slips.pdf", views.join_slips, name="document_slips"),
+    path("proposals/<int:pk>/documents/walk-sheet.pdf", views.walk_sheet, name="document_walk_sheet"),
+    path("proposals/<int:pk>/documents/register.pdf", views.register_pdf, name="document_register"),
+    path("documents/jobs/<int:pk>/", views.job_detail, name="document_job"),
+    path("documents/jobs/<int:pk>/progress.json", views.job_progress, name="document_job_progress"),
+    path("documents/jobs/<int:pk>/download/", views.job_download, name="document_job_download"),
+]

@@ -1,0 +1,235 @@
+"""The printed documents' pages: join slips, walk sheets, the register annex, and the progress of large ones.
+
+Small documents come back as the PDF of the request itself; large ones start a DocumentJob (on a POST) and
+the secretary watches its progress page. Reading never writes: issuing missing join codes is a POST.
+"""
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from community.models import Building, Community, Entrance
+from documents.builders import register_title, render_register, render_slips, render_walk_sheet, slips_title
+from documents.jobs import document_job_start, job_allowed
+from documents.models import DocumentJob
+from documents.selectors import SlipScope, electorate_size, households_without_code, walk_sheet_entrances
+from documents.services import slip_codes_issue_missing
+from proposals.models import Proposal
+
+# Above these sizes a document is a background job rather than the answer to the request (bench/README.md:
+# ~2,000 register rows or ~200 slips take a few seconds in one render).
+INLINE_SLIPS = 200
+INLINE_REGISTER_ROWS = 2000
+RECENT_JOBS = 5
+
+
+def _refuse(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    raise PermissionDenied
+
+
+def pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _base_url(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _int_param(request, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Http404
+    return int(value)
+
+
+def _recent_jobs(user, **filters):
+    return list(DocumentJob.objects.filter(requested_by=user, **filters).order_by("-pk")[:RECENT_JOBS])
+
+
+# --- Join slips -------------------------------------------------------------------------------------------
+
+
+def _slip_scope(request, community: Community):
+    """(scope, place, filename part) from ?entrance= / ?building= / ?all=1, or (None, ..) for the chooser."""
+    entrance_id, building_id = _int_param(request, "entrance"), _int_param(request, "building")
+    if entrance_id is not None:
+        entrance = get_object_or_404(
+            Entrance.objects.select_related("building"), pk=entrance_id, building__community=community
+        )
+        scope = SlipScope(community=community, entrance_id=entrance.pk)
+        return scope, str(entrance), f"{entrance.building.name}-{entrance.name}"
+    if building_id is not None:
+        building = get_object_or_404(Building, pk=building_id, community=community)
+        return SlipScope(community=community, building_id=building.pk), str(building), building.name
+    if request.GET.get("all") == "1":
+        return SlipScope(community=community), community.name, "all"
+    return None, "", ""
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def join_slips(request, slug: str):
+    community = get_object_or_404(Community, slug=slug)
+    if not request.user.has_perm("community.manage_join_codes", community):
+        return _refuse(request)
+    scope, place, part = _slip_scope(request, community)
+    if scope is None:
+        entrances = (
+            Entrance.objects.filter(building__community=community)
+            .select_related("building")
+            .annotate(households_count=Count("households"))
+            .order_by("building__sort_key", "sort_key")
+        )
+        return render(request, "documents/slips_choose.html", {"community": community, "entrances": entrances})
+    total = scope.households().count()
+    inline = bool(scope.params) and total <= INLINE_SLIPS
+    filename = f"join-slips-{community.slug}-{part}.pdf"
+    if request.method == "POST":
+        slip_codes_issue_missing(scope=scope, by=request.user)
+        if inline:
+            return pdf_response(render_slips(scope, base_url=_base_url(request), place=place), filename)
+        job = document_job_start(
+            kind="slips",
+            community=community,
+            by=request.user,
+            title=slips_title(scope, place),
+            filename=filename,
+            params={**scope.params, "base_url": _base_url(request), "place": place},
+        )
+        return redirect("document_job", pk=job.pk)
+    missing = households_without_code(scope).count()
+    if inline and total and not missing:
+        return pdf_response(render_slips(scope, base_url=_base_url(request), place=place), filename)
+    context = {
+        "community": community,
+        "place": place,
+        "total": total,
+        "missing": missing,
+        "inline": inline,
+        "recent_jobs": _recent_jobs(request.user, kind="slips", community=community),
+    }
+    return render(request, "documents/slips_confirm.html", context)
+
+
+# --- Walk sheets -------------------------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def walk_sheet(request, pk: int):
+    proposal = get_object_or_404(Proposal.objects.select_related("community"), pk=pk)
+    if not request.user.has_perm("documents.print_walk_sheet", proposal):
+        return _refuse(request)
+    entrances = walk_sheet_entrances(proposal, request.user)
+    entrance_id = _int_param(request, "entrance")
+    if entrance_id is None:
+        return render(request, "documents/walk_sheet_choose.html", {"proposal": proposal, "entrances": entrances})
+    entrance = entrances.filter(pk=entrance_id).first()
+    if entrance is None:
+        if Entrance.objects.filter(pk=entrance_id, building__community=proposal.community).exists():
+            raise PermissionDenied  # an entrance of this community that is not this canvasser's
+        raise Http404
+    filename = f"walk-sheet-{proposal.number}-{entrance.building.name}-{entrance.name}.pdf"
+    return pdf_response(render_walk_sheet(proposal, entrance), filename)
+
+
+# --- The register annex --------------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def register_pdf(request, pk: int):
+    proposal = get_object_or_404(Proposal.objects.select_related("community"), pk=pk)
+    if not request.user.has_perm("voting.view_register", proposal):
+        return _refuse(request)
+    size = electorate_size(proposal)
+    context = {"proposal": proposal, "size": size}
+    if not size:
+        return render(request, "documents/register_none.html", context, status=409)
+    filename = f"register-{proposal.community.slug}-{proposal.number}.pdf"
+    if request.method == "POST":
+        job = document_job_start(
+            kind="register",
+            community=proposal.community,
+            proposal=proposal,
+            by=request.user,
+            title=register_title(proposal),
+            filename=filename,
+        )
+        return redirect("document_job", pk=job.pk)
+    if size <= INLINE_REGISTER_ROWS:
+        return pdf_response(render_register(proposal), filename)
+    context["recent_jobs"] = _recent_jobs(request.user, kind="register", proposal=proposal)
+    return render(request, "documents/register_large.html", context)
+
+
+# --- Jobs: progress page, progress JSON, download ------------------------------------------------------------
+
+
+def _job_or_refuse(request, pk: int):
+    job = get_object_or_404(DocumentJob.objects.select_related("community", "proposal__community"), pk=pk)
+    if not request.user.is_authenticated or not job_allowed(request.user, job):
+        return job, _refuse(request)
+    return job, None
+
+
+def job_json(job: DocumentJob) -> dict:
+    state = job.shown_state
+    message = job.message
+    if job.is_stale:
+        message = _("The document stopped being made (the server may have restarted). Please start it again.")
+    return {
+        "id": job.pk,
+        "state": state,
+        "state_label": str(DocumentJob.State(state).label),
+        "pages_done": job.pages_done,
+        "pages_total": job.pages_total,
+        "percent": job.percent,
+        "message": message,
+        "download_url": reverse("document_job_download", args=[job.pk]) if state == DocumentJob.State.DONE else None,
+    }
+
+
+@never_cache
+@require_GET
+def job_detail(request, pk: int):
+    job, refusal = _job_or_refuse(request, pk)
+    if refusal:
+        return refusal
+    return render(request, "documents/job.html", {"job": job, "status": job_json(job)})
+
+
+@never_cache
+@require_GET
+def job_progress(request, pk: int):
+    job, refusal = _job_or_refuse(request, pk)
+    if refusal:
+        return refusal
+    return JsonResponse(job_json(job))
+
+
+@never_cache
+@require_GET
+def job_download(request, pk: int):
+    job, refusal = _job_or_refuse(request, pk)
+    if refusal:
+        return refusal
+    if job.shown_state != DocumentJob.State.DONE or not job.file:
+        raise Http404
+    response = FileResponse(job.file.open("rb"), content_type="application/pdf", filename=job.filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
