@@ -8,13 +8,14 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from proposals.services import proposal_close
 from tests.factories import HouseholdFactory
 from tests.voting.conftest import open_proposal, scan
 from voting.models import Ballot, BallotEvent, Channel
 from voting.paper_import import parse_ballots
-from voting.paper_services import paper_ballots_import
+from voting.paper_services import paper_ballot_record, paper_ballots_import
 from voting.services import VotingError, ballot_cast
 
 from .conftest import PDF, pdf
@@ -228,22 +229,83 @@ def test_closed_voting_refuses_upload_and_confirmation(proposal, secretary_user,
 
 
 def test_a_failure_midway_writes_nothing(proposal, stairwell, residents, secretary_user, settings):
-    """All or nothing: a row tampered with behind the platform's back makes the third household's write fail,
-    after two were written in the same transaction — both are rolled back, and the batch's scan is removed."""
-    [tampered] = ballot_cast(
-        proposal=proposal, household=stairwell[0], choice="agree", channel=Channel.ONLINE, by=residents[0]
+    """All or nothing: a log entry inserted behind the platform's back makes writing the log fail after the ballots
+    were written in the same transaction — they are rolled back, and the batch's scan is removed."""
+    ballot_cast(proposal=proposal, household=stairwell[0], choice="agree", channel=Channel.ONLINE, by=residents[0])
+    proposal.refresh_from_db()
+    BallotEvent.objects.create(
+        proposal=proposal,
+        seq=proposal.ballot_seq + 2,
+        household=stairwell[5],
+        new_choice="agree",
+        channel=Channel.ONLINE,
+        by=residents[5],
+        at=timezone.now(),
+        hash="0" * 64,
     )
-    Ballot.objects.filter(pk=tampered.pk).update(household=stairwell[11])
     sheet = csv_bytes(
-        [["3-5-502", "同意", "", "", ""], ["3-5-501", "同意", "", "", ""], ["3-5-101", "同意", "", "", ""]]
+        [["3-5-502", "同意", "", "", ""], ["3-5-501", "同意", "", "", ""], ["3-5-101", "弃权", "", "", ""]]
     )
     parsed = parse_ballots("b.csv", sheet)
-    events_before = BallotEvent.objects.count()
     with pytest.raises(VotingError):
         paper_ballots_import(proposal=proposal, parsed=parsed, by=secretary_user, evidence=ContentFile(PDF))
-    assert list(Ballot.objects.values_list("pk", flat=True)) == [tampered.pk]
-    assert BallotEvent.objects.count() == events_before
+    assert list(Ballot.objects.values_list("household_id", "choice", "channel")) == [
+        (stairwell[0].pk, "agree", Channel.ONLINE)
+    ]
+    assert BallotEvent.objects.count() == 2
+    before = proposal.ballot_seq
     proposal.refresh_from_db()
-    assert proposal.ballot_seq == events_before
+    assert proposal.ballot_seq == before
     batch_dir = settings.MEDIA_ROOT / "ballots"
-    assert not batch_dir.exists() or not [p for p in batch_dir.rglob("batch-*")]
+    assert not batch_dir.exists() or not list(batch_dir.rglob("batch-*"))
+
+
+def test_the_bulk_write_records_what_one_ballot_at_a_time_would(
+    community, stairwell, same_owner, residents, committee_user, secretary_user
+):
+    """The sheet's ballots, written in bulk, equal the same ballots cast one by one through ballot_cast: the same
+    log entries in the same order, the same ballots, one receipt per owner; verify_ballots passes on both."""
+    one_by_one, bulk = open_proposal(community, committee_user), open_proposal(community, committee_user)
+    sheet = [
+        ["3-5-502", "同意", "", "", ""],
+        ["3-5-101", "不同意", "委托", "李四", ""],  # and 3-5-102, the same owner
+        ["3-5-301", "弃权", "", "", ""],  # replaces an online ballot
+    ]
+    for proposal in (one_by_one, bulk):
+        ballot_cast(proposal=proposal, household=stairwell[4], choice="agree", channel=Channel.ONLINE, by=residents[4])
+    for code, choice, channel, proxy, _note in sheet:
+        household = next(h for h in stairwell if h.code == code)
+        channel = Channel.PROXY if channel == "委托" else Channel.PAPER
+        choice = {"同意": "agree", "不同意": "disagree", "弃权": "abstain"}[choice]
+        paper_ballot_record(
+            proposal=one_by_one,
+            household=household,
+            choice=choice,
+            channel=channel,
+            proxy_name=proxy,
+            by=secretary_user,
+            evidence=scan(),
+        )
+    paper_ballots_import(
+        proposal=bulk, parsed=parse_ballots("b.csv", csv_bytes(sheet)), by=secretary_user, evidence=ContentFile(PDF)
+    )
+
+    def log(proposal):
+        fields = ("seq", "household_id", "old_choice", "new_choice", "channel", "by_id", "proxy_name")
+        return list(BallotEvent.objects.filter(proposal=proposal).order_by("seq").values_list(*fields))
+
+    def ballots(proposal):
+        fields = ("household_id", "choice", "channel", "proxy_name", "recorded_by_id", "seq", "head", "area")
+        return list(Ballot.objects.filter(proposal=proposal).order_by("household_id").values_list(*fields))
+
+    def receipts(proposal):
+        by_receipt = {}
+        for household_id, receipt in Ballot.objects.filter(proposal=proposal).values_list("household_id", "receipt"):
+            by_receipt.setdefault(receipt, set()).add(household_id)
+        return sorted(sorted(group) for group in by_receipt.values())
+
+    assert log(bulk) == log(one_by_one)
+    assert ballots(bulk) == ballots(one_by_one)
+    assert receipts(bulk) == receipts(one_by_one)
+    for proposal in (one_by_one, bulk):
+        call_command("verify_ballots", proposal.pk)
