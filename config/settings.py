@@ -187,6 +187,7 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ROSTER_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024  # images and PDFs attached to proposals, ballots and opinions
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 JOIN_CODE_DAYS = int(os.environ.get("JOIN_CODE_DAYS", "60"))

@@ -3,12 +3,14 @@
 import secrets
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.models import Community
 from proposals.models import MAJOR_CATEGORIES, Attachment, Proposal, RuleCode, Scope, State, Transition
 
 # The lifecycle: draft → consultation → voting → closed → published; withdrawn from any state before closed.
@@ -21,7 +23,6 @@ MOVES = {
     State.WITHDRAWN: set(),
 }
 EDITABLE = {State.DRAFT, State.CONSULTATION}
-ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
 def rule_for(*, category: str, unanimous: bool = False, elevator: bool = False) -> str:
@@ -64,7 +65,9 @@ def proposal_create(
 ) -> Proposal:
     """Create a draft. Caller holds proposals.add_proposal for the community."""
     _check_scope(community, scope, buildings, entrances, households)
-    last = Proposal.objects.filter(community=community).select_for_update().aggregate(n=Max("number"))["n"]
+    # Lock the community row: FOR UPDATE cannot lock an aggregate, and two drafts must not both get number n.
+    Community.objects.select_for_update().only("pk").get(pk=community.pk)
+    last = Proposal.objects.filter(community=community).aggregate(n=Max("number"))["n"]
     proposal = Proposal.objects.create(
         community=community,
         number=(last or 0) + 1,
@@ -218,8 +221,9 @@ _SIGNATURES = {
 }
 
 
-def sniff_upload(upload, *, max_bytes: int = ATTACHMENT_MAX_BYTES) -> tuple[str, str]:
+def sniff_upload(upload, *, max_bytes: int | None = None) -> tuple[str, str]:
     """(kind, extension) of an uploaded image or PDF, judged by its first bytes, not its name."""
+    max_bytes = max_bytes or settings.ATTACHMENT_MAX_BYTES
     if upload.size > max_bytes:
         raise ValidationError(
             _("The file is too large (%(size)s MB); the limit is %(limit)s MB.")

@@ -124,8 +124,7 @@ def proposal_list(request, slug: str):
     _close_due(community)
     proposals = Proposal.objects.of(community).order_by("-number")
     # The committee and its secretary prepare proposals, so they also see drafts and withdrawn ones; that is
-    # exactly who holds community.view_roster (a proposals.view_drafts rule would name it better).
-    sees_drafts = request.user.has_perm("community.view_roster", community)
+    sees_drafts = request.user.has_perm("proposals.view_drafts", community)
     if not sees_drafts:
         proposals = proposals.exclude(state__in=[State.DRAFT, State.WITHDRAWN])
     page = Paginator(_with_list_columns(proposals), PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))

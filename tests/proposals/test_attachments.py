@@ -1,13 +1,16 @@
 """Attachments: images and PDF judged by content, a size limit, served only to those who may see the proposal."""
 
 import pytest
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from proposals.models import Attachment, State
-from proposals.services import ATTACHMENT_MAX_BYTES, attachment_add
+from proposals.services import attachment_add
 from tests.proposals.conftest import EXE, PDF, PNG, make_proposal, upload
+
+ATTACHMENT_MAX_BYTES = settings.ATTACHMENT_MAX_BYTES
 
 pytestmark = pytest.mark.django_db
 
