@@ -8,6 +8,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("community.urls")),
     path("", include("proposals.urls")),
+    path("", include("proposals.cost_urls")),
     path("", include("voting.urls")),
     path("", include("consult.urls")),
     path("", include("documents.urls")),

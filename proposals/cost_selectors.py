@@ -81,6 +81,12 @@ def active_beneficiaries(plan: CostPlan):
     return Beneficiary.objects.filter(plan=plan, withdrawn_at__isnull=True)
 
 
+def sign_up_totals(plan: CostPlan) -> tuple[int, Decimal]:
+    """How many households signed up, and their numbers added up (one query)."""
+    row = active_beneficiaries(plan).aggregate(n=Count("pk"), w=Sum("weight"))
+    return row["n"], _money(row["w"])
+
+
 def _sort_key(row: ShareRow) -> tuple:
     # Python's order, not the database's collation: PostgreSQL and SQLite must split ties the same way.
     return (
@@ -150,6 +156,20 @@ def split_rows(plan: CostPlan, rows: list[ShareRow], coefficients: dict[int, Dec
     return ""
 
 
+def _row(share: Share) -> ShareRow:
+    return ShareRow(
+        household_id=share.household_id,
+        building=share.building,
+        entrance=share.entrance,
+        room=share.room,
+        floor=share.floor,
+        area=share.area,
+        weight=share.weight,
+        amount=share.amount,
+        position=share.position,
+    )
+
+
 def shares_compute(proposal: Proposal, *, plan: CostPlan | None = None) -> Shares | None:
     """Every sharing household's share of `proposal`'s plan, in split order (None without a plan).
 
@@ -160,20 +180,7 @@ def shares_compute(proposal: Proposal, *, plan: CostPlan | None = None) -> Share
     if plan is None:
         return None
     if plan.is_locked:
-        rows = [
-            ShareRow(
-                household_id=s.household_id,
-                building=s.building,
-                entrance=s.entrance,
-                room=s.room,
-                floor=s.floor,
-                area=s.area,
-                weight=s.weight,
-                amount=s.amount,
-                position=s.position,
-            )
-            for s in Share.objects.filter(plan=plan).order_by("position").iterator(chunk_size=5000)
-        ]
+        rows = [_row(share) for share in Share.objects.filter(plan=plan).order_by("position").iterator(chunk_size=5000)]
         return Shares(plan=plan, rows=rows, frozen=True)
     return shares_from_live(proposal, plan, electorate=False)
 
@@ -209,9 +216,9 @@ class MyShare:
 
 
 def my_shares(proposal: Proposal, user, *, plan: CostPlan | None) -> list[MyShare]:
-    """The user's households in the proposal's community with their share (or bill, once it passed).
+    """The user's households in the proposal's community with their share (and bill, once it passed).
 
-    At most 6 queries whatever the size of the community.
+    At most 6 queries whatever the size of the community; once voting opened, only the user's rows are read.
     """
     from voting.models import Elector
 
@@ -227,21 +234,22 @@ def my_shares(proposal: Proposal, user, *, plan: CostPlan | None) -> list[MyShar
         return []
     ids = [h.pk for h in households]
     mine = {h.pk: MyShare(household=h) for h in households}
-    if plan.billed_at:
-        for bill in Bill.objects.filter(proposal_id=proposal.pk, household_id__in=ids):
-            mine[bill.household_id].bill = bill
-            mine[bill.household_id].in_scope = True
-        return list(mine.values())
-    if plan.is_locked:
-        electors = Elector.objects.filter(proposal_id=proposal.pk, household_id__in=ids)
-        in_scope = electors.values_list("household_id", flat=True)
-    else:
-        in_scope = scope_households(proposal).filter(pk__in=ids).values_list("pk", flat=True)
-    for household_id in in_scope:
-        mine[household_id].in_scope = True
     if plan.sharers == Sharers.BENEFICIARIES:
         for beneficiary in Beneficiary.objects.filter(plan=plan, household_id__in=ids):
             mine[beneficiary.household_id].beneficiary = beneficiary
+    if plan.is_locked:
+        # Frozen: the electorate says who is in scope, the Share rows hold the shares (and the bills, once made).
+        electors = Elector.objects.filter(proposal_id=proposal.pk, household_id__in=ids)
+        for household_id in electors.values_list("household_id", flat=True):
+            mine[household_id].in_scope = True
+        for share in Share.objects.filter(plan=plan, household_id__in=ids):
+            mine[share.household_id].share = _row(share)
+        if plan.billed_at:
+            for bill in Bill.objects.filter(proposal_id=proposal.pk, household_id__in=ids):
+                mine[bill.household_id].bill = bill
+        return list(mine.values())
+    for household_id in scope_households(proposal).filter(pk__in=ids).values_list("pk", flat=True):
+        mine[household_id].in_scope = True
     if any(item.in_scope for item in mine.values()):
         shares = shares_compute(proposal, plan=plan)
         by_household = shares.by_household if not shares.error else {}

@@ -160,7 +160,7 @@ class CostMethod(models.TextChoices):
     """How the amount to share is divided (the names proposals.costs.split takes)."""
 
     EQUAL = "equal", _("equally per household")
-    AREA = "area", _("by area")
+    AREA = "area", _("by registered area")
     WEIGHT = "weight", _("by the number each beneficiary declares")
     FLOOR = "floor", _("by floor coefficient")
     FLOOR_AREA = "floor_area", _("by floor coefficient × area")
@@ -172,11 +172,11 @@ class Sharers(models.TextChoices):
 
 
 class SubsidySource(models.TextChoices):
-    GOVERNMENT = "government", _("government")
+    GOVERNMENT = "government", _("government grant")
     MAINTENANCE_FUND = "maintenance_fund", _("maintenance fund")
-    SPONSOR = "sponsor", _("sponsor")
+    SPONSOR = "sponsor", _("sponsorship")
     PROPERTY_COMPANY = "property_company", _("property company")
-    OTHER = "other", _("other")
+    OTHER = "other", _("other source")
 
 
 class CostPlan(models.Model):
@@ -191,7 +191,7 @@ class CostPlan(models.Model):
     sharers = models.CharField(_("who shares it"), max_length=13, choices=Sharers.choices, default=Sharers.SCOPE)
     # What a beneficiary's weight counts, in the words of the sign-up form: "e-bikes", "parking spaces".
     weight_label = models.CharField(_("what each beneficiary counts"), max_length=30, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes on the plan"), blank=True)
     total = models.DecimalField(max_digits=12, decimal_places=2, default=0, editable=False)
     subsidy_total = models.DecimalField(max_digits=12, decimal_places=2, default=0, editable=False)
     locked_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -227,7 +227,7 @@ class CostLineItem(models.Model):
     """One item of the cost, e.g. a supplier's quote, optionally with the quote attached to the proposal."""
 
     plan = models.ForeignKey(CostPlan, on_delete=models.CASCADE, related_name="line_items")
-    description = models.CharField(_("item"), max_length=120)
+    description = models.CharField(_("cost item"), max_length=120)
     supplier = models.CharField(_("supplier"), max_length=100, blank=True)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
     attachment = models.ForeignKey(
@@ -246,8 +246,8 @@ class Subsidy(models.Model):
     """Money that lowers what the households share: a government grant, the maintenance fund, a sponsor…"""
 
     plan = models.ForeignKey(CostPlan, on_delete=models.CASCADE, related_name="subsidies")
-    source = models.CharField(_("source"), max_length=16, choices=SubsidySource.choices)
-    name = models.CharField(_("name"), max_length=100, blank=True)
+    source = models.CharField(_("subsidy source"), max_length=16, choices=SubsidySource.choices)
+    name = models.CharField(_("Name"), max_length=100, blank=True)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
 
     class Meta:
@@ -263,7 +263,7 @@ class FloorCoefficient(models.Model):
 
     plan = models.ForeignKey(CostPlan, on_delete=models.CASCADE, related_name="coefficients")
     floor = models.IntegerField(_("floor"))
-    coefficient = models.DecimalField(_("coefficient"), max_digits=6, decimal_places=3)
+    coefficient = models.DecimalField(_("floor coefficient"), max_digits=6, decimal_places=3)
 
     class Meta:
         ordering = ["floor"]
@@ -285,7 +285,7 @@ class Beneficiary(models.Model):
 
     plan = models.ForeignKey(CostPlan, on_delete=models.CASCADE, related_name="beneficiaries")
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
-    weight = models.DecimalField(_("number"), max_digits=8, decimal_places=2, default=1)
+    weight = models.DecimalField(_("declared number"), max_digits=8, decimal_places=2, default=1)
     signed_up_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signed_up_at = models.DateTimeField()
     withdrawn_at = models.DateTimeField(null=True, blank=True)
@@ -338,7 +338,7 @@ class CostResplit(models.Model):
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     waived_bills = models.PositiveIntegerField()
     unpaid_bills = models.PositiveIntegerField()
-    reason = models.CharField(_("reason"), max_length=200)
+    reason = models.CharField(_("reason for the re-split"), max_length=200)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
@@ -350,8 +350,8 @@ class CostResplit(models.Model):
 
 
 class BillStatus(models.TextChoices):
-    UNPAID = "unpaid", _("unpaid")
-    PAID = "paid", _("paid")
+    UNPAID = "unpaid", _("to be paid")
+    PAID = "paid", _("paid up")
     WAIVED = "waived", _("waived")
 
 
@@ -365,13 +365,13 @@ class Bill(models.Model):
     # "3-5-502" as it was when the bill was made, with the sort keys of the share table's order.
     label = models.CharField(max_length=60)
     position = models.PositiveIntegerField()
-    original_amount = models.DecimalField(_("share"), max_digits=12, decimal_places=2)
+    original_amount = models.DecimalField(_("original share"), max_digits=12, decimal_places=2)
     amount = models.DecimalField(_("amount due"), max_digits=12, decimal_places=2)
-    status = models.CharField(_("status"), max_length=6, choices=BillStatus.choices, default=BillStatus.UNPAID)
+    status = models.CharField(_("payment status"), max_length=6, choices=BillStatus.choices, default=BillStatus.UNPAID)
     waived_reason = models.CharField(_("reason for the waiver"), max_length=200, blank=True)
     resplit = models.ForeignKey(CostResplit, on_delete=models.PROTECT, null=True, blank=True, related_name="waived")
     paid_at = models.DateField(_("paid on"), null=True, blank=True)
-    note = models.CharField(_("note"), max_length=100, blank=True)
+    note = models.CharField(_("payment note"), max_length=100, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
