@@ -108,12 +108,13 @@ def render_annex(
     workers: int | None = None,
     progress: Progress | None = None,
     stats: RenderStats | None = None,
+    pages_per_chunk: int = annex.PAGES_PER_CHUNK,
 ) -> bytes:
     """The annex PDF of `rows` (see selectors.annex_rows). `workers=None`: one render here (for up to ~2,000 rows,
     in a request); `workers=N`: chunks of 20 pages rendered by N processes and merged (a job)."""
     text = annex_text(title=title, subtitle=subtitle, summary=annex_summary(rows) if summary is None else summary)
     return _render(
-        annex.annex_chunks(rows, text),
+        annex.annex_chunks(rows, text, pages_per_chunk=pages_per_chunk),
         head=annex.HEAD,
         pages=annex.page_count(len(rows)),
         title=title,

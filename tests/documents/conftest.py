@@ -4,11 +4,12 @@ proposal over it), files kept in a temporary MEDIA_ROOT, jobs rendered in the te
 import pytest
 from pypdf import PdfReader
 
-from tests.voting.conftest import (  # noqa: F401 - fixtures shared with the voting tests
+from tests.voting.conftest import (  # noqa: F401 - fixtures and helpers shared with the voting tests
     committee_user,
     open_proposal,
     proposal,
     residents,
+    scan,
     secretary_user,
     stairwell,
 )
