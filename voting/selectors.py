@@ -249,9 +249,20 @@ def register_electors(proposal: Proposal, filters: RegisterFilters):
     return electors
 
 
+_REGISTER_ORDER = (
+    "household__entrance__building__sort_key",
+    "household__entrance__sort_key",
+    "-household__floor",
+    "household__room_sort_key",
+    "pk",
+)
+
+
 def register_rows(electors):
-    """Rows for the page or the export: owner, ballot and recorder joined, the owner's flats in the electorate
-    counted, in roster order (building, entrance, top floor first, room)."""
+    """A few rows (a search, one household): owner, ballot and recorder joined, the owner's flats in the electorate
+    counted, in roster order (building, entrance, top floor first, room). For a page or an export of the whole
+    register use register_page_rows() or register_export_rows(): the count per row would be computed for every
+    row skipped by an OFFSET."""
     flats = (
         Elector.objects.filter(proposal=OuterRef("proposal"), head=OuterRef("head"))
         .order_by()
@@ -262,14 +273,45 @@ def register_rows(electors):
     return (
         electors.select_related("owner", "ballot__recorded_by")
         .annotate(head_flats=Subquery(flats, output_field=IntegerField()))
-        .order_by(
-            "household__entrance__building__sort_key",
-            "household__entrance__sort_key",
-            "-household__floor",
-            "household__room_sort_key",
-            "pk",
-        )
+        .order_by(*_REGISTER_ORDER)
     )
+
+
+def register_order(electors):
+    """The electors' ids in roster order: what a page is cut from. Sorting ids only keeps the sort narrow."""
+    return electors.order_by(*_REGISTER_ORDER).values_list("pk", flat=True)
+
+
+def register_head_flats(proposal: Proposal, heads=None) -> dict[str, int]:
+    """{head: number of flats in the electorate} for the heads with more than one flat (of `heads`, or all)."""
+    electors = Elector.objects.filter(proposal=proposal)
+    if heads is not None:
+        electors = electors.filter(head__in=sorted(set(heads)))
+    return dict(electors.order_by().values("head").annotate(n=Count("pk")).filter(n__gt=1).values_list("head", "n"))
+
+
+def register_page_rows(proposal: Proposal, ids) -> list[Elector]:
+    """The rows of one page (ids from register_order()), joined and in that order, with `head_flats`. Two queries."""
+    ids = list(ids)
+    by_id = {
+        elector.pk: elector
+        for elector in Elector.objects.filter(pk__in=ids).select_related("owner", "ballot__recorded_by")
+    }
+    rows = [by_id[pk] for pk in ids if pk in by_id]
+    flats = register_head_flats(proposal, [row.head for row in rows]) if rows else {}
+    for row in rows:
+        row.head_flats = flats.get(row.head, 1)
+    return rows
+
+
+def register_export_rows(proposal: Proposal, electors):
+    """Every row of a (filtered) register, joined and in roster order, with `head_flats`, read in chunks.
+    Two queries, whatever the size."""
+    flats = register_head_flats(proposal)
+    rows = electors.select_related("owner", "ballot__recorded_by").order_by(*_REGISTER_ORDER)
+    for row in rows.iterator(chunk_size=2000):
+        row.head_flats = flats.get(row.head, 1)
+        yield row
 
 
 @dataclass(frozen=True)

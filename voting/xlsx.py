@@ -38,7 +38,7 @@ def register_columns() -> list[tuple[str, int]]:
 
 
 def register_xlsx(*, rows: Iterable[Elector], full_phones: bool, about: list[tuple[str, str]]) -> bytes:
-    """The register rows (register_rows(), already filtered) as a workbook; areas as numbers with two decimals.
+    """The register rows (register_export_rows(), already filtered) as a workbook; areas as numbers with two decimals.
 
     The first sheet is the register with its headings in row 1, ready to sort and filter; the second says what
     it is (`about`: the proposal, the filters, when it was exported).
@@ -59,7 +59,8 @@ def register_xlsx(*, rows: Iterable[Elector], full_phones: bool, about: list[tup
         return item
 
     sheet.append([cell(heading, bold=True) for heading, _width in columns])
-    choices, channels = dict(Choice.choices), dict(Channel.choices)
+    choices = {value: str(label) for value, label in Choice.choices}
+    channels = {value: str(label) for value, label in Channel.choices}
     voted, not_voted = pgettext("register status", "voted"), pgettext("register status", "not voted")
     attached = pgettext("register cell", "attached")
     for elector in rows:
@@ -67,18 +68,19 @@ def register_xlsx(*, rows: Iterable[Elector], full_phones: bool, about: list[tup
         owner = elector.owner
         phone = owner.phone if full_phones else owner.masked_phone
         if ballot is None:
-            tail = [not_voted, "", "", "", "", None, ""]
+            # Empty cells are None, not "": write-only mode then writes no cell at all (a third less XML at 50,000).
+            tail = [not_voted]
         else:
             # Excel has no time zones: the time is written as shown in the community's own zone.
             at = timezone.localtime(ballot.cast_at).replace(tzinfo=None, microsecond=0)
             tail = [
                 voted,
-                str(choices.get(ballot.choice, ballot.choice)),
-                str(channels.get(ballot.channel, ballot.channel)),
-                ballot.proxy_name,
+                choices.get(ballot.choice, ballot.choice),
+                channels.get(ballot.channel, ballot.channel),
+                ballot.proxy_name or None,
                 str(ballot.recorded_by),
                 cell(at, "yyyy-mm-dd hh:mm"),
-                attached if ballot.evidence else "",
+                attached if ballot.evidence else None,
             ]
         sheet.append([elector.label, owner.name, phone, cell(elector.area, "0.00"), elector.head_flats, *tail])
     notes = workbook.create_sheet(_("About")[:31])

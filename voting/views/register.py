@@ -41,6 +41,9 @@ from voting.selectors import (
     electorate_search,
     register_electors,
     register_entrances,
+    register_export_rows,
+    register_order,
+    register_page_rows,
     register_rows,
     register_totals,
 )
@@ -117,9 +120,7 @@ def _register_xlsx(request, proposal: Proposal, filters: RegisterFilters, electo
         (gettext("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
         (gettext("Exported by"), str(request.user)),
     ]
-    content = register_xlsx(
-        rows=register_rows(electors).iterator(chunk_size=2000), full_phones=full_phones, about=about
-    )
+    content = register_xlsx(rows=register_export_rows(proposal, electors), full_phones=full_phones, about=about)
     response = HttpResponse(content, content_type=XLSX_TYPE)
     response["Content-Disposition"] = (
         f'attachment; filename="register-{proposal.community.slug}-{proposal.number}.xlsx"'
@@ -139,7 +140,7 @@ def register(request, pk: int):
     if request.GET.get("format") == "xlsx":
         return _register_xlsx(request, proposal, filters, electors, full_phones)
     totals = register_totals(electors)
-    page = _CountedPaginator(register_rows(electors), REGISTER_PER_PAGE, count=totals.electorate.households).get_page(
+    page = _CountedPaginator(register_order(electors), REGISTER_PER_PAGE, count=totals.electorate.households).get_page(
         request.GET.get("page")
     )
     entrances = register_entrances(proposal)
@@ -161,6 +162,7 @@ def register(request, pk: int):
             ],
             "totals": totals,
             "page": page,
+            "rows": register_page_rows(proposal, page.object_list),
             "full_phones": full_phones,
             "can_record": request.user.has_perm("voting.record_paper", proposal),
             "voting_open": _voting_open(proposal),
