@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Case, Count, F, IntegerField, Max, Q, Value, When, Window
+from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When, Window
 from django.db.models.functions import FirstValue, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -192,6 +192,49 @@ class LastVisit:
     by: str
     follow_up_on: date | None
 
+    @property
+    def badge(self) -> str:
+        """The room's badge: the stance that stands, or what happened at the door."""
+        return self.stance_label or self.outcome_label
+
+    @property
+    def line(self) -> str:
+        """ "19:30 · 高桂兰" (or "11-26 · 高桂兰" before today), led by the outcome when the badge shows an earlier
+        stance instead."""
+        parts = []
+        if self.outcome != Visit.Outcome.MET and self.stance_label:
+            parts.append(self.outcome_label)
+        at = timezone.localtime(self.at)
+        # Today's visits by the time, older ones by the day: short enough for a room tile on a phone.
+        parts += [at.strftime("%H:%M" if at.date() == timezone.localdate() else "%m-%d"), self.by]
+        if self.follow_up_on:
+            parts.append(_("follow up %(day)s") % {"day": self.follow_up_on.strftime("%m-%d")})
+        return " · ".join(parts)
+
+
+_LATEST_FIELDS = (
+    "outcome",
+    "met_stance",
+    "visited_at",
+    "follow_up_on",
+    "canvasser__display_name",
+    "canvasser__username",
+)
+
+
+def _last_visit(outcome, met_stance, at, follow_up_on, display_name, username) -> LastVisit:
+    status = status_code(outcome, met_stance)
+    return LastVisit(
+        outcome=outcome,
+        outcome_label=str(OUTCOME_LABELS.get(outcome, outcome)),
+        # The stance that stands (perhaps from an earlier visit), unless the latest visit was a refusal.
+        stance_label=str(Visit.Stance(met_stance).label) if met_stance and status not in (REFUSED, NOBODY_HOME) else "",
+        status=status,
+        at=at,
+        by=user_name(display_name, username),
+        follow_up_on=follow_up_on,
+    )
+
 
 @dataclass
 class WalkRoom:
@@ -221,38 +264,15 @@ def walk_floors(proposal: Proposal, entrance: Entrance) -> list[WalkFloor]:
         "pk", "floor", "room", "owner__name", "owner__phone"
     )
     latest = {
-        row[0]: row[1:]
-        for row in latest_visits(proposal, households).values_list(
-            "household_id",
-            "outcome",
-            "met_stance",
-            "visited_at",
-            "follow_up_on",
-            "canvasser__display_name",
-            "canvasser__username",
-        )
+        row[0]: _last_visit(*row[1:])
+        for row in latest_visits(proposal, households).values_list("household_id", *_LATEST_FIELDS)
     }
     voted = voted_household_ids(proposal, households)
-    stances = dict(Visit.Stance.choices)
     floors: list[WalkFloor] = []
     prefix = f"{entrance.building.name}-{entrance.name}-"
     for pk, floor, room, owner, phone in rows:
         if not floors or floors[-1].floor != floor:
             floors.append(WalkFloor(floor))
-        last = None
-        if pk in latest:
-            outcome, met_stance, at, follow_up_on, display_name, username = latest[pk]
-            status = status_code(outcome, met_stance)
-            last = LastVisit(
-                outcome=outcome,
-                outcome_label=str(OUTCOME_LABELS.get(outcome, outcome)),
-                # The stance that stands (perhaps from an earlier visit), unless the latest visit was a refusal.
-                stance_label=stances.get(met_stance, "") if status not in (REFUSED, NOBODY_HOME) else "",
-                status=status,
-                at=at,
-                by=user_name(display_name, username),
-                follow_up_on=follow_up_on,
-            )
         floors[-1].rooms.append(
             WalkRoom(
                 id=pk,
@@ -261,23 +281,27 @@ def walk_floors(proposal: Proposal, entrance: Entrance) -> list[WalkFloor]:
                 owner=owner,
                 phone=mask_phone(phone) if phone else "",
                 voted=pk in voted,
-                last=last,
+                last=latest.get(pk),
             )
         )
     return floors
 
 
 def visit_summary(visit: Visit) -> dict:
-    """What the walk list shows of a just-recorded visit (the JSON answer to the phone)."""
-    status = household_status(visit.proposal, visit.household_id)
+    """What the walk list shows of a room after a visit was sent (the JSON answer to the phone): the room's latest
+    visit, which is not this one when an older visit arrives late from an offline phone. One query."""
+    row = (
+        latest_visits(visit.proposal, Household.objects.filter(pk=visit.household_id))
+        .values_list(*_LATEST_FIELDS)
+        .first()
+    )
+    last = _last_visit(*row)
     return {
         "id": visit.pk,
         "household": visit.household_id,
-        "status": status,
-        "outcome": str(OUTCOME_LABELS[visit.outcome]),
-        "stance": visit.get_stance_display() if visit.stance else "",
-        "at": timezone.localtime(visit.visited_at).strftime("%m-%d %H:%M"),
-        "by": str(visit.canvasser),
+        "status": last.status,
+        "badge": last.badge,
+        "last": last.line,
     }
 
 
@@ -331,8 +355,7 @@ def board_json(proposal: Proposal, view: BoardView = BoardView()) -> dict:
     Per household only [room, status] (plus 1 when it has voted): no names, no ids, never a ballot's choice.
     `version` grows with every visit and every ballot, so a client drops an older message.
     """
-    last_visit = Visit.objects.filter(proposal=proposal).aggregate(n=Max("pk"))["n"] or 0
-    version = last_visit + (proposal.ballot_seq or 0)
+    version = board_version(proposal)
     households = _board_households(proposal, view)
     rows = households.order_by(
         "entrance__building__sort_key", "entrance__sort_key", "-floor", "room_sort_key"
@@ -404,6 +427,18 @@ def board_json(proposal: Proposal, view: BoardView = BoardView()) -> dict:
         "revisit": revisit,
         "revisit_total": counts["revisit"],
     }
+
+
+def board_version(proposal: Proposal) -> int:
+    """The newest visit's id plus the ballot log's length, read fresh in one query: both only grow."""
+    last_visit = Visit.objects.filter(proposal=OuterRef("pk")).order_by().values("proposal").annotate(n=Max("pk"))
+    row = (
+        Proposal.objects.filter(pk=proposal.pk)
+        .annotate(last_visit=Subquery(last_visit.values("n")))
+        .values_list("ballot_seq", "last_visit")
+        .first()
+    )
+    return sum(value or 0 for value in row or ())
 
 
 def _canvasser_stats(proposal: Proposal, households, entrances: dict, buildings: list[dict]) -> list[dict]:

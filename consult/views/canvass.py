@@ -25,6 +25,7 @@ from community.models import Building, Entrance, Household
 from consult import selectors, services, xlsx
 from consult.models import Assignment, DemandTag, Visit
 from proposals.models import Proposal
+from proposals.services import proposal_close_if_due
 from voting.models import Choice
 
 # Offered on the tags page; saved in the committee's language like any tag it types.
@@ -48,7 +49,8 @@ RESULTS = {
 
 
 def _proposal(pk: int) -> Proposal:
-    return get_object_or_404(Proposal.objects.select_related("community"), pk=pk)
+    # A vote whose window has ended is closed on access (as the proposal pages do): no canvassing after it.
+    return proposal_close_if_due(proposal=get_object_or_404(Proposal.objects.select_related("community"), pk=pk))
 
 
 def _proposal_for(request, pk: int, perm: str) -> Proposal:

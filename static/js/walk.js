@@ -133,8 +133,8 @@
     if (!el) return;
     el.classList.remove("pending");
     setStatus(el, answer.status);
-    setPart(el, "badge", config.statuses[answer.status || "-"] || "");
-    setPart(el, "last", [answer.outcome, answer.at, answer.by].filter(Boolean).join(" · "));
+    setPart(el, "badge", answer.badge || "");
+    setPart(el, "last", answer.last || "");
   }
 
   // --- Sending ------------------------------------------------------------------------------------------------

@@ -113,7 +113,9 @@ def test_board_json_over_http_follows_the_same_views(site, client_as):
     assert client_as(site.committee).get(url).json()["counts"]["total"] == 18
     assert client_as(site.committee).get(url, {"building": site.entrance_c.building_id}).json()["counts"]["total"] == 2
     # A canvasser asking for another building gets nothing of it.
-    assert client_as(site.canvasser_a).get(url, {"building": site.entrance_c.building_id}).json()["counts"]["total"] == 0
+    assert (
+        client_as(site.canvasser_a).get(url, {"building": site.entrance_c.building_id}).json()["counts"]["total"] == 0
+    )
     assert client_as(site.committee).get(url)["Cache-Control"].startswith("max-age=0")
 
 

@@ -22,7 +22,14 @@ def said(site):
     start = site.proposal.created_at
     p = site.proposal
     record(p, site.a[0], site.canvasser_a, tag_ids=[tags["费用"].pk], demands="电费太贵", visited_at=start)
-    record(p, site.a[1], site.canvasser_a, stance="oppose", tag_ids=[tags["费用"].pk, tags["噪音"].pk], demands="充电桩太吵")
+    record(
+        p,
+        site.a[1],
+        site.canvasser_a,
+        stance="oppose",
+        tag_ids=[tags["费用"].pk, tags["噪音"].pk],
+        demands="充电桩太吵",
+    )
     record(p, site.a[1], site.canvasser_a, outcome="nobody_home")
     record(p, site.a[2], site.canvasser_a, tag_ids=[tags["位置"].pk], visited_at=start)
     record(p, site.a[2], site.canvasser_a, stance="conditional", tag_ids=[tags["噪音"].pk], demands="晚上十点后别施工")
@@ -79,7 +86,7 @@ def test_the_xlsx_has_the_counts_and_every_demand_as_text(site, said, client_as)
     assert rows[-1][1] == 5
     details = list(detail.iter_rows(min_row=2, values_only=True))
     assert len(details) == 6  # one row per (tag, household)
-    assert ("噪音", "3-5-501", "有条件支持", "晚上十点后别施工") == details[3][:4]
+    assert details[3][:4] == ("噪音", "3-5-501", "有条件支持", "晚上十点后别施工")
     untagged = next(row for row in details if row[1] == "3-5-502")
     assert untagged[3] == "<script>alert(1)</script>\n=1+1"
     cell = next(c for c in detail["D"] if c.value and str(c.value).startswith("<script>"))

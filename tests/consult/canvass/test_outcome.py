@@ -19,7 +19,9 @@ def voted(site):
     """Voting on the garage: visits first, then ballots, then closed."""
     proposal = make_proposal(site.community, site.committee, state=State.VOTING)
     assignment_create(proposal=proposal, canvasser=site.canvasser_a, entrance=site.entrance_a, by=site.committee)
-    assignment_create(proposal=proposal, canvasser=site.canvasser_b, building=site.entrance_c.building, by=site.committee)
+    assignment_create(
+        proposal=proposal, canvasser=site.canvasser_b, building=site.entrance_c.building, by=site.committee
+    )
     a, c = site.a, site.c
     record(proposal, a[0], site.canvasser_a, stance="support")
     record(proposal, a[1], site.canvasser_a, stance="support")

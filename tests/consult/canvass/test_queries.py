@@ -60,7 +60,9 @@ def test_query_counts_do_not_grow_with_the_community(client, state):
     for size in SIZES:
         proposal, committee, canvasser = setting(size, state)
         users = {"committee": committee, "canvasser": canvasser}
-        counts[size] = {(page, who): count(client, users[who], reverse(page, args=[proposal.pk])) for page, who in PAGES}
+        counts[size] = {
+            (page, who): count(client, users[who], reverse(page, args=[proposal.pk])) for page, who in PAGES
+        }
     assert counts[14] == counts[3000]
     assert max(counts[14].values()) <= 15, counts[14]
 
