@@ -1,0 +1,1 @@
+"""A bench-only app: the floors the benchmarks compare against (one-row insert view, bare broadcast consumer)."""
