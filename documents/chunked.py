@@ -2,8 +2,9 @@
 
 WeasyPrint lays a document out as a whole and holds every page in memory, and its cost per page grows with
 the document; so a large document is cut into chunks of pages laid out by the caller (each page carries its
-own header and folio), rendered by a few forked workers that each keep one font configuration, and merged
+own header and folio), rendered by a few worker processes that each keep one font configuration, and merged
 in order. At most `2 × workers` chunks are in flight, so memory stays bounded whatever the page count.
+Workers are spawned, not forked: they import WeasyPrint only (~60 MB), not the parent's Django and rows.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def peak_kb() -> int:
 
 
 def _worker_start() -> None:
-    render.reset_for_new_process()
+    render.preload()
 
 
 def _body(body: str | Callable[[], str]) -> str:
@@ -102,8 +103,8 @@ def render_chunked(
     progress: Progress | None = None,
     stats: RenderStats | None = None,
 ) -> bytes:
-    """The chunks rendered by `workers` forked processes and merged in order; `progress(pages_done, pages_total)`
-    after each chunk. With one worker, everything happens in this process (no fork)."""
+    """The chunks rendered by `workers` processes and merged in order; `progress(pages_done, pages_total)`
+    after each chunk. With one worker, everything happens in this process."""
     stats = stats if stats is not None else RenderStats()
     started = time.perf_counter()
     parts: list[bytes] = []
@@ -126,8 +127,7 @@ def render_chunked(
         for pages, body in chunks:
             finished(pages, _render_chunk(body, shell))
     else:
-        render.preload()  # imported once here, inherited by every forked worker
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start) as pool:
+        with multiprocessing.get_context("spawn").Pool(workers, initializer=_worker_start) as pool:
             in_flight: deque = deque()
             for pages, body in chunks:
                 in_flight.append((pages, pool.apply_async(_render_chunk, (body, shell))))

@@ -83,19 +83,10 @@ def _resources():
 
 
 def preload() -> None:
-    """Import WeasyPrint and check the font now (before forking workers, so that they inherit both)."""
+    """Import WeasyPrint and check the font now (a worker process, before its first chunk)."""
     import weasyprint  # noqa: F401
 
     assert_cjk_font()
-
-
-def reset_for_new_process() -> None:
-    """Forget the font configuration inherited through fork: a worker makes its own (pango objects are per process)."""
-    with _lock:
-        font_file = _state.get("font_file")
-        _state.clear()
-        if font_file:
-            _state["font_file"] = font_file
 
 
 def render_pdf(html: str, *, base_url: str | None = None) -> bytes:

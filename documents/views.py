@@ -24,8 +24,8 @@ from documents.services import slip_codes_issue_missing
 from proposals.models import Proposal
 
 # Above these sizes a document is a background job rather than the answer to the request (bench/README.md:
-# ~2,000 register rows or ~200 slips take a few seconds in one render).
-INLINE_SLIPS = 200
+# ~2,000 register rows or ~120 slips (15 sheets) take a few seconds in one render).
+INLINE_SLIPS = 120
 INLINE_REGISTER_ROWS = 2000
 RECENT_JOBS = 5
 

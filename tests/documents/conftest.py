@@ -18,7 +18,7 @@ from tests.voting.conftest import (  # noqa: F401 - fixtures and helpers shared 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.DOCUMENT_WORKERS = 1  # jobs render in the test process; the forked path has its own test
+    settings.DOCUMENT_WORKERS = 1  # jobs render in the test process; the parallel path has its own test
 
 
 def pdf_reader(content: bytes) -> PdfReader:

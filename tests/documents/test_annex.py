@@ -94,7 +94,7 @@ def _rows(count: int) -> list[AnnexRow]:
 
 
 def test_the_chunked_parallel_annex_has_the_same_lines_as_one_render():
-    rows = _rows(260)  # 6 pages of 50, in chunks of 2 pages over 2 forked workers
+    rows = _rows(260)  # 6 pages of 50, in chunks of 2 pages over 2 worker processes
     single = render_annex(rows, title="附件：业主表决登记表", subtitle="测试小区")
     stats = RenderStats()
     progress = []

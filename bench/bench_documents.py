@@ -1,0 +1,328 @@
+"""Benchmark of the printed documents (run by hand): `.venv/bin/python bench/bench_documents.py`.
+
+(a) The fixed cost: importing WeasyPrint, the first render of a process, an empty one-page Chinese document,
+    and representative one-page documents (a register page, a sheet of join slips, a walk sheet) beside it.
+(b) The 20,000-household register annex: the naive single WeasyPrint <table> render (measured at --naive-rows,
+    extrapolated to 20,000 unless 20,000 is among them) against the path Gongyi uses (pre-paginated monospaced
+    pages, chunks rendered by 2 forked workers, merged with pypdf), and that layout in one render for reference.
+
+Every measurement runs in a fresh forked process so that its peak memory (VmHWM, summed over the process and its
+workers) is its own. Rows are made in memory; no database is used. See bench/README.md for the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import multiprocessing
+import os
+import random
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚"
+    "卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤欧阳"
+)
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华玉萍建红梅志海燕晓东春国文淑珍凤德福荣鹏宇飞翔博文慧"
+CHOICES = ["同意", "同意", "同意", "不同意", "弃权", "未表决"]
+CHANNELS = ["网上表决", "网上表决", "纸质表决票", "委托代理"]
+
+
+def setup_django() -> None:
+    import django
+    from django.utils import translation
+
+    django.setup()
+    translation.activate("zh-hans")
+
+
+def annex_rows(count: int, seed: int = 20):
+    """`count` households of a large community: 30 floors × 4 flats per entrance, 4 entrances per building."""
+    from documents.annex import AnnexRow
+
+    rng = random.Random(seed)
+    rows = []
+    for n in range(count):
+        building, rest = divmod(n, 480)
+        entrance, rest = divmod(rest, 120)
+        floor, flat = divmod(rest, 4)
+        choice = rng.choice(CHOICES)
+        voted = choice != "未表决"
+        rows.append(
+            AnnexRow(
+                place=f"{building + 1}号楼{entrance + 1}单元{floor + 1}{flat + 1:02d}",
+                owner=rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2))),
+                area=f"{rng.randint(45, 180)}.{rng.randint(0, 99):02d}",
+                choice=choice,
+                channel=rng.choice(CHANNELS) if voted else "",
+                at=f"2024-05-{rng.randint(1, 8):02d} {rng.randint(8, 21):02d}:{rng.randint(0, 59):02d}"
+                if voted
+                else "",
+            )
+        )
+    return rows
+
+
+def vmhwm_mb() -> float:
+    from documents.chunked import peak_kb
+
+    return peak_kb() / 1024
+
+
+def cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def in_fresh_process(function, *args):
+    """Run `function(*args)` in a forked child and return what it returns (a dict)."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+
+    def target():
+        try:
+            queue.put(function(*args))
+        except BaseException as exc:  # report, do not hang the parent
+            queue.put({"error": f"{type(exc).__name__}: {exc}"})
+
+    process = context.Process(target=target)
+    process.start()
+    result = queue.get()
+    process.join()
+    if "error" in result:
+        raise RuntimeError(result["error"])
+    return result
+
+
+# --- (a) fixed costs ----------------------------------------------------------------------------------------
+
+
+def cold_start() -> dict:
+    started = time.perf_counter()
+    import weasyprint  # noqa: F401
+
+    imported = time.perf_counter()
+    from documents.render import render_pdf
+
+    render_pdf("<p>空白</p>")
+    return {"import": imported - started, "first": time.perf_counter() - imported}
+
+
+def one_page_documents(repeat: int) -> dict:
+    from django.template.loader import render_to_string
+
+    from documents import slips
+    from documents.builders import folio_css, render_annex, slip_text
+    from documents.chunked import render_single
+    from documents.render import render_pdf
+    from documents.selectors import WalkRow
+
+    render_pdf("<p>预热</p>")
+    rows = annex_rows(50)
+    community = SimpleNamespace(name="橡胶园小区")
+    slip_rows = [
+        slips.Slip(place=f"3号楼5单元{f}0{r}", code="ABCD-EFGH", url=f"https://gongyi.example.cn/join/ABCD{f}{r}FGH/")
+        for f in range(1, 5)
+        for r in (1, 2)
+    ]
+    walk = [
+        WalkRow(
+            floor=f, place="", room=f"{f}0{r}", owner="王秀英", phone="138****1234", last_visit="", last_visit_on=None
+        )
+        for f in range(6, 0, -1)
+        for r in (1, 2)
+    ]
+    walk_html = render_to_string(
+        "documents/walk_sheet.html",
+        {
+            "proposal": "#1 更换单元门",
+            "community": community,
+            "entrance": "3号楼5单元",
+            "rows": walk,
+            "stances": ["支持", "反对", "未决定", "有条件支持"],
+            "printed_at": None,
+            "folio_css": folio_css(),
+            "lang": "zh-Hans",
+        },
+    )
+    cases = {
+        "empty one-page Chinese document": lambda: render_pdf("<p>空白</p>"),
+        "register annex, one page (50 households)": lambda: render_annex(rows, title="附件：业主表决登记表"),
+        "join slips, one sheet (8 QR codes)": lambda: render_single(
+            slips.slip_chunks(slip_rows, slip_text(community, join_root="https://gongyi.example.cn/join/")),
+            head=slips.HEAD,
+        ),
+        "walk sheet, one entrance (12 households, a table)": lambda: render_pdf(walk_html),
+    }
+    out = {}
+    for name, make in cases.items():
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            make()
+            times.append(time.perf_counter() - started)
+        out[name] = statistics.median(times)
+    return out
+
+
+# --- (b) the 20,000-household annex -----------------------------------------------------------------------
+
+
+def naive_table(count: int) -> dict:
+    """What the issue measured: the rows as one HTML <table>, one WeasyPrint render (font configuration reused)."""
+    import html
+
+    from documents.render import render_pdf
+
+    render_pdf("<p>预热</p>")
+    rows = annex_rows(count)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(value)}</td>"
+            for value in (str(i + 1), r.place, r.owner, r.area, r.choice, r.channel, r.at)
+        )
+        + "</tr>"
+        for i, r in enumerate(rows)
+    )
+    document = (
+        "<h1>业主表决登记表</h1><table><thead><tr><th>序号</th><th>房号</th><th>业主</th><th>面积</th><th>表决意见</th>"
+        f"<th>表决方式</th><th>表决时间</th></tr></thead><tbody>{body}</tbody></table>"
+    )
+    cpu, started = cpu_seconds(), time.perf_counter()
+    pdf = render_pdf(document)
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu": cpu_seconds() - cpu,
+        "peak_mb": vmhwm_mb(),
+        "bytes": len(pdf),
+    }
+
+
+def gongyi_annex(count: int, workers: int | None) -> dict:
+    from documents.builders import render_annex
+    from documents.chunked import RenderStats
+    from documents.render import render_pdf
+
+    render_pdf("<p>预热</p>")
+    rows = annex_rows(count)
+    stats = RenderStats()
+    cpu, started = cpu_seconds(), time.perf_counter()
+    pdf = render_annex(
+        rows, title="附件：业主表决登记表", subtitle="大型小区 · 第 1 号议题", workers=workers, stats=stats
+    )
+    seconds = time.perf_counter() - started
+    peaks = stats.peak_kb or {os.getpid(): 0}
+    peaks[os.getpid()] = max(peaks.get(os.getpid(), 0), int(vmhwm_mb() * 1024))
+    import io
+
+    from pypdf import PdfReader
+
+    return {
+        "seconds": seconds,
+        "cpu": cpu_seconds() - cpu,
+        "peak_mb": sum(peaks.values()) / 1024,
+        "largest_mb": max(peaks.values()) / 1024,
+        "processes": len(peaks),
+        "pages": len(PdfReader(io.BytesIO(pdf)).pages),
+        "bytes": len(pdf),
+    }
+
+
+def power_fit(points: list[tuple[int, float]]) -> tuple[float, float]:
+    """(a, b) of value = a · n^b through the two largest measurements."""
+    (n1, v1), (n2, v2) = sorted(points)[-2:]
+    b = math.log(v2 / v1) / math.log(n2 / n1)
+    return v2 / n2**b, b
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=20000, help="households in the annex (default 20,000)")
+    parser.add_argument(
+        "--naive-rows",
+        default="1000,2000,4000",
+        help="row counts for the naive single <table> render, comma-separated (default 1000,2000,4000; "
+        "add 20000 to measure it whole: minutes and gigabytes)",
+    )
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=7, help="renders per one-page document (median)")
+    parser.add_argument("--no-single", action="store_true", help="skip the pre-paginated layout in one render")
+    args = parser.parse_args()
+    setup_django()
+    naive_counts = sorted({int(n) for n in args.naive_rows.split(",") if n.strip()})
+    print(f"Machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start", flush=True)
+
+    cold = in_fresh_process(cold_start)
+    pages = in_fresh_process(one_page_documents, args.repeat)
+    empty = pages["empty one-page Chinese document"]
+    print(f"\n(a) Fixed costs (median of {args.repeat} warm renders)")
+    print(f"  import weasyprint (once per process)            {cold['import']:7.2f} s")
+    print(f"  first render of a process (font configuration)  {cold['first']:7.2f} s")
+    for name, seconds in pages.items():
+        print(f"  {name:48s} {seconds:7.3f} s   {seconds / empty:5.1f} × empty")
+
+    print(f"\n(b) Register annex of {args.rows:,} households", flush=True)
+    naive = {}
+    for count in naive_counts:
+        naive[count] = in_fresh_process(naive_table, count)
+        r = naive[count]
+        print(
+            f"  naive <table>, one render, {count:>6,} rows   {r['seconds']:7.1f} s  cpu {r['cpu']:7.1f} s"
+            f"  peak {r['peak_mb']:7.0f} MB",
+            flush=True,
+        )
+    if args.rows in naive:
+        naive_time, naive_cpu, naive_mb, how = (
+            naive[args.rows]["seconds"],
+            naive[args.rows]["cpu"],
+            naive[args.rows]["peak_mb"],
+            "measured",
+        )
+    else:
+        a, b = power_fit([(n, r["seconds"]) for n, r in naive.items()])
+        ac, bc = power_fit([(n, r["cpu"]) for n, r in naive.items()])
+        am, bm = power_fit([(n, r["peak_mb"]) for n, r in naive.items()])
+        naive_time, naive_cpu, naive_mb = a * args.rows**b, ac * args.rows**bc, am * args.rows**bm
+        how = (
+            f"extrapolated (time ∝ n^{b:.2f}, memory ∝ n^{bm:.2f}, from {naive_counts[-2]:,} and {naive_counts[-1]:,})"
+        )
+        print(
+            f"  naive <table>, one render, {args.rows:>6,} rows   {naive_time:7.1f} s  cpu {naive_cpu:7.1f} s"
+            f"  peak {naive_mb:7.0f} MB   ({how})"
+        )
+    single = None
+    if not args.no_single:
+        single = in_fresh_process(gongyi_annex, args.rows, None)
+        print(
+            f"  pre-paginated pages, one render, one process   {single['seconds']:7.1f} s  cpu {single['cpu']:7.1f} s"
+            f"  peak {single['peak_mb']:7.0f} MB  ({single['pages']} pages)",
+            flush=True,
+        )
+    chunked = in_fresh_process(gongyi_annex, args.rows, args.workers)
+    print(
+        f"  Gongyi: chunks over {args.workers} workers, pypdf merge   {chunked['seconds']:7.1f} s"
+        f"  cpu {chunked['cpu']:7.1f} s"
+        f"  peak {chunked['peak_mb']:7.0f} MB in {chunked['processes']} processes"
+        f" (largest {chunked['largest_mb']:.0f} MB), {chunked['pages']} pages, {chunked['bytes'] / 1e6:.1f} MB PDF"
+    )
+    print(
+        f"\n  Speed-up over the naive render: {naive_time / chunked['seconds']:.1f}× wall time,"
+        f" {naive_cpu / chunked['cpu']:.1f}× CPU time (target ≥ 10×); naive figure {how}."
+    )
+    print(f"  Peak memory of all processes: {chunked['peak_mb']:.0f} MB (target < 600 MB; naive {naive_mb:.0f} MB).")
+    print(f"Load average {os.getloadavg()[0]:.2f} at the end.")
+
+
+if __name__ == "__main__":
+    main()
