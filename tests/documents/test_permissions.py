@@ -94,3 +94,22 @@ def test_a_refused_post_starts_no_job(client_as, actors, here, role):
     response = client_as(actors.users[role]).post(f"/proposals/{here['proposal'].pk}/documents/register.pdf")
     assert response.status_code == 403
     assert not DocumentJob.objects.exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_partials_show_only_the_documents_one_may_print(rf, actors, here, role):
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+
+    user = actors.users[role] or AnonymousUser()
+    request = rf.get("/")
+    request.user = user
+    proposal_html = render_to_string(
+        "documents/_proposal_documents.html", {"proposal": here["proposal"], "user": user, "request": request}
+    )
+    community_html = render_to_string(
+        "documents/_community_documents.html", {"community": actors.community, "user": user, "request": request}
+    )
+    assert ("/documents/register.pdf" in proposal_html) == (role in {"secretary", "committee"})
+    assert ("/documents/walk-sheet.pdf" in proposal_html) == (role in {"committee", "canvasser"})
+    assert ("/documents/slips.pdf" in community_html) == (role in {"secretary", "committee"})
