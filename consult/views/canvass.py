@@ -461,7 +461,7 @@ def demands(request, pk: int):
             (_("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
         ]
         response = HttpResponse(xlsx.demands_xlsx(summary=summary, about=about), content_type=xlsx.XLSX_TYPE)
-        name = f"demands-{proposal.community.slug}-{proposal.number}" + (f"-{building.name}" if building else "")
+        name = f"demands-{proposal.community.slug}-{proposal.number}" + (f"-b{building.pk}" if building else "")
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response
     return render(
