@@ -6,10 +6,13 @@ Every function here costs a constant number of queries whatever the size of the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+import hashlib
+from dataclasses import astuple, dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.core.cache import cache
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum
 from django.utils.translation import gettext as _
 
 from community.models import Household, natural_sort_key
@@ -28,6 +31,9 @@ from proposals.models import (
 from proposals.selectors import scope_households
 
 ZERO = Decimal("0.00")
+# Live shares are recomputed when anything they depend on changes (see _live_key); this only bounds the
+# life of entries nobody asks for any more.
+LIVE_SHARES_SECONDS = 600
 FLOOR_METHODS = {CostMethod.FLOOR, CostMethod.FLOOR_AREA}
 
 
@@ -87,57 +93,58 @@ def sign_up_totals(plan: CostPlan) -> tuple[int, Decimal]:
     return row["n"], _money(row["w"])
 
 
-def _sort_key(row: ShareRow) -> tuple:
-    # Python's order, not the database's collation: PostgreSQL and SQLite must split ties the same way.
-    return (
-        natural_sort_key(row.building),
-        natural_sort_key(row.entrance),
-        row.floor,
-        natural_sort_key(row.room),
-        row.household_id,
-    )
+def _sorted(rows: list[ShareRow]) -> list[ShareRow]:
+    """Building, entrance, floor, room — in Python's order, not the database's collation, so that PostgreSQL and
+    SQLite hand the leftover fen to the same households. Names repeat, so each is keyed once."""
+    key = functools.lru_cache(maxsize=None)(natural_sort_key)
+    rows.sort(key=lambda row: (key(row.building), key(row.entrance), row.floor, key(row.room), row.household_id))
+    for position, row in enumerate(rows):
+        row.position = position
+    return rows
 
 
-def _live_rows(proposal: Proposal, plan: CostPlan, electorate: bool) -> list[ShareRow]:
-    """The households that share the cost with their area, floor and weight: the scope as it stands, or (once
-    voting opens) the frozen electorate with its frozen areas; only the active beneficiaries if the plan says so."""
+def _live_source(proposal: Proposal, plan: CostPlan, electorate: bool):
+    """(queryset, household id field, prefix to the household) of the households that share the cost: the scope
+    as it stands or (from the lock) the frozen electorate; only the active beneficiaries if the plan says so."""
     from voting.models import Elector
 
     if electorate:
-        source = Elector.objects.filter(proposal_id=proposal.pk)
-        id_field, prefix, area_field = "household_id", "household__", "area"
+        source, id_field, prefix = Elector.objects.filter(proposal_id=proposal.pk), "household_id", "household__"
     else:
-        source = scope_households(proposal)
-        id_field, prefix, area_field = "id", "", "area"
+        source, id_field, prefix = scope_households(proposal), "id", ""
+    if plan.sharers == Sharers.BENEFICIARIES:
+        source = source.filter(**{f"{id_field}__in": active_beneficiaries(plan).values("household_id")})
+    return source.order_by(), id_field, prefix
+
+
+def _live_rows(proposal: Proposal, plan: CostPlan, electorate: bool) -> list[ShareRow]:
+    """The sharing households with their area (the electorate's, once frozen), floor and weight, in split order."""
+    source, id_field, prefix = _live_source(proposal, plan, electorate)
     weights: dict[int, Decimal] = {}
     if plan.sharers == Sharers.BENEFICIARIES:
-        signed_up = active_beneficiaries(plan)
-        source = source.filter(**{f"{id_field}__in": signed_up.values("household_id")})
-        weights = dict(signed_up.values_list("household_id", "weight"))
-    values = source.order_by().values_list(
+        weights = dict(active_beneficiaries(plan).values_list("household_id", "weight"))
+    values = source.values_list(
         id_field,
         f"{prefix}entrance__building__name",
         f"{prefix}entrance__name",
         f"{prefix}room",
         f"{prefix}floor",
-        area_field,
+        "area",
     )
-    rows = [
-        ShareRow(
-            household_id=household_id,
-            building=building,
-            entrance=entrance,
-            room=room,
-            floor=floor,
-            area=area,
-            weight=weights.get(household_id, Decimal(1)),
-        )
-        for household_id, building, entrance, room, floor, area in values.iterator(chunk_size=5000)
-    ]
-    rows.sort(key=_sort_key)
-    for position, row in enumerate(rows):
-        row.position = position
-    return rows
+    return _sorted(
+        [
+            ShareRow(
+                household_id=household_id,
+                building=building,
+                entrance=entrance,
+                room=room,
+                floor=floor,
+                area=area,
+                weight=weights.get(household_id, Decimal(1)),
+            )
+            for household_id, building, entrance, room, floor, area in values.iterator(chunk_size=5000)
+        ]
+    )
 
 
 def split_rows(plan: CostPlan, rows: list[ShareRow], coefficients: dict[int, Decimal] | None) -> str:
@@ -182,7 +189,42 @@ def shares_compute(proposal: Proposal, *, plan: CostPlan | None = None) -> Share
     if plan.is_locked:
         rows = [_row(share) for share in Share.objects.filter(plan=plan).order_by("position").iterator(chunk_size=5000)]
         return Shares(plan=plan, rows=rows, frozen=True)
-    return shares_from_live(proposal, plan, electorate=False)
+    # Before voting every household page would split the whole scope again (seconds at 50,000 households):
+    # the result is cached under a fingerprint of everything it depends on, checked with one aggregate query.
+    key = _live_key(proposal, plan)
+    cached = cache.get(key)
+    if cached is not None:
+        rows, error = cached
+        return Shares(plan=plan, rows=[ShareRow(*row) for row in rows], error=error)
+    shares = shares_from_live(proposal, plan, electorate=False)
+    cache.set(key, ([astuple(row) for row in shares.rows], shares.error), LIVE_SHARES_SECONDS)
+    return shares
+
+
+def _live_key(proposal: Proposal, plan: CostPlan) -> str:
+    """The cache key of the live shares: the plan (every service that changes it, its items, coefficients or
+    sign-ups, moves `updated_at`), the proposal's scope (`updated_at`), and a checksum of the sharing households'
+    ids, areas, floors and entrances — weighted by id, so that two households swapping a value change it too."""
+    source, id_field, prefix = _live_source(proposal, plan, electorate=False)
+    ident = F(id_field)
+    checksum = source.aggregate(
+        n=Count(id_field),
+        top=Max(id_field),
+        area=Sum(ExpressionWrapper(F("area") * ident, output_field=DecimalField(max_digits=30, decimal_places=2))),
+        floor=Sum(F(f"{prefix}floor") * ident),
+        entrance=Sum(F(f"{prefix}entrance_id") * ident),
+    )
+    inputs = (
+        plan.pk,
+        plan.updated_at.isoformat(),
+        str(plan.to_share),
+        plan.method,
+        plan.sharers,
+        proposal.updated_at.isoformat() if proposal.updated_at else "",
+        proposal.scope,
+        sorted((name, str(value)) for name, value in checksum.items()),
+    )
+    return "costs:live-shares:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
 
 
 def shares_from_live(proposal: Proposal, plan: CostPlan, *, electorate: bool) -> Shares:

@@ -138,6 +138,11 @@ def _retotal(plan: CostPlan) -> None:
     plan.save(update_fields=["total", "subsidy_total", "updated_at"])
 
 
+def _touch(plan: CostPlan) -> None:
+    # The live shares are cached under the plan's updated_at (cost_selectors._live_key): every change moves it.
+    plan.save(update_fields=["updated_at"])
+
+
 # --- The plan ----------------------------------------------------------------------------------------------------
 
 
@@ -261,6 +266,7 @@ def coefficients_set(*, proposal: Proposal, coefficients: Mapping[int, Decimal])
             raise ValidationError(_("Floor %(floor)s: at most three decimal places.") % {"floor": floor})
         rows.append(FloorCoefficient(plan=plan, floor=int(floor), coefficient=coefficient))
     FloorCoefficient.objects.filter(plan=plan).delete()
+    _touch(plan)
     return FloorCoefficient.objects.bulk_create(rows)
 
 
@@ -295,6 +301,7 @@ def beneficiary_sign_up(*, proposal: Proposal, household: Household, by, weight=
     beneficiary, _created = Beneficiary.objects.update_or_create(
         plan=plan, household=household, defaults={**fields, "withdrawn_at": None, "withdrawn_by": None}
     )
+    _touch(plan)
     return beneficiary
 
 
@@ -307,6 +314,7 @@ def beneficiary_withdraw(*, proposal: Proposal, household: Household, by) -> Ben
         raise ValidationError(_("This household has not signed up."))
     beneficiary.withdrawn_at, beneficiary.withdrawn_by = timezone.now(), by
     beneficiary.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    _touch(plan)
     return beneficiary
 
 

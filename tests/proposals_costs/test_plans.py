@@ -26,6 +26,7 @@ from proposals.models import (
     CostMethod,
     CostPlan,
     FloorCoefficient,
+    Scope,
     Share,
     Sharers,
     State,
@@ -346,3 +347,54 @@ def test_the_order_is_building_entrance_floor_room_and_stable(community, stairwe
     assert [(r.household_id, r.amount) for r in shares_compute(proposal).rows] == [
         (r.household_id, r.amount) for r in first.rows
     ]
+
+
+# --- Live shares are cached until something they depend on changes ------------------------------------------------
+
+
+def test_live_shares_are_cached_and_recomputed_on_every_change(
+    community, stairwell, committee_user, django_assert_num_queries
+):
+    proposal = consulting(community, committee_user, scope=Scope.ENTRANCES, entrances=[stairwell[0].entrance])
+    add_plan(proposal, committee_user, method=CostMethod.FLOOR_AREA, items=(("x", "1000.00"),), subsidies=())
+    plan = CostPlan.objects.get(proposal=proposal)
+
+    def amounts():
+        fresh_plan = CostPlan.objects.get(pk=plan.pk)
+        fresh = proposal.__class__.objects.get(pk=proposal.pk)
+        return {pk: row.amount for pk, row in shares_compute(fresh, plan=fresh_plan).by_household.items()}
+
+    first = amounts()
+    assert proposal.community  # loaded, as on every page
+    with django_assert_num_queries(1):  # the fingerprint only
+        again = shares_compute(proposal, plan=plan)
+    assert {pk: row.amount for pk, row in again.by_household.items()} == first
+
+    # Two households swap their areas: the sum of the areas stays, the checksum does not.
+    top, low = stairwell[10], stairwell[0]
+    top.area, low.area = Decimal("150.00"), Decimal("50.00")
+    top.save()
+    low.save()
+    swapped = amounts()
+    assert swapped != first
+    top.area, low.area = Decimal("50.00"), Decimal("150.00")
+    top.save()
+    low.save()
+    assert amounts() != swapped
+
+    coefficients_set(proposal=proposal, coefficients={f: Decimal(f) for f in range(1, 7)})
+    with_table = amounts()
+    assert with_table[stairwell[0].pk] > Decimal("0.00")
+
+    from proposals.services import proposal_update
+
+    proposal_update(proposal=proposal, by=committee_user, scope=Scope.HOUSEHOLDS, households=stairwell[:2])
+    assert set(amounts()) == {stairwell[0].pk, stairwell[1].pk}
+
+
+def test_changing_a_number_is_seen_at_once(garage, stairwell, residents):
+    beneficiary_sign_up(proposal=garage, household=stairwell[0], by=residents[0], weight=1)
+    beneficiary_sign_up(proposal=garage, household=stairwell[1], by=residents[1], weight=1)
+    assert shares_compute(garage).by_household[stairwell[0].pk].amount == Decimal("10000.00")
+    beneficiary_sign_up(proposal=garage, household=stairwell[0], by=residents[0], weight=3)
+    assert shares_compute(garage).by_household[stairwell[0].pk].amount == Decimal("15000.00")
