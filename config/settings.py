@@ -208,8 +208,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redis_outage": {"()": "config.log_filters.RedisOutageFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redis_outage"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 TALLY_PUSH_INTERVAL = float(os.environ.get("TALLY_PUSH_INTERVAL", "0.25"))  # seconds between pushes in a burst
+# Seconds between checks for tally changes whose message was lost (Redis down or restarting); 0 turns them off.
+TALLY_RESYNC_INTERVAL = float(os.environ.get("TALLY_RESYNC_INTERVAL", "5"))

@@ -16,7 +16,9 @@ class TallyConsumer(AsyncWebsocketConsumer):
         live.hub.join(self.proposal_id, self)
         await self.accept()
         # Joined before reading, so no change falls between the snapshot and the first push.
-        await self.send(text_data=await database_sync_to_async(live.load_tally)(self.proposal_id))
+        text, marker = await database_sync_to_async(live.load_tally_marked)(self.proposal_id)
+        await self.send(text_data=text)
+        live.hub.seen(self.proposal_id, marker)
 
     def _allowed(self) -> bool:
         from proposals.models import Proposal

@@ -4,6 +4,10 @@ The committing request sends one small "changed" message to the proposal's group
 coalesces those per proposal (TallyHub): the first change is pushed at once, further changes within
 TALLY_PUSH_INTERVAL wait and are pushed together, and a change that arrives while a push is being computed
 triggers one more push — so the last push always carries the final tally.
+
+A "changed" message lost on the way (Redis down or restarting, a subscription not yet restored) must not leave a
+screen stale: every TALLY_RESYNC_INTERVAL, one query per server reads the version of each watched proposal and
+pushes those that moved on without a message. It reads PostgreSQL only, so it works through a Redis outage.
 """
 
 import asyncio
@@ -18,6 +22,9 @@ from django.conf import settings
 
 logger = logging.getLogger("gongyi.live")
 _last_failure_log = 0.0
+# A healthy Redis answers in milliseconds. A frozen one (stopped, swapping, cut off) must not hold a ballot's
+# response: each publish would wait for the socket's own timeout, one after another under the layer's lock.
+SEND_TIMEOUT = 3.0
 
 
 def group_name(proposal_id: int) -> str:
@@ -28,7 +35,7 @@ def tally_changed(proposal_id: int) -> None:
     """Tell watchers' servers the tally changed. Never raises: a ballot is stored whether or not the push works."""
     global _last_failure_log
     try:
-        async_to_sync(get_channel_layer().group_send)(group_name(proposal_id), {"type": "tally.changed"})
+        async_to_sync(_announce)(proposal_id)
     except Exception:
         # Logged once a minute, not once per ballot, while the channel layer (Redis) is down.
         now = time.monotonic()
@@ -37,22 +44,42 @@ def tally_changed(proposal_id: int) -> None:
             logger.exception("Live tally push failed; ballots are still stored, watchers catch up on reconnect")
 
 
+async def _announce(proposal_id: int) -> None:
+    message = {"type": "tally.changed"}
+    await asyncio.wait_for(get_channel_layer().group_send(group_name(proposal_id), message), SEND_TIMEOUT)
+
+
 def load_tally(proposal_id: int) -> str:
+    return load_tally_marked(proposal_id)[0]
+
+
+def load_tally_marked(proposal_id: int) -> tuple[str, tuple]:
+    """The tally's JSON text, and the marker (ballot sequence, state) of the proposal it was computed from."""
     from proposals.models import Proposal
     from voting.selectors import tally_json
 
     proposal = Proposal.objects.get(pk=proposal_id)
-    return json.dumps(tally_json(proposal), ensure_ascii=False)
+    return json.dumps(tally_json(proposal), ensure_ascii=False), (proposal.ballot_seq, proposal.state)
+
+
+def tally_markers(proposal_ids: list[int]) -> dict[int, tuple]:
+    """The current marker of each proposal, in one query: what the resync compares with what was pushed."""
+    from proposals.models import Proposal
+
+    rows = Proposal.objects.filter(pk__in=proposal_ids).values_list("pk", "ballot_seq", "state")
+    return {pk: (seq, state) for pk, seq, state in rows}
 
 
 class _Slot:
-    __slots__ = ("dirty", "last_push", "running", "watchers")
+    __slots__ = ("dirty", "last_push", "running", "seen", "watchers")
 
     def __init__(self):
         self.watchers: set = set()
         self.running = False
         self.dirty = False
         self.last_push = 0.0
+        # The marker of the last tally every watcher got (pushed, or the first watcher's snapshot); None: unknown.
+        self.seen: tuple | None = None
 
 
 class TallyHub:
@@ -60,6 +87,7 @@ class TallyHub:
 
     def __init__(self):
         self.slots: dict[int, _Slot] = {}
+        self._resync_task: asyncio.Task | None = None
 
     def join(self, proposal_id: int, consumer) -> None:
         self.slots.setdefault(proposal_id, _Slot()).watchers.add(consumer)
@@ -70,6 +98,20 @@ class TallyHub:
             slot.watchers.discard(consumer)
             if not slot.watchers and not slot.running:
                 del self.slots[proposal_id]
+        if not self.slots and self._resync_task is not None:
+            self._resync_task.cancel()
+            self._resync_task = None
+
+    def seen(self, proposal_id: int, marker: tuple) -> None:
+        """A watcher got the tally at `marker` on connecting; from now on lost messages are caught up."""
+        slot = self.slots.get(proposal_id)
+        if slot is not None and slot.seen is None:
+            slot.seen = marker
+        interval = settings.TALLY_RESYNC_INTERVAL
+        loop = asyncio.get_running_loop()
+        task = self._resync_task
+        if interval > 0 and (task is None or task.done() or task.get_loop() is not loop):
+            self._resync_task = loop.create_task(self._resync_loop(interval))
 
     def changed(self, proposal_id: int) -> None:
         slot = self.slots.get(proposal_id)
@@ -89,19 +131,39 @@ class TallyHub:
                 if wait > 0:
                     await asyncio.sleep(wait)
                 slot.dirty = False
-                text = await database_sync_to_async(load_tally)(proposal_id)
+                text, marker = await database_sync_to_async(load_tally_marked)(proposal_id)
                 slot.last_push = loop.time()
                 for consumer in list(slot.watchers):
                     try:
                         await consumer.send(text_data=text)
                     except Exception:  # a socket that went away mid-push
                         slot.watchers.discard(consumer)
+                slot.seen = marker
         except Exception:
             logger.exception("Pushing the tally of proposal %s failed", proposal_id)
         finally:
             slot.running = False
             if not slot.watchers:
                 self.slots.pop(proposal_id, None)
+
+    async def _resync_loop(self, interval: float) -> None:
+        """Push every watched proposal whose marker moved on since its watchers' last tally. Runs while watched."""
+        last_error = 0.0
+        while self.slots:
+            await asyncio.sleep(interval)
+            seen = {pid: slot.seen for pid, slot in self.slots.items() if slot.seen is not None and slot.watchers}
+            if not seen:
+                continue
+            try:
+                markers = await database_sync_to_async(tally_markers)(list(seen))
+            except Exception:
+                if time.monotonic() - last_error > 60:  # the database is down: once a minute, not every interval
+                    last_error = time.monotonic()
+                    logger.exception("Checking watched tallies for missed changes failed")
+                continue
+            for proposal_id, marker in markers.items():
+                if marker != seen[proposal_id]:
+                    self.changed(proposal_id)
 
 
 hub = TallyHub()

@@ -1,0 +1,103 @@
+"""System tests: real daphne processes sharing PostgreSQL and Redis, as an operator runs Gongyi.
+
+They need PostgreSQL and Redis (DATABASE_URL, REDIS_URL). Elsewhere they skip, except under CI=true,
+where a missing prerequisite fails: CI provides both, so a skip there would hide a broken setup.
+"""
+
+import os
+import shutil
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.system.processes import RedisServer, start_daphnes, stop_all
+
+
+def _ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def require(ok: bool, reason: str) -> None:
+    if ok:
+        return
+    if _ci():
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # Before any fixture: no test database is set up for a test that cannot run here.
+    require(
+        settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql",
+        "system tests need PostgreSQL (DATABASE_URL=postgres://...)",
+    )
+    require(bool(settings.REDIS_URL), "system tests need Redis (REDIS_URL=redis://...)")
+
+
+def shared_database_url() -> str:
+    """The URL of the test database this test process uses, for the servers to share it."""
+    db = connection.settings_dict
+    auth = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "127.0.0.1"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}@{host}{port}/{quote(db['NAME'], safe='')}"
+
+
+@pytest.fixture
+def server_env(transactional_db):
+    """The environment of a server process: this test's database (committed data), the same secret key."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "GONGYI_ENV": "development",
+            "DATABASE_URL": shared_database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            # Sessions made by the test are signed with it, and session auth hashes depend on it.
+            "SECRET_KEY": settings.SECRET_KEY,
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+@pytest.fixture
+def daphnes(server_env, tmp_path):
+    """daphnes(["A", "B"], redis_url=None, env=None, env_of=None) → running servers, each ended after the test.
+
+    Whatever happens in the test, every server it started is stopped. It depends on transactional_db (through
+    server_env), so the servers stop before the test database is flushed.
+    """
+    started = []
+
+    def start(names, *, redis_url: str | None = None, env: dict | None = None, env_of: dict | None = None):
+        """env: more variables for every server; env_of: {name: variables} for one server."""
+        base = {**server_env, **(env or {})}
+        if redis_url:
+            base["REDIS_URL"] = redis_url
+        return start_daphnes([(name, {**base, **(env_of or {}).get(name, {})}) for name in names], tmp_path, started)
+
+    try:
+        yield start
+    finally:
+        stop_all(started)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of this test's own, which it may stop and restart (the suite's shared Redis stays up)."""
+    require(shutil.which("redis-server") is not None, "the Redis outage test needs the redis-server binary")
+    server = RedisServer(tmp_path)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
