@@ -309,6 +309,10 @@
       Array.prototype.forEach.call(form.querySelectorAll('input[name="tags"]'), function (box) { box.checked = false; });
       sheet.hidden = false;
       document.body.classList.add("sheet-open");
+      // For screen readers: say which door the form is about (a focused textarea would pop the keyboard up).
+      var title = sheet.querySelector('[data-part="title"]');
+      title.setAttribute("tabindex", "-1");
+      title.focus();
     }
 
     function close() {
@@ -323,6 +327,9 @@
       if (!el) return;
       event.preventDefault();
       open(el);
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !sheet.hidden) close();
     });
     sheet.querySelector('[data-part="close"]').addEventListener("click", function (event) {
       event.preventDefault();

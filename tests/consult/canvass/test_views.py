@@ -275,6 +275,15 @@ def test_json_refusals_have_their_own_codes(site, client_as, client):
     assert client.get(reverse("visit_record", args=[site.proposal.pk])).status_code == 405
 
 
+def test_a_form_post_for_another_entrance_is_refused(site, client_as):
+    response = client_as(site.canvasser_a).post(
+        reverse("visit_record", args=[site.proposal.pk]),
+        {"household": site.b[0].pk, "result": "support", "idempotency_key": uuid.uuid4().hex},
+    )
+    assert response.status_code == 403
+    assert not Visit.objects.exists()
+
+
 def test_json_from_someone_not_canvassing_is_refused(site, client_as):
     response = post_json(client_as(site.secretary), site.proposal, payload(site.a[0]))
     assert response.status_code == 403 and response.json()["error"]
