@@ -87,6 +87,15 @@ def active_beneficiaries(plan: CostPlan):
     return Beneficiary.objects.filter(plan=plan, withdrawn_at__isnull=True)
 
 
+def beneficiaries_listed(plan: CostPlan, *, limit: int) -> tuple[list[Beneficiary], int]:
+    """The first `limit` active sign-ups in roster order, and how many there are."""
+    signed_up = active_beneficiaries(plan)
+    listed = signed_up.select_related("household__entrance__building").order_by(
+        "household__entrance__building__sort_key", "household__entrance__sort_key", "household__floor", "pk"
+    )
+    return list(listed[:limit]), signed_up.count()
+
+
 def sign_up_totals(plan: CostPlan) -> tuple[int, Decimal]:
     """How many households signed up, and their numbers added up (one query)."""
     row = active_beneficiaries(plan).aggregate(n=Count("pk"), w=Sum("weight"))

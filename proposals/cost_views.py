@@ -33,6 +33,7 @@ from proposals.cost_forms import (
 )
 from proposals.cost_selectors import (
     FLOOR_METHODS,
+    beneficiaries_listed,
     bill_buildings,
     bills_of,
     coefficients_of,
@@ -65,6 +66,8 @@ from proposals.services import EDITABLE
 from proposals.templatetags.cost_tags import method_phrase
 
 SHARES_PER_PAGE = 200
+# The editor lists the first sign-ups; the share table has them all.
+BENEFICIARIES_LISTED = 300
 BILLS_PER_PAGE = 50
 
 
@@ -121,17 +124,10 @@ def _editor(request, proposal: Proposal, status: int = 200, **forms):
             "coefficients_form": forms.get("coefficients_form")
             or CoefficientsForm(floors=floors, initial_values=saved, placeholders=placeholders),
             "coefficients_saved": bool(saved),
-            "beneficiaries": list(
-                plan.beneficiaries.filter(withdrawn_at__isnull=True)
-                .select_related("household__entrance__building")
-                .order_by(
-                    "household__entrance__building__sort_key", "household__entrance__sort_key", "household__floor"
-                )
-            )
-            if plan.sharers == Sharers.BENEFICIARIES
-            else [],
         }
     )
+    if plan.sharers == Sharers.BENEFICIARIES:
+        context["beneficiaries"], context["beneficiary_count"] = beneficiaries_listed(plan, limit=BENEFICIARIES_LISTED)
     return render(request, "proposals/cost_plan.html", context, status=status)
 
 
