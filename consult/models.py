@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.models import Building, Community, Entrance, Household
 from proposals.models import Proposal
@@ -64,7 +65,7 @@ class Visit(models.Model):
     """One knock on one door, recorded by a canvasser — possibly offline, sent later with its idempotency key."""
 
     class Outcome(models.TextChoices):
-        MET = "met", _("met")
+        MET = "met", pgettext_lazy("visit outcome", "met")
         NOBODY_HOME = "nobody_home", _("nobody home")
         REFUSED = "refused", _("refused to talk")
 
