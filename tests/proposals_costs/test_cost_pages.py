@@ -451,3 +451,12 @@ def test_the_partial_and_the_table_cost_the_same_queries_at_14_and_3000(client, 
     small = _measure(client, 14, sharers)
     assert _measure(client, 3000, sharers) == small
     assert max(small.values()) <= 12
+
+
+def test_the_proposal_page_shows_the_share_and_the_panel(three, committee_user, client_as):
+    proposal, _households, users = three
+    page = client_as(users[2]).get(reverse("proposal_detail", args=[proposal.pk])).content.decode()
+    assert "您家应分摊：¥3,000.00（按面积分摊，总额 ¥7,500.00，补贴 ¥1,500.00）" in page
+    assert "¥1,000.00" not in page and reverse("cost_plan", args=[proposal.pk]) not in page
+    page = client_as(committee_user).get(reverse("proposal_detail", args=[proposal.pk])).content.decode()
+    assert f'href="{reverse("cost_plan", args=[proposal.pk])}"' in page and "您家应分摊" not in page
