@@ -6,6 +6,7 @@ the earlier part in the given order — so the shares always add up to the amoun
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -77,18 +78,22 @@ def split(
             raise ValueError(f"part {part.key!r} has a negative area or weight")
 
     factors = _factors(parts, method, coefficients)
-    total = sum(factors, Fraction(0))
+    # Whole numbers from here on: scale every factor by the common denominator, then divmod in integers.
+    scale = math.lcm(*{factor.denominator for factor in factors})
+    weights = [factor.numerator * (scale // factor.denominator) for factor in factors]
+    total = sum(weights)
     fen = int(amount / FEN)
     if total == 0:
         if fen:
             raise ValueError("the parts' total weight is zero, so a non-zero amount cannot be shared")
         return {key: Decimal("0.00") for key in keys}
 
-    exact = [Fraction(fen) * factor / total for factor in factors]
-    floors = [int(value) for value in exact]  # exact ≥ 0, so int() rounds down
+    # Each exact share is fen·w/total = floor + remainder/total: round down, keep the remainders.
+    floors, remainders = zip(*(divmod(fen * weight, total) for weight in weights), strict=True)
+    floors = list(floors)
     leftover = fen - sum(floors)
     # Largest remainder first; equal remainders keep the given order (sorted is stable).
-    by_remainder = sorted(range(len(parts)), key=lambda i: exact[i] - floors[i], reverse=True)
+    by_remainder = sorted(range(len(parts)), key=remainders.__getitem__, reverse=True)
     for i in by_remainder[:leftover]:
         floors[i] += 1
-    return {key: (Decimal(share) * FEN).quantize(FEN) for key, share in zip(keys, floors, strict=True)}
+    return {key: Decimal(share).scaleb(-2) for key, share in zip(keys, floors, strict=True)}
