@@ -193,7 +193,10 @@ class WebSocket:
         parts: list[bytes] = []
         read = self.reader.readexactly
         while True:
-            first, second = await read(2)
+            try:
+                first, second = await read(2)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                return None
             opcode, length = first & 0x0F, second & 0x7F
             if length == 126:
                 (length,) = struct.unpack("!H", await read(2))
