@@ -187,6 +187,9 @@ def test_a_frozen_redis_delays_ballots_by_seconds_not_minutes(private_redis, dap
                     return response.status, clients[index].flashed(), time.monotonic() - started
 
                 answers = list(pool.map(cast, range(len(burst))))
+            # Whether a server waits for its announcement or hands it to its event loop, the send gives up after
+            # SEND_TIMEOUT and says so, while Redis is still frozen.
+            wait_until(lambda: "Live tally push failed" in a.log_text(), SEND_TIMEOUT + 20, "the failed push logged")
         finally:
             private_redis.thaw()
         assert max(seconds for _status, _flashed, seconds in answers) < ANSWER_WITHIN, answers
