@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "voting",
     "consult",
     "documents",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,7 @@
-"""`manage.py load_demo`: the demo communities and accounts (idempotent; `make run` calls it every time)."""
+"""`manage.py load_demo`: the demo communities, accounts and stories (idempotent; `make run` calls it every time)."""
 
+import contextlib
+import logging
 import unicodedata
 
 from django.conf import settings
@@ -9,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from community.demo import ADMINISTRATOR, DEMO_LOGIN_URL, DEMO_PASSWORD, HOUSEHOLD_MEMBER, demo_load
 from community.models import Community, Role
+from demo.guide import guide_lines
+from demo.stories import EXTRA_ROLES, stories_load
 
 
 def _width(text: str) -> int:
@@ -27,18 +31,34 @@ def format_table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def _quiet(name: str):
+    """The services log every join code and binding they write: worth keeping on a server, noise around the guide."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 class Command(BaseCommand):
     help = (
-        "Load the demo communities (橡胶园小区, 山水名城小区) and the demo accounts; running it again changes nothing."
+        "Load the demo communities (橡胶园小区, 山水名城小区), the demo accounts and the proposals of the article's"
+        " stories; running it again changes nothing."
     )
 
     def handle(self, *args, **options):
         result = demo_load()
+        with _quiet("gongyi"):
+            stories = stories_load()
         with translation.override(settings.LANGUAGE_CODE):
             names = dict(Community.objects.values_list("slug", "name"))
             rows = [[_("username"), _("password"), _("role"), _("community")]]
             for account in result.accounts:
-                places = account.places or ((None, ADMINISTRATOR, ""),)
+                extra = tuple((slug, kind, "") for username, slug, kind in EXTRA_ROLES if username == account.username)
+                places = (account.places + extra) or ((None, ADMINISTRATOR, ""),)
                 for index, (slug, kind, flat) in enumerate(places):
                     if kind == HOUSEHOLD_MEMBER:
                         role = _("household member %(flat)s") % {"flat": flat}
@@ -65,3 +85,11 @@ class Command(BaseCommand):
             self.stdout.write(format_table(rows))
             self.stdout.write("")
             self.stdout.write(_("Log in at %(url)s") % {"url": DEMO_LOGIN_URL})
+            if stories.created:
+                self.stdout.write(
+                    _("Demo stories added: %(titles)s.")
+                    % {"titles": "、".join(s.proposal.title for s in stories.created)}
+                )
+            self.stdout.write("")
+            for line in guide_lines(stories):
+                self.stdout.write(line)
