@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("community.urls")),
     path("", include("proposals.urls")),
     path("", include("proposals.cost_urls")),
+    path("", include("proposals.resolution_urls")),
     path("", include("voting.urls")),
     path("", include("consult.urls")),
     path("", include("documents.urls")),
