@@ -170,14 +170,14 @@ def _visit(proposal, household, canvasser, at, stance="", demands="", tags=(), f
         tag_ids=[tag_map[name].pk for name in tags],
         follow_up_on=follow_up_on,
         visited_at=at,
-        # Fixed per proposal and door, so that a visit is never recorded twice even by a story run again.
+        # Chosen once per door and time, as the phone chooses one per visit.
         idempotency_key=f"demo-{proposal.pk}-{household.pk}-{int(at.timestamp())}",
     )
     return visit
 
 
 def _bind(household: Household, *, by, username: str):
-    """An account for a household that joined with the code on its slip (it logs in by SMS, never by password)."""
+    """An account for a household that joined with the code on its slip; it has no password (nobody logs in as it)."""
     User = get_user_model()
     user = User.objects.filter(username=username).first()
     if user is None:

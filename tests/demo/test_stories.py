@@ -359,3 +359,35 @@ def test_the_guide_says_who_logs_in_where():
     # The accounts table also lists the roles the stories added.
     table = output[: output.index("演示故事（")]
     assert table.count("山水名城小区") >= 6
+
+
+def test_every_page_of_the_guide_opens_for_the_account_it_names(client):
+    load_demo()
+    door, garage, phase = (
+        story(XIANGJIAOYUAN, DOOR_TITLE),
+        story(SHANSHUI, GARAGE_TITLE),
+        story(SHANSHUI, PHASE_ONE_TITLE),
+    )
+    pages = [
+        ("committee", "proposal_detail", door, "开始表决"),
+        ("resident", "proposal_detail", door, "您家应分摊：¥600.00"),
+        ("committee", "big_screen", door, ""),
+        ("secretary", "paper_entry", door, ""),
+        ("canvasser", "walk_list", door, "501"),
+        ("resident2", "proposal_detail", garage, "充电桩由物业统一维护"),
+        ("canvasser", "walk_list", garage, ""),
+        ("party", "walk_list", garage, ""),
+        ("committee", "canvass_board", garage, ""),
+        ("committee", "demands_summary", garage, "充电安全"),
+        ("committee", "meetings", garage, "蜀山供电所"),
+        ("committee", "bill_collection", phase, "收费进度"),
+        ("committee", "register", phase, ""),
+    ]
+    home = {"resident": door.title, "resident2": garage.title}
+    for username, name, proposal, text in pages:
+        client.force_login(user(username))
+        response = client.get(reverse(name, args=[proposal.pk]))
+        assert response.status_code == 200, (username, name)
+        assert text in response.content.decode(), (username, name, text)
+        if username in home:
+            assert home[username] in client.get(reverse("home")).content.decode()
