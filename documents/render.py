@@ -82,13 +82,6 @@ def _resources():
         return _state["font_config"], _state["print_css"]
 
 
-def preload() -> None:
-    """Import WeasyPrint and check the font now (a worker process, before its first chunk)."""
-    import weasyprint  # noqa: F401
-
-    assert_cjk_font()
-
-
 def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
     """The PDF of `html` (A4, the project's print stylesheet, the Chinese font). Raises FontMissing without it."""
     from weasyprint import HTML

@@ -129,3 +129,12 @@ def test_the_in_process_chunked_path_matches_too():
 def test_an_empty_electorate_is_one_page_with_the_headings():
     text = pdf_text(render_annex([], title="附件：业主表决登记表"))
     assert "附件：业主表决登记表" in text and "共 0 户" in text
+
+
+def test_an_error_in_a_worker_reaches_the_caller():
+    from functools import partial
+
+    from documents.chunked import render_chunked
+
+    with pytest.raises(ValueError):
+        render_chunked([(1, partial(int, "not a page"))], head="", pages_total=1, workers=2)
