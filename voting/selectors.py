@@ -17,6 +17,11 @@ from voting.models import Ballot, Channel, Choice, Elector
 _ZERO = Decimal("0.00")
 
 
+def _area(value) -> Decimal:
+    """An aggregated area as an exact Decimal: SQLite sums decimals as floats (8420.89999999999)."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
 def _distinct_head():
     """The head column for COUNT(DISTINCT …). On PostgreSQL compared byte by byte (COLLATE "C"): the same groups
     (equal strings are equal bytes under any deterministic collation) without the locale's slow comparisons, which
@@ -43,11 +48,11 @@ def _tally_counts(proposal: Proposal) -> tuple[int, dict[str, engine.Count]]:
         engine.ELECTORATE: engine.Count(
             proposal.electorate_households, proposal.electorate_heads, proposal.electorate_area or _ZERO
         ),
-        engine.PARTICIPATED: engine.Count(row["p_households"], row["p_heads"], row["p_area"] or _ZERO),
+        engine.PARTICIPATED: engine.Count(row["p_households"], row["p_heads"], _area(row["p_area"])),
     }
     for choice in Choice.values:
         groups[choice] = engine.Count(
-            row[f"{choice}_households"], row[f"{choice}_heads"], row[f"{choice}_area"] or _ZERO
+            row[f"{choice}_households"], row[f"{choice}_heads"], _area(row[f"{choice}_area"])
         )
     return row["version"] or 0, groups
 

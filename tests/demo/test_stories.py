@@ -8,7 +8,7 @@ from io import StringIO
 import pypdf
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -259,12 +259,6 @@ def test_the_first_phase_passed_on_paper_ballots():
     assert tally_recount(phase).passed
 
 
-# SQLite sums the areas as floats and Django does not round an aggregate back to the field's places, so the live
-# tally reads 8420.89999999999 m² where the recount from the log has 8420.90: voting.selectors._tally_counts needs
-# to quantize its sums (reported to the lead). PostgreSQL sums numerics exactly.
-@pytest.mark.xfail(
-    connection.vendor == "sqlite", reason="tally area sums are floats on SQLite", raises=CommandError, strict=True
-)
 def test_verify_ballots_passes_for_the_first_phase():
     load_demo()
     phase = story(SHANSHUI, PHASE_ONE_TITLE)
