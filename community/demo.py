@@ -355,6 +355,8 @@ DEMO_ACCOUNTS = (
         "13904180001",
         ((XIANGJIAOYUAN, Role.Kind.COMMITTEE, ""), (SHANSHUI, Role.Kind.COMMITTEE, "")),
     ),
+    # A second committee member: a resolution is signed by two.
+    DemoAccount("committee2", "张桂芳", "13904180003", ((XIANGJIAOYUAN, Role.Kind.COMMITTEE, ""),)),
     DemoAccount("secretary", "李秀梅", "13904180002", ((XIANGJIAOYUAN, Role.Kind.SECRETARY, ""),)),
     DemoAccount("canvasser", "高桂兰", CANVASSER_PHONE, ((XIANGJIAOYUAN, Role.Kind.CANVASSER, ""),)),
     DemoAccount("party", "陈志刚", "13905510002", ((SHANSHUI, Role.Kind.PARTY, ""),)),
