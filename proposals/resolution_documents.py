@@ -346,3 +346,35 @@ def annex_pdf(rows, *, content: dict, fingerprint: str = "", with_shares: bool, 
         workers=workers,
         progress=progress,
     )
+
+
+def resolution_annex_job_kind() -> bool:
+    """Whether documents.jobs knows the resolution's annex as a job kind (ANNEX_JOB_KIND); until then a large
+    electorate's annex is the documents app's own register job, which has the same rows without the shares."""
+    from documents.jobs import KINDS
+
+    return ANNEX_JOB_KIND in KINDS
+
+
+ANNEX_JOB_KIND = "resolution_annex"
+
+
+def build_annex_job(job, progress) -> bytes:
+    """The documents.jobs builder of ANNEX_JOB_KIND: the per-household annex of a large electorate, rendered in
+    chunks by the job's worker processes, headed with the signed fingerprint (or "draft")."""
+    from documents.builders import job_workers
+    from proposals.resolution import canonical, load
+    from proposals.resolution_selectors import annex_rows, resolution_content, resolution_of
+
+    proposal = job.proposal
+    record = resolution_of(proposal)
+    content = load(record.content) if record else load(canonical(resolution_content(proposal)))
+    with_shares = content.get("costs") is not None
+    return annex_pdf(
+        annex_rows(proposal, with_shares=with_shares),
+        content=content,
+        fingerprint=record.fingerprint if record else "",
+        with_shares=with_shares,
+        workers=job_workers(),
+        progress=progress,
+    )

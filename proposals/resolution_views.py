@@ -12,14 +12,21 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from proposals import (
     resolution,
     resolution_rules,  # noqa: F401  (registers the perms checked here)
 )
 from proposals.models import NoticeStage, Proposal, ResultNotice
-from proposals.resolution_documents import annex_pdf, notice_pdf, resolution_pdf
+from proposals.resolution_documents import (
+    ANNEX_JOB_KIND,
+    annex_pdf,
+    annex_title,
+    notice_pdf,
+    resolution_annex_job_kind,
+    resolution_pdf,
+)
 from proposals.resolution_forms import NoticeForm, SignForm
 from proposals.resolution_selectors import (
     annex_rows,
@@ -179,16 +186,35 @@ def resolution_document(request, pk: int):
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def resolution_annex(request, pk: int):
+    """The annex on its own: in the request up to INLINE_ANNEX_ROWS households, else a background job (a POST)."""
+    from documents.jobs import document_job_start
+
     proposal = _proposal(pk)
     if not request.user.has_perm("voting.view_register", proposal):
         return _refuse(request)
     if not has_result(proposal):
         return _no_result(request, proposal)
+    filename = f"resolution-annex-{proposal.community.slug}-{proposal.number}.pdf"
     if proposal.electorate_households > INLINE_ANNEX_ROWS:
-        # A large annex is the documents app's register job: progress shown, the file kept (documents.jobs).
-        return redirect("document_register", pk=proposal.pk)
+        if not resolution_annex_job_kind():
+            # Until documents.jobs knows the resolution's annex, the register job makes the same rows (no shares).
+            return redirect("document_register", pk=proposal.pk)
+        if request.method == "POST":
+            job = document_job_start(
+                kind=ANNEX_JOB_KIND,
+                community=proposal.community,
+                proposal=proposal,
+                by=request.user,
+                title=annex_title({"proposal": {"number": proposal.number}}),
+                filename=filename,
+            )
+            return redirect("document_job", pk=job.pk)
+        context = {"proposal": proposal, "size": proposal.electorate_households, "recent_jobs": _recent_jobs(request)}
+        return render(request, "proposals/resolution_annex_large.html", context)
+    if request.method == "POST":
+        return redirect("resolution_annex", pk=proposal.pk)
     content, record, _signatures = _content_and_record(proposal)
     with_shares = content.get("costs") is not None
     pdf = annex_pdf(
@@ -197,7 +223,13 @@ def resolution_annex(request, pk: int):
         fingerprint=record.fingerprint if record else "",
         with_shares=with_shares,
     )
-    return _pdf(pdf, f"resolution-annex-{proposal.community.slug}-{proposal.number}.pdf")
+    return _pdf(pdf, filename)
+
+
+def _recent_jobs(request) -> list:
+    from documents.models import DocumentJob
+
+    return list(DocumentJob.objects.filter(requested_by=request.user, kind=ANNEX_JOB_KIND).order_by("-pk")[:5])
 
 
 # --- Result notices ---------------------------------------------------------------------------------------------
@@ -254,14 +286,18 @@ def verify(request, fingerprint: str):
         return render(request, "proposals/verify_unknown.html", status=404)
     check = resolution_check(record)
     content = resolution.load(record.content)
-    changed = [
-        {"section": SECTION_NAMES.get(path.split(".")[0], path.split(".")[0]), "path": path} for path in check.changed
+    changed: dict[str, list[str]] = {}
+    for path in check.changed:
+        changed.setdefault(path.split(".")[0], []).append(path)
+    sections = [
+        {"section": SECTION_NAMES.get(section, section), "paths": ", ".join(paths)}
+        for section, paths in changed.items()
     ]
     context = {
         "record": record,
         "r": result_view(content),
         "signatures": signatures_of(record),
         "check": check,
-        "changed": changed,
+        "changed": sections,
     }
     return render(request, "proposals/verify.html", context)

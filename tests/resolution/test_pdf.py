@@ -180,3 +180,32 @@ def test_who_may_read_the_resolution(client_as, actors, here, role):
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     else:
         assert response.status_code == (302 if role == "anonymous" else 403)
+
+
+def test_a_large_annex_as_a_document_job_has_the_same_rows(client_as, closed, committee_user, monkeypatch):
+    """Once documents.jobs lists the resolution's annex (the wiring the report asks for), a large electorate's annex
+    is a background job whose pages are those of the annex made in the request."""
+    from documents import jobs
+    from documents.models import DocumentJob
+    from proposals import resolution_views
+    from proposals.resolution_documents import ANNEX_JOB_KIND
+    from tests.documents.conftest import pdf_lines
+
+    client = client_as(committee_user)
+    inline = pdf_lines(client.get(f"/proposals/{closed.pk}/resolution/annex.pdf").content)
+    monkeypatch.setitem(
+        jobs.KINDS, ANNEX_JOB_KIND, jobs.Kind("proposals.resolution_documents.build_annex_job", "voting.view_register")
+    )
+    monkeypatch.setattr(resolution_views, "INLINE_ANNEX_ROWS", 10)
+    page = client.get(f"/proposals/{closed.pk}/resolution/annex.pdf")
+    assert page.status_code == 200 and "附件共 12 户" in page.content.decode()
+    assert not DocumentJob.objects.exists()  # reading never starts a job
+    response = client.post(f"/proposals/{closed.pk}/resolution/annex.pdf")
+    job = DocumentJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/documents/jobs/{job.pk}/"
+    assert (job.kind, job.proposal, job.requested_by) == (ANNEX_JOB_KIND, closed, committee_user)
+    job = jobs.document_job_run(job_id=job.pk, wait=False)
+    assert job.state == "done", job.message
+    with job.file.open("rb") as made:
+        assert pdf_lines(made.read()) == inline
+    assert client.get(f"/documents/jobs/{job.pk}/download/").status_code == 200
