@@ -10,7 +10,7 @@ compared with tally_json() computed afresh.
 The sockets live in a client subprocess (its own core); ballots are cast and the floor is broadcast from this
 process's event loop, as daphne would (one Redis connection, ballot_cast in a worker thread).
 
-Run: .venv/bin/python bench/bench_fanout.py [--sizes 100,500,1000] [--samples 15] [--bursts 2] [--burst 20] [--quick]
+Run: .venv/bin/python bench/bench_fanout.py [--sizes 100,500,1000] [--samples 15] [--bursts 2] [--burst 10] [--quick]
 Target: p95 within 1.3× the bare broadcast; the final tally exact on every socket.
 """
 
@@ -164,7 +164,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,500,1000", help="numbers of sockets, comma-separated")
     parser.add_argument("--samples", type=int, default=15, help="isolated ballots (and bare broadcasts) per size")
     parser.add_argument("--bursts", type=int, default=2, help="bursts (and bare bursts) per size")
-    parser.add_argument("--burst", type=int, default=20, help="ballots in one burst")
+    parser.add_argument("--burst", type=int, default=10, help="ballots in one burst")
     parser.add_argument("--households", type=int, default=2000)
     parser.add_argument("--quick", action="store_true", help="100 and 500 sockets, 8 samples, 2 bursts")
     parser.add_argument("--client", nargs=3, help=argparse.SUPPRESS)
@@ -252,7 +252,7 @@ async def run(args, url) -> None:
                         marks.append(await trigger())
                     t0, version = marks[-1]
                     client.ask(f"arm {kind} {version}")
-                    answer = await loop.run_in_executor(None, client.ask, f"wait {kind} 30")
+                    answer = await loop.run_in_executor(None, client.ask, f"wait {kind} 180")
                     if not answer.startswith("done"):
                         raise RuntimeError(f"{kind}: {answer} sockets of {size} got version {version}")
                     return float(answer.split()[2]) - t0

@@ -15,6 +15,68 @@ import _util
 FLOOR_SQL = "SELECT choice, COUNT(*), SUM(area) FROM voting_ballot WHERE proposal_id = %s GROUP BY choice"
 
 
+def explain_variants(proposal) -> dict[str, tuple[str, str]]:
+    """The tally's own SQL, and variants of it that show where its time goes. The last needs a column the product
+    does not have (whether a ballot's head holds several flats of the electorate): added here to the bench's
+    throwaway database only, to measure what that model change would buy."""
+    from django.db import connection
+
+    from voting.models import Ballot
+    from voting.selectors import _tally_counts
+
+    with CaptureQueries() as captured:
+        _tally_counts(proposal)
+    tally_sql = captured.sql[-1]
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE voting_ballot ADD COLUMN bench_head_shared boolean NOT NULL DEFAULT false")
+        cursor.execute(
+            "UPDATE voting_ballot SET bench_head_shared = true WHERE head IN (SELECT head FROM voting_elector "
+            "WHERE proposal_id = %s GROUP BY head HAVING COUNT(*) > 1)",
+            [proposal.pk],
+        )
+        cursor.execute("ANALYZE voting_ballot")
+    distinct = 'COUNT(DISTINCT "voting_ballot"."head" COLLATE "C")'
+
+    def shared_flag(match_filter: str) -> str:
+        only = f" AND {match_filter}" if match_filter else ""
+        return (
+            f'(COUNT(*) FILTER (WHERE NOT bench_head_shared{only}) + COUNT(DISTINCT "voting_ballot"."head" '
+            f'COLLATE "C") FILTER (WHERE bench_head_shared{only}))'
+        )
+
+    flagged = tally_sql.replace(f"{distinct} FILTER (WHERE ", "DISTINCT_FILTER(").replace(distinct, shared_flag(""))
+    for choice in ("agree", "disagree", "abstain"):
+        flagged = flagged.replace(
+            f'DISTINCT_FILTER("voting_ballot"."choice" = \'{choice}\')',
+            shared_flag(f'"voting_ballot"."choice" = \'{choice}\''),
+        )
+    assert "DISTINCT_FILTER" not in flagged and Ballot._meta.db_table in flagged
+    return {
+        "sql_now": ("tally SQL as it is (distinct heads compared byte by byte)", tally_sql),
+        "sql_locale": ("tally SQL, locale comparisons (before 895c7ad)", tally_sql.replace(' COLLATE "C"', "")),
+        "sql_no_heads": ("tally SQL without the four distinct-head counts", _without_heads(tally_sql, distinct)),
+        "sql_flag": ("tally SQL with a shared-head flag on Ballot (model change)", flagged),
+    }
+
+
+def _without_heads(sql: str, distinct: str) -> str:
+    return sql.replace(distinct, 'COUNT("voting_ballot"."head")')
+
+
+class CaptureQueries:
+    def __enter__(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        self.context = CaptureQueriesContext(connection)
+        self.context.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.context.__exit__(*exc)
+        self.sql = [query["sql"] for query in self.context.captured_queries]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=50000)
@@ -70,11 +132,23 @@ def run(args) -> None:
     def push() -> None:
         load_tally(proposal.pk)  # what the live hub does per push: fetch the proposal, tally, serialise
 
-    timings: dict[str, list[float]] = {"floor": [], "tally": [], "push": []}
-    for fn in (floor, tally, push):  # warm caches and the plan
+    variants = explain_variants(proposal)
+
+    def sql(text):
+        def run_sql() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(text)
+                cursor.fetchall()
+
+        return run_sql
+
+    fns = {"floor": floor, "tally": tally, "push": push}
+    fns.update({name: sql(text) for name, (_label, text) in variants.items()})
+    timings: dict[str, list[float]] = {name: [] for name in fns}
+    for fn in fns.values():  # warm caches and the plans
         fn()
     for _ in range(args.rounds):
-        for name, fn in (("floor", floor), ("tally", tally), ("push", push)):
+        for name, fn in fns.items():
             t0 = time.perf_counter()
             fn()
             timings[name].append(time.perf_counter() - t0)
@@ -86,6 +160,11 @@ def run(args) -> None:
         ("tally", "tally_json(proposal)"),
         ("push", "live push: load_tally(id) (get + tally + JSON)"),
     ):
+        ms = _util.median(timings[name]) * 1000
+        p95 = _util.percentile(timings[name], 95) * 1000
+        rows.append([label, f"{ms:.1f}", f"{p95:.1f}", f"{ms / floor_ms:.2f}×"])
+    rows.append(["— where the time goes (the tally's SQL alone, variants) —", "", "", ""])
+    for name, (label, _text) in variants.items():
         ms = _util.median(timings[name]) * 1000
         p95 = _util.percentile(timings[name], 95) * 1000
         rows.append([label, f"{ms:.1f}", f"{p95:.1f}", f"{ms / floor_ms:.2f}×"])

@@ -76,8 +76,9 @@ def setup(args):
     return proposal, committee, per_client, flats
 
 
-def client(port, path_for, voters, stop_at, max_requests, out, counter) -> None:
-    """One keep-alive connection; POSTs until the time is up. Records (latency, household) per 302."""
+def client(port, path_for, voters, stop_at, max_requests, out, counter, errors) -> None:
+    """One keep-alive connection; POSTs until the time is up. Records (latency, household) per 302, and the
+    status of any other answer in `errors`."""
     token = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
     conn = http.client.HTTPConnection(_util.HOST, port, timeout=30)
     choices = itertools.cycle(CHOICES)
@@ -95,20 +96,22 @@ def client(port, path_for, voters, stop_at, max_requests, out, counter) -> None:
             conn.request("POST", path_for, body=body, headers=headers)
             response = conn.getresponse()
             response.read()
-            if response.status != 302:
-                raise RuntimeError(f"{path_for}: HTTP {response.status}")
+            if response.status != 302:  # counted, not retried: a server error is a result too
+                errors.append(response.status)
+                continue
             out.append((time.perf_counter() - t0, household))
     finally:
         conn.close()
 
 
-def load(port, path, per_client, args) -> tuple[float, list]:
-    """All clients for args.seconds; returns (requests per second, [(latency, household)])."""
+def load(port, path, per_client, args, errors=None) -> tuple[float, list]:
+    """All clients for args.seconds; returns (successful requests per second, [(latency, household)])."""
     results: list[list] = [[] for _ in per_client]
+    errors = [] if errors is None else errors
     counter = itertools.count()
     stop_at = time.monotonic() + args.seconds
     threads = [
-        threading.Thread(target=client, args=(port, path, voters, stop_at, args.max_requests, out, counter))
+        threading.Thread(target=client, args=(port, path, voters, stop_at, args.max_requests, out, counter, errors))
         for voters, out in zip(per_client, results, strict=True)
     ]
     t0 = time.monotonic()
@@ -193,6 +196,13 @@ def profile(url, proposal, per_client, committee_session, args) -> None:
         stats.sort_stats("tottime").print_stats(15)
 
 
+def _errors(statuses: list[int]) -> str:
+    counts: dict[int, int] = {}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    return ", ".join(f"{n} × HTTP {status}" for status, n in sorted(counts.items())) or "none"
+
+
 def run(args, url) -> None:
     from voting.models import BallotEvent
     from voting.selectors import tally_json
@@ -208,6 +218,7 @@ def run(args, url) -> None:
     if importlib.util.find_spec("psycopg_pool") and not args.no_pool:
         configs["with a connection pool"] = _util.server_env(url, BENCH_DB_POOL="1")
     rates = {(c, k): [] for c in configs for k in ("floor", "vote")}
+    errors = {(c, k): [] for c in configs for k in ("floor", "vote")}
     latencies = {(c, k): [] for c in configs for k in ("floor", "vote")}
     pushes = 0
     with contextlib.ExitStack() as stack:
@@ -225,7 +236,7 @@ def run(args, url) -> None:
             for config, port in ports.items():
                 for kind, path in order if n % 2 == 0 else reversed(order):
                     events_before = BallotEvent.objects.filter(proposal=proposal).count()
-                    rate, done = load(port, path, per_client, args)
+                    rate, done = load(port, path, per_client, args, errors[config, kind])
                     rates[config, kind].append(rate)
                     latencies[config, kind].extend(latency for latency, _ in done)
                     if kind == "vote":
@@ -247,11 +258,12 @@ def run(args, url) -> None:
             rows.append([
                 config, label, f"{rate:.1f}", " / ".join(f"{r:.0f}" for r in rates[config, kind]),
                 f"{_util.median(times) * 1000:.1f}", f"{_util.percentile(times, 95) * 1000:.1f}", f"{rate / floor:.2f}",
+                _errors(errors[config, kind]),
             ])  # fmt: skip
     _util.print_table(
         f"Vote path: one daphne per configuration, PostgreSQL + Redis, {args.threads} keep-alive clients, "
         f"{args.rounds} × {args.seconds:g} s runs interleaved, {args.watchers} sockets watching each server",
-        ["database connections", "what", "median req/s", "runs", "p50 ms", "p95 ms", "× floor"],
+        ["database connections", "what", "median req/s", "runs", "p50 ms", "p95 ms", "× floor", "errors"],
         rows,
     )
     tally = tally_json(proposal)
