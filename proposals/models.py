@@ -402,7 +402,7 @@ class Resolution(models.Model):
     """A proposal's result as the committee signed it: the canonical JSON (proposals.resolution), frozen at the
     first signature, and its SHA-256 fingerprint, which the printed QR code carries to the verification page."""
 
-    proposal = models.OneToOneField(Proposal, on_delete=models.PROTECT, related_name="resolution")
+    proposal = models.OneToOneField(Proposal, on_delete=models.CASCADE, related_name="resolution")
     fingerprint = models.CharField(max_length=64, unique=True, editable=False)
     content = models.TextField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -425,7 +425,7 @@ class Signature(models.Model):
     """One committee member's signature on a resolution, given by re-entering their password. The name is kept as
     it was when they signed, so that a later change of the account's name does not change the signed record."""
 
-    resolution = models.ForeignKey(Resolution, on_delete=models.PROTECT, related_name="signatures")
+    resolution = models.ForeignKey(Resolution, on_delete=models.CASCADE, related_name="signatures")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("name"), max_length=60)
     role = models.CharField(_("signed as"), max_length=10, choices=SignerRole.choices, default=SignerRole.MEMBER)
@@ -454,7 +454,7 @@ class ResultNotice(models.Model):
     final notice once the window has ended. `content` is the result as it was published (canonical JSON), and
     `fingerprint` the signed resolution's when there was one, so the printed notice never changes afterwards."""
 
-    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="result_notices")
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="result_notices")
     stage = models.CharField(_("stage"), max_length=11, choices=NoticeStage.choices)
     objection_days = models.PositiveSmallIntegerField(_("objection window (days)"), null=True, blank=True)
     objections_until = models.DateTimeField(_("objections until"), null=True, blank=True)

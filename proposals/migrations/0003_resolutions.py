@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('fingerprint', models.CharField(editable=False, max_length=64, unique=True)),
                 ('content', models.TextField(editable=False)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('proposal', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='resolution', to='proposals.proposal')),
+                ('proposal', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='resolution', to='proposals.proposal')),
             ],
             options={
                 'verbose_name': 'resolution',
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 ('fingerprint', models.CharField(blank=True, editable=False, max_length=64)),
                 ('published_at', models.DateTimeField(verbose_name='published at')),
                 ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('proposal', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='result_notices', to='proposals.proposal')),
+                ('proposal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='result_notices', to='proposals.proposal')),
             ],
             options={
                 'verbose_name': 'result notice',
@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=60, verbose_name='name')),
                 ('role', models.CharField(choices=[('chair', "chair of the owners' committee"), ('vice_chair', "vice-chair of the owners' committee"), ('member', "member of the owners' committee")], default='member', max_length=10, verbose_name='signed as')),
                 ('signed_at', models.DateTimeField(verbose_name='signed at')),
-                ('resolution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='signatures', to='proposals.resolution')),
+                ('resolution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signatures', to='proposals.resolution')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
