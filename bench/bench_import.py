@@ -1,6 +1,6 @@
 """Roster import of 50,000 households from XLSX against openpyxl's read-only parse of the same file.
 
-Run: .venv/bin/python bench/bench_import.py [--households 50000] [--rounds 3] [--profile] [--quick]
+Run: .venv/bin/python bench/bench_import.py [--households 50000] [--rounds 2] [--profile] [--quick]
 Target: the import (read, check, compare, write in one transaction) ≤ 2× the bare parse.
 """
 
@@ -87,7 +87,7 @@ def bare_parse(content: bytes) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=50000)
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved parse/import pairs")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved parse/import pairs")
     parser.add_argument("--profile", action="store_true", help="also profile one import (cProfile, top functions)")
     parser.add_argument("--quick", action="store_true", help="10,000 households, 2 rounds")
     args = parser.parse_args()
