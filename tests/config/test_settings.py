@@ -78,3 +78,21 @@ def test_redis_url_selects_the_pubsub_layer():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "channels_redis.pubsub.RedisPubSubChannelLayer"
+
+
+@pytest.mark.django_db
+def test_production_uses_a_connection_pool_that_connects():
+    """Production pools PostgreSQL connections (daphne's per-request threads would leak persistent ones)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    db = connection.settings_dict
+    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    script = (
+        "from django.db import connection; connection.ensure_connection();"
+        " print(connection.settings_dict['OPTIONS']['pool']['max_size'], connection.pool is not None)"
+    )
+    result = run_manage("shell", "-c", script, env={**GOOD, "DATABASE_URL": database_url, "DATABASE_POOL_SIZE": "4"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["4", "True"]
