@@ -51,9 +51,7 @@ def _tally_counts(proposal: Proposal) -> tuple[int, dict[str, engine.Count]]:
         engine.PARTICIPATED: engine.Count(row["p_households"], row["p_heads"], _area(row["p_area"])),
     }
     for choice in Choice.values:
-        groups[choice] = engine.Count(
-            row[f"{choice}_households"], row[f"{choice}_heads"], _area(row[f"{choice}_area"])
-        )
+        groups[choice] = engine.Count(row[f"{choice}_households"], row[f"{choice}_heads"], _area(row[f"{choice}_area"]))
     return row["version"] or 0, groups
 
 
