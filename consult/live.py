@@ -14,10 +14,9 @@ import time
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from django.conf import settings
 from django.db import transaction
 
-from voting.live import TallyHub
+from voting.live import SEND_TIMEOUT, TallyHub
 
 logger = logging.getLogger("gongyi.live")
 _last_failure_log = 0.0
@@ -31,13 +30,19 @@ def board_changed(proposal_id: int) -> None:
     """Tell watchers' servers the board changed. Never raises: a visit is stored whether or not the push works."""
     global _last_failure_log
     try:
-        async_to_sync(get_channel_layer().group_send)(group_name(proposal_id), {"type": "board.changed"})
+        async_to_sync(_announce)(proposal_id)
     except Exception:
         # Logged once a minute, not once per visit, while the channel layer (Redis) is down.
         now = time.monotonic()
         if now - _last_failure_log > 60:
             _last_failure_log = now
             logger.exception("Live board push failed; visits are still stored, watchers catch up on reconnect")
+
+
+async def _announce(proposal_id: int) -> None:
+    # Bounded like voting.live's: a frozen Redis must not hold the canvasser's response.
+    message = {"type": "board.changed"}
+    await asyncio.wait_for(get_channel_layer().group_send(group_name(proposal_id), message), SEND_TIMEOUT)
 
 
 def board_changed_on_commit(proposal_id: int) -> None:
@@ -55,31 +60,13 @@ def load_board(proposal_id: int, view) -> str:
 class BoardHub(TallyHub):
     """TallyHub's watchers and coalescing; each push computes each watcher's view (consumer.view) once."""
 
-    async def _push_loop(self, proposal_id: int, slot) -> None:
-        interval = settings.TALLY_PUSH_INTERVAL
-        loop = asyncio.get_running_loop()
-        try:
-            while slot.dirty and slot.watchers:
-                wait = slot.last_push + interval - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                slot.dirty = False
-                texts: dict = {}
-                for consumer in list(slot.watchers):
-                    view = consumer.view
-                    if view not in texts:
-                        texts[view] = await database_sync_to_async(load_board)(proposal_id, view)
-                    try:
-                        await consumer.send(text_data=texts[view])
-                    except Exception:  # a socket that went away mid-push
-                        slot.watchers.discard(consumer)
-                slot.last_push = loop.time()
-        except Exception:
-            logger.exception("Pushing the board of proposal %s failed", proposal_id)
-        finally:
-            slot.running = False
-            if not slot.watchers:
-                self.slots.pop(proposal_id, None)
+    async def push(self, proposal_id: int, slot) -> None:
+        texts: dict = {}
+        for consumer in list(slot.watchers):
+            view = consumer.view
+            if view not in texts:
+                texts[view] = await database_sync_to_async(load_board)(proposal_id, view)
+            await self.send(slot, consumer, texts[view])
 
 
 hub = BoardHub()

@@ -170,20 +170,30 @@ class TallyHub:
                 if wait > 0:
                     await asyncio.sleep(wait)
                 slot.dirty = False
-                text, marker = await database_sync_to_async(load_tally_marked)(proposal_id)
+                marker = await self.push(proposal_id, slot)
                 slot.last_push = loop.time()
-                for consumer in list(slot.watchers):
-                    try:
-                        await consumer.send(text_data=text)
-                    except Exception:  # a socket that went away mid-push
-                        slot.watchers.discard(consumer)
-                slot.seen = marker
+                if marker is not None:
+                    slot.seen = marker
         except Exception:
-            logger.exception("Pushing the tally of proposal %s failed", proposal_id)
+            logger.exception("Pushing live data of proposal %s failed", proposal_id)
         finally:
             slot.running = False
             if not slot.watchers:
                 self.slots.pop(proposal_id, None)
+
+    async def push(self, proposal_id: int, slot: _Slot) -> tuple | None:
+        """Compute the tally once, send it to every watcher; the marker it was computed at (for the resync)."""
+        text, marker = await database_sync_to_async(load_tally_marked)(proposal_id)
+        for consumer in list(slot.watchers):
+            await self.send(slot, consumer, text)
+        return marker
+
+    @staticmethod
+    async def send(slot: _Slot, consumer, text: str) -> None:
+        try:
+            await consumer.send(text_data=text)
+        except Exception:  # a socket that went away mid-push
+            slot.watchers.discard(consumer)
 
     async def _resync_loop(self, interval: float) -> None:
         """Push every watched proposal whose marker moved on since its watchers' last tally. Runs while watched."""
