@@ -13,16 +13,21 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Household
 from proposals.models import Proposal
 from proposals.services import sniff_upload
-from voting.chain import event_hash
 from voting.models import Ballot, BallotEvent, Channel, Elector
 from voting.paper_import import HouseholdRef, ParsedBallots, Problem, location_key, match_rows, parse_ballots
-from voting.services import VotingError, _check_open, ballot_cast, new_receipt, tally_changed_on_commit
+from voting.services import (
+    HeadChoice,
+    VotingError,
+    _check_open,
+    _extend_chain,
+    ballot_cast,
+    tally_changed_on_commit,
+)
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 BATCH_EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
@@ -232,9 +237,9 @@ def _write_heads(proposal: Proposal, groups: list[_Group], by, evidence: str) ->
     """What voting.services._write does for one head, for many heads in a few bulk queries. Caller holds the lock.
 
     Same rows, same order (heads as listed, each head's flats by household id), one receipt per head, the chain
-    extended with voting.chain.event_hash — verify_ballots checks the result like any other ballot. One _write per
-    head costs five queries: a sheet of 3,000 households took 20–35 s, holding the proposal lock (and every online
-    vote) that long; this takes about a second. `evidence` is the name of the stored scan.
+    extended by the same voting.services._extend_chain — verify_ballots checks the result like any other ballot.
+    One _write per head costs five queries: a sheet of 3,000 households took 20–35 s, holding the proposal lock
+    (and every online vote) that long; this takes about a second. `evidence` is the name of the stored scan.
     """
     heads = [group.head for group in groups]
     flats: dict[str, list[Elector]] = {}
@@ -245,61 +250,17 @@ def _write_heads(proposal: Proposal, groups: list[_Group], by, evidence: str) ->
     existing: dict[int, Ballot] = {}
     for chunk in _chunks(elector_ids):
         existing.update((b.household_id, b) for b in Ballot.objects.filter(proposal=proposal, elector_id__in=chunk))
-    now = timezone.now()
-    seq, prev_hash = proposal.ballot_seq, proposal.ballot_hash
-    events, created, updated = [], [], []
-    for group in groups:
-        receipt = new_receipt()
-        for each in flats[group.head]:
-            ballot = existing.get(each.household_id)
-            old_choice = ballot.choice if ballot else ""
-            seq += 1
-            digest = event_hash(
-                proposal_id=proposal.pk,
-                seq=seq,
-                household_id=each.household_id,
-                old_choice=old_choice,
-                new_choice=group.choice,
-                channel=group.channel,
-                by_id=by.pk,
-                proxy_name=group.proxy_name,
-                at=now,
-                prev_hash=prev_hash,
-            )
-            events.append(
-                BallotEvent(
-                    proposal=proposal,
-                    seq=seq,
-                    household_id=each.household_id,
-                    old_choice=old_choice,
-                    new_choice=group.choice,
-                    channel=group.channel,
-                    by=by,
-                    proxy_name=group.proxy_name,
-                    at=now,
-                    prev_hash=prev_hash,
-                    hash=digest,
-                )
-            )
-            prev_hash = digest
-            if ballot is None:
-                ballot = Ballot(
-                    proposal=proposal, household_id=each.household_id, elector=each, head=each.head, area=each.area
-                )
-                created.append(ballot)
-            else:
-                updated.append(ballot)
-            ballot.choice, ballot.channel, ballot.recorded_by = group.choice, group.channel, by
-            ballot.proxy_name, ballot.receipt, ballot.seq, ballot.cast_at = group.proxy_name, receipt, seq, now
-            ballot.evidence = evidence
-    Ballot.objects.bulk_create(created, batch_size=2000)
+    choices = [HeadChoice(flats[g.head], g.choice, g.channel, g.proxy_name) for g in groups]
+    ballots, events = _extend_chain(proposal, choices, existing, by)
+    for ballot in ballots:
+        ballot.evidence = evidence
+    Ballot.objects.bulk_create([b for b in ballots if b.pk is None], batch_size=2000)
     Ballot.objects.bulk_update(
-        updated,
+        [b for b in ballots if b.pk is not None],
         ["choice", "channel", "recorded_by", "proxy_name", "receipt", "seq", "cast_at", "evidence"],
         batch_size=500,
     )
     BallotEvent.objects.bulk_create(events, batch_size=2000)
-    proposal.ballot_seq, proposal.ballot_hash = seq, prev_hash
     proposal.save(update_fields=["ballot_seq", "ballot_hash"])
 
 

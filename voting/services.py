@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -119,60 +120,83 @@ def _head_electors(proposal: Proposal, household: Household) -> list[Elector]:
     )
 
 
-def _write(proposal: Proposal, electors: list[Elector], choice, channel, by, proxy_name, evidence) -> list[Ballot]:
-    """Caller holds the proposal lock; `electors` come from _head_electors."""
-    existing = {each.household_id: each.ballot for each in electors if hasattr(each, "ballot")}
+@dataclass(frozen=True)
+class HeadChoice:
+    """One head's choice, for all of its flats in the electorate (electors ordered by household id)."""
+
+    electors: list[Elector]
+    choice: str
+    channel: str
+    proxy_name: str = ""
+
+
+def _extend_chain(proposal: Proposal, heads: list[HeadChoice], existing: dict[int, Ballot], by):
+    """Set each flat's ballot (new or `existing`, by household id) and append one hash-chained log entry per flat.
+
+    One receipt per head. Returns (ballots, events) in order, unsaved, and advances proposal.ballot_seq and
+    ballot_hash (unsaved). The one place the chain grows: single ballots and paper sheets both come through here.
+    Caller holds the proposal lock and saves everything.
+    """
     now = timezone.now()
-    receipt = new_receipt()
     seq, prev_hash = proposal.ballot_seq, proposal.ballot_hash
-    events, written = [], []
-    for each in electors:
-        ballot = existing.get(each.household_id)
-        old_choice = ballot.choice if ballot else ""
-        seq += 1
-        digest = event_hash(
-            proposal_id=proposal.pk,
-            seq=seq,
-            household_id=each.household_id,
-            old_choice=old_choice,
-            new_choice=choice,
-            channel=channel,
-            by_id=by.pk,
-            proxy_name=proxy_name,
-            at=now,
-            prev_hash=prev_hash,
-        )
-        events.append(
-            BallotEvent(
-                proposal=proposal,
+    ballots, events = [], []
+    for head in heads:
+        receipt = new_receipt()
+        for each in head.electors:
+            ballot = existing.get(each.household_id)
+            old_choice = ballot.choice if ballot else ""
+            seq += 1
+            digest = event_hash(
+                proposal_id=proposal.pk,
                 seq=seq,
                 household_id=each.household_id,
                 old_choice=old_choice,
-                new_choice=choice,
-                channel=channel,
-                by=by,
-                proxy_name=proxy_name,
+                new_choice=head.choice,
+                channel=head.channel,
+                by_id=by.pk,
+                proxy_name=head.proxy_name,
                 at=now,
                 prev_hash=prev_hash,
-                hash=digest,
             )
-        )
-        prev_hash = digest
-        if ballot is None:
-            ballot = Ballot(
-                proposal=proposal, household_id=each.household_id, elector=each, head=each.head, area=each.area
+            events.append(
+                BallotEvent(
+                    proposal=proposal,
+                    seq=seq,
+                    household_id=each.household_id,
+                    old_choice=old_choice,
+                    new_choice=head.choice,
+                    channel=head.channel,
+                    by=by,
+                    proxy_name=head.proxy_name,
+                    at=now,
+                    prev_hash=prev_hash,
+                    hash=digest,
+                )
             )
-        ballot.choice, ballot.channel, ballot.recorded_by = choice, channel, by
-        ballot.proxy_name, ballot.receipt, ballot.seq, ballot.cast_at = proxy_name, receipt, seq, now
-        if evidence:
-            # The file is stored once; the other households of the same owner point at the same copy.
-            ballot.evidence = written[0].evidence.name if written else evidence
-        ballot.save()
-        written.append(ballot)
-    BallotEvent.objects.bulk_create(events)
+            prev_hash = digest
+            if ballot is None:
+                ballot = Ballot(
+                    proposal=proposal, household_id=each.household_id, elector=each, head=each.head, area=each.area
+                )
+            ballot.choice, ballot.channel, ballot.recorded_by = head.choice, head.channel, by
+            ballot.proxy_name, ballot.receipt, ballot.seq, ballot.cast_at = head.proxy_name, receipt, seq, now
+            ballots.append(ballot)
     proposal.ballot_seq, proposal.ballot_hash = seq, prev_hash
+    return ballots, events
+
+
+def _write(proposal: Proposal, electors: list[Elector], choice, channel, by, proxy_name, evidence) -> list[Ballot]:
+    """Caller holds the proposal lock; `electors` come from _head_electors."""
+    existing = {each.household_id: each.ballot for each in electors if hasattr(each, "ballot")}
+    ballots, events = _extend_chain(proposal, [HeadChoice(electors, choice, channel, proxy_name)], existing, by)
+    for ballot in ballots:
+        if evidence:
+            # The file is stored once (by the first save); the owner's other flats point at the same copy.
+            ballot.evidence = ballots[0].evidence.name if ballot is not ballots[0] else evidence
+        ballot.save()
+    BallotEvent.objects.bulk_create(events)
     proposal.save(update_fields=["ballot_seq", "ballot_hash"])
-    return written
+    return ballots
 
 
 def tally_changed_on_commit(proposal_id: int) -> None:
