@@ -1,10 +1,9 @@
 """Racing ballots on PostgreSQL (SQLite serialises every write, so the race needs a real server)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
+from tests.racing import race
 from voting.models import Ballot, BallotEvent, Channel
 from voting.selectors import tally_outcome, tally_recount
 from voting.services import VotingError, ballot_cast
@@ -13,28 +12,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
-
-
-def race(jobs):
-    """Run the jobs in threads released together; return their results or exceptions."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait()
-            results[i] = job()
-        except Exception as error:  # collected and asserted on by the test
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_racing_for_one_household_leaves_one_ballot(proposal, stairwell, residents):

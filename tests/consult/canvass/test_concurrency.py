@@ -1,43 +1,21 @@
 """The same queued visit sent by several requests at once records one visit (PostgreSQL: SQLite serialises writes)."""
 
 import json
-import threading
 import uuid
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from consult.models import Visit
 from consult.services import KeyConflict, visit_record
+from tests.racing import race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="racing inserts need PostgreSQL"),
 ]
-
-
-def race(jobs):
-    """Run the jobs in threads released together; return their results or exceptions."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait()
-            results[i] = job()
-        except Exception as error:  # collected and asserted on by the test
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def fields(key: str) -> dict:
