@@ -128,7 +128,8 @@ if REDIS_URL:
             "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "gongyi",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            # Short enough that a frozen Redis does not hold a request long, long enough for a busy machine.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2.5},
         }
     }
 else:
