@@ -64,7 +64,7 @@ def test_the_signed_resolution_says_what_was_decided(client_as, closed, committe
     # The proposal text (rendered Markdown, no script), the cost summary, the parties.
     assert "更换为防盗单元门。" in flat and "alert" not in text
     assert "总费用¥12,000.00" in flat and "由业主分摊¥10,000.00" in flat and "按建筑面积" in flat
-    assert "共12户分摊¥10,000.00；最少一户¥833.33，最多一户¥833.34。" in flat
+    assert "共12户分摊¥10,000.00；最少一户¥833.33，最多一户¥833.34。每户分摊金额见业主委员会存档的附件" in flat
     assert "某物业公司" in text and "有条件支持：夜间不施工" in flat
     # The signers, their capacity and time; the one-year revocation notice.
     assert str(committee_user) in text and "业主委员会主任" in text
@@ -135,7 +135,7 @@ def test_the_committee_gets_the_annex_and_households_do_not(client_as, closed, c
     assert lines["3号楼5单元502"] == f"10 3号楼5单元502 {owner['3-5-502']} 100.00 不同意 纸质表决票 833.33"
     assert lines["3号楼5单元602"] == f"12 3号楼5单元602 {owner['3-5-602']} 100.00 未表决 833.33"
     household_text = resolution_text(client_as(residents[0]), closed)
-    assert "附件" not in household_text and owner["3-5-101"] not in household_text
+    assert "附件：分户表决" not in household_text and owner["3-5-101"] not in household_text
 
 
 def test_the_annex_on_its_own(client_as, closed, committee_user, residents):
@@ -152,7 +152,7 @@ def test_a_large_electorate_gets_its_annex_from_a_document_job(client_as, closed
     monkeypatch.setattr(resolution_views, "INLINE_ANNEX_ROWS", 10)
     client = client_as(committee_user)
     text = resolution_text(client, closed)
-    assert "附件" not in text  # not rendered in the request
+    assert "附件：分户表决" not in text  # not rendered in the request
     response = client.get(f"/proposals/{closed.pk}/resolution/annex.pdf")
     assert response.status_code == 302 and response["Location"] == f"/proposals/{closed.pk}/documents/register.pdf"
     page = client.get(f"/proposals/{closed.pk}/resolution/")
