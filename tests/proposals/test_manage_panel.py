@@ -37,7 +37,7 @@ def render_panel(proposal, user) -> str:
 def test_panel_for_each_state(actors, state, django_assert_max_num_queries):
     committee = actors.users["committee"]
     proposal = make_proposal(actors.community, committee, state=state)
-    with django_assert_max_num_queries(2):  # the history with its users, the attachments
+    with django_assert_max_num_queries(4):  # the history with its users, the attachments, the print links
         html = render_panel(proposal, committee)
 
     move_url = reverse("proposal_move", args=[proposal.pk])
