@@ -348,14 +348,6 @@ def annex_pdf(rows, *, content: dict, fingerprint: str = "", with_shares: bool, 
     )
 
 
-def resolution_annex_job_kind() -> bool:
-    """Whether documents.jobs knows the resolution's annex as a job kind (ANNEX_JOB_KIND); until then a large
-    electorate's annex is the documents app's own register job, which has the same rows without the shares."""
-    from documents.jobs import KINDS
-
-    return ANNEX_JOB_KIND in KINDS
-
-
 ANNEX_JOB_KIND = "resolution_annex"
 
 

@@ -24,7 +24,6 @@ from proposals.resolution_documents import (
     annex_pdf,
     annex_title,
     notice_pdf,
-    resolution_annex_job_kind,
     resolution_pdf,
 )
 from proposals.resolution_forms import NoticeForm, SignForm
@@ -198,9 +197,6 @@ def resolution_annex(request, pk: int):
         return _no_result(request, proposal)
     filename = f"resolution-annex-{proposal.community.slug}-{proposal.number}.pdf"
     if proposal.electorate_households > INLINE_ANNEX_ROWS:
-        if not resolution_annex_job_kind():
-            # Until documents.jobs knows the resolution's annex, the register job makes the same rows (no shares).
-            return redirect("document_register", pk=proposal.pk)
         if request.method == "POST":
             job = document_job_start(
                 kind=ANNEX_JOB_KIND,
