@@ -139,3 +139,38 @@ def build_community(
                 )
     Household.objects.bulk_create(households, batch_size=2000)
     return community
+
+
+def proposal_in_state(community, by, state: str, **fields):
+    """A proposal of `community` created and moved through the real services up to `state`.
+
+    `fields` go to proposal_create (title, summary and category are required there); the scope must hold a
+    household for any state from voting on.
+    """
+    from datetime import timedelta
+
+    from proposals.models import State
+    from proposals.services import (
+        proposal_close,
+        proposal_create,
+        proposal_open_voting,
+        proposal_publish,
+        proposal_start_consultation,
+        proposal_withdraw,
+    )
+
+    proposal = proposal_create(community=community, by=by, **fields)
+    if state == State.WITHDRAWN:
+        return proposal_withdraw(proposal=proposal, by=by, reason="重复")
+    if state == State.DRAFT:
+        return proposal
+    proposal = proposal_start_consultation(proposal=proposal, by=by)
+    if state == State.CONSULTATION:
+        return proposal
+    proposal = proposal_open_voting(proposal=proposal, by=by, closes_at=timezone.now() + timedelta(days=7))
+    if state == State.VOTING:
+        return proposal
+    proposal = proposal_close(proposal=proposal, by=by)
+    if state == State.CLOSED:
+        return proposal
+    return proposal_publish(proposal=proposal, by=by)

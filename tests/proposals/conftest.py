@@ -1,21 +1,11 @@
 """Fixtures for the committee's proposal pages: files kept in a temporary media folder, proposals in any state."""
 
-from datetime import timedelta
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
 from proposals.models import Category, State
-from proposals.services import (
-    attachment_add,
-    proposal_close,
-    proposal_create,
-    proposal_open_voting,
-    proposal_publish,
-    proposal_start_consultation,
-    proposal_withdraw,
-)
+from proposals.services import attachment_add
+from tests.factories import proposal_in_state
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -35,21 +25,7 @@ def _media(settings, tmp_path):
 def make_proposal(community, by, state: str = State.DRAFT, **kwargs):
     """A proposal of `community` moved through the services to `state` (the scope must hold a household)."""
     fields = {"title": "更换单元门", "summary": "更换3号楼5单元的单元门", "category": Category.OTHER} | kwargs
-    proposal = proposal_create(community=community, by=by, **fields)
-    if state == State.WITHDRAWN:
-        return proposal_withdraw(proposal=proposal, by=by, reason="重复")
-    if state == State.DRAFT:
-        return proposal
-    proposal = proposal_start_consultation(proposal=proposal, by=by)
-    if state == State.CONSULTATION:
-        return proposal
-    proposal = proposal_open_voting(proposal=proposal, by=by, closes_at=timezone.now() + timedelta(days=7))
-    if state == State.VOTING:
-        return proposal
-    proposal = proposal_close(proposal=proposal, by=by)
-    if state == State.CLOSED:
-        return proposal
-    return proposal_publish(proposal=proposal, by=by)
+    return proposal_in_state(community, by, state, **fields)
 
 
 @pytest.fixture

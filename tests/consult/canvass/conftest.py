@@ -1,45 +1,21 @@
 """Fixtures for canvassing: a small 山水名城 with two stairwells and a second building, canvassers and a proposal."""
 
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.utils import timezone
 
 from community.models import Role
 from consult.services import assignment_create, visit_record
 from proposals.models import Category, State
-from proposals.services import (
-    proposal_close,
-    proposal_create,
-    proposal_open_voting,
-    proposal_publish,
-    proposal_start_consultation,
-    proposal_withdraw,
-)
-from tests.factories import CommunityFactory, EntranceFactory, HouseholdFactory, RoleFactory
+from tests.factories import CommunityFactory, EntranceFactory, HouseholdFactory, RoleFactory, proposal_in_state
 
 
 def make_proposal(community, by, state: str = State.CONSULTATION, **kwargs):
     """A proposal of `community` moved through the services to `state`."""
     fields = {"title": "电动车充电车库", "summary": "建一个300平方米的车库", "category": Category.OTHER} | kwargs
-    proposal = proposal_create(community=community, by=by, **fields)
-    if state == State.WITHDRAWN:
-        return proposal_withdraw(proposal=proposal, by=by, reason="重复")
-    if state == State.DRAFT:
-        return proposal
-    proposal = proposal_start_consultation(proposal=proposal, by=by)
-    if state == State.CONSULTATION:
-        return proposal
-    proposal = proposal_open_voting(proposal=proposal, by=by, closes_at=timezone.now() + timedelta(days=7))
-    if state == State.VOTING:
-        return proposal
-    proposal = proposal_close(proposal=proposal, by=by)
-    if state == State.CLOSED:
-        return proposal
-    return proposal_publish(proposal=proposal, by=by)
+    return proposal_in_state(community, by, state, **fields)
 
 
 def record(proposal, household, canvasser, **kwargs):

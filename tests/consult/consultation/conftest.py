@@ -10,15 +10,7 @@ from consult.meetings import PartyInput, meeting_create
 from consult.models import PartyKind, Position
 from consult.opinions import opinion_post
 from proposals.models import Category, Scope, State
-from proposals.services import (
-    proposal_close,
-    proposal_create,
-    proposal_open_voting,
-    proposal_publish,
-    proposal_start_consultation,
-    proposal_withdraw,
-)
-from tests.factories import EntranceFactory, HouseholdFactory
+from tests.factories import EntranceFactory, HouseholdFactory, proposal_in_state
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
@@ -39,21 +31,7 @@ def _media(settings, tmp_path):
 def make_proposal(community, by, state: str = State.CONSULTATION, **kwargs):
     """A proposal of `community` moved through the lead's services to `state`."""
     fields = {"title": "建设电动车充电车棚", "summary": "在5号楼北侧建设充电车棚", "category": Category.OTHER} | kwargs
-    proposal = proposal_create(community=community, by=by, **fields)
-    if state == State.WITHDRAWN:
-        return proposal_withdraw(proposal=proposal, by=by, reason="重复")
-    if state == State.DRAFT:
-        return proposal
-    proposal = proposal_start_consultation(proposal=proposal, by=by)
-    if state == State.CONSULTATION:
-        return proposal
-    proposal = proposal_open_voting(proposal=proposal, by=by, closes_at=timezone.now() + timedelta(days=7))
-    if state == State.VOTING:
-        return proposal
-    proposal = proposal_close(proposal=proposal, by=by)
-    if state == State.CLOSED:
-        return proposal
-    return proposal_publish(proposal=proposal, by=by)
+    return proposal_in_state(community, by, state, **fields)
 
 
 @pytest.fixture
