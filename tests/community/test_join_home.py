@@ -61,6 +61,7 @@ def test_roles_link_the_committee_pages_for_committee_and_secretary_only(
     role_factory(user=user, community=secretary_of, kind=Role.Kind.SECRETARY)
     role_factory(user=user, community=canvasser_of, kind=Role.Kind.CANVASSER)
     html = client_as(user).get(HOME).content.decode()
+
     def link(slug):
         return f'href="{reverse("community_overview", args=[slug])}"'
 
