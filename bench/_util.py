@@ -323,6 +323,7 @@ def ballots_bulk(proposal, *, share: float, by, seed: int = 8) -> int:
                     household_id=e.household_id,
                     elector=e,
                     head=e.head,
+                    shared_head=len(by_head[head]) > 1,
                     area=e.area,
                     choice=choice,
                     channel=Channel.ONLINE,

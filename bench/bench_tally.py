@@ -16,46 +16,18 @@ FLOOR_SQL = "SELECT choice, COUNT(*), SUM(area) FROM voting_ballot WHERE proposa
 
 
 def explain_variants(proposal) -> dict[str, tuple[str, str]]:
-    """The tally's own SQL, and variants of it that show where its time goes. The last needs a column the product
-    does not have (whether a ballot's head holds several flats of the electorate): added here to the bench's
-    throwaway database only, to measure what that model change would buy."""
-    from django.db import connection
+    """The tally's own SQL, and variants of it that show where its time goes."""
 
-    from voting.models import Ballot
     from voting.selectors import _tally_counts
 
     with CaptureQueries() as captured:
         _tally_counts(proposal)
     tally_sql = captured.sql[-1]
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE voting_ballot ADD COLUMN bench_head_shared boolean NOT NULL DEFAULT false")
-        cursor.execute(
-            "UPDATE voting_ballot SET bench_head_shared = true WHERE head IN (SELECT head FROM voting_elector "
-            "WHERE proposal_id = %s GROUP BY head HAVING COUNT(*) > 1)",
-            [proposal.pk],
-        )
-        cursor.execute("ANALYZE voting_ballot")
     distinct = 'COUNT(DISTINCT "voting_ballot"."head" COLLATE "C")'
-
-    def shared_flag(match_filter: str) -> str:
-        only = f" AND {match_filter}" if match_filter else ""
-        return (
-            f'(COUNT(*) FILTER (WHERE NOT bench_head_shared{only}) + COUNT(DISTINCT "voting_ballot"."head" '
-            f'COLLATE "C") FILTER (WHERE bench_head_shared{only}))'
-        )
-
-    flagged = tally_sql.replace(f"{distinct} FILTER (WHERE ", "DISTINCT_FILTER(").replace(distinct, shared_flag(""))
-    for choice in ("agree", "disagree", "abstain"):
-        flagged = flagged.replace(
-            f'DISTINCT_FILTER("voting_ballot"."choice" = \'{choice}\')',
-            shared_flag(f'"voting_ballot"."choice" = \'{choice}\''),
-        )
-    assert "DISTINCT_FILTER" not in flagged and Ballot._meta.db_table in flagged
     return {
-        "sql_now": ("tally SQL as it is (distinct heads compared byte by byte)", tally_sql),
+        "sql_now": ("tally SQL as it is (shared_head flag; distinct only over multi-flat heads)", tally_sql),
         "sql_locale": ("tally SQL, locale comparisons (before 895c7ad)", tally_sql.replace(' COLLATE "C"', "")),
         "sql_no_heads": ("tally SQL without the four distinct-head counts", _without_heads(tally_sql, distinct)),
-        "sql_flag": ("tally SQL with a shared-head flag on Ballot (model change)", flagged),
     }
 
 

@@ -46,6 +46,8 @@ class Ballot(models.Model):
     elector = models.OneToOneField(Elector, on_delete=models.PROTECT, related_name="ballot")
     # Copied from the elector so a tally is one aggregate over this table.
     head = models.CharField(max_length=40)
+    # True when the head holds several flats of the electorate: only those ballots need COUNT(DISTINCT head).
+    shared_head = models.BooleanField(default=False)
     area = models.DecimalField(max_digits=10, decimal_places=2)
     choice = models.CharField(_("choice"), max_length=8, choices=Choice.choices)
     channel = models.CharField(_("channel"), max_length=6, choices=Channel.choices)

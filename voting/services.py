@@ -176,7 +176,12 @@ def _extend_chain(proposal: Proposal, heads: list[HeadChoice], existing: dict[in
             prev_hash = digest
             if ballot is None:
                 ballot = Ballot(
-                    proposal=proposal, household_id=each.household_id, elector=each, head=each.head, area=each.area
+                    proposal=proposal,
+                    household_id=each.household_id,
+                    elector=each,
+                    head=each.head,
+                    shared_head=len(head.electors) > 1,
+                    area=each.area,
                 )
             ballot.choice, ballot.channel, ballot.recorded_by = head.choice, head.channel, by
             ballot.proxy_name, ballot.receipt, ballot.seq, ballot.cast_at = head.proxy_name, receipt, seq, now

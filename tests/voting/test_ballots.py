@@ -209,3 +209,17 @@ def test_verify_ballots_catches_an_inserted_ballot(proposal, stairwell, resident
     )
     with pytest.raises(CommandError):
         call_command("verify_ballots", proposal.pk)
+
+
+def test_shared_head_flag_marks_only_multi_flat_owners_and_heads_count_once(
+    proposal_factory_with_same_owner, residents
+):
+    proposal, stairwell, owner_user = proposal_factory_with_same_owner
+    vote(proposal, stairwell[0], owner_user, "agree")  # the owner of flats 0 and 1
+    vote(proposal, stairwell[2], residents[2], "agree")
+    vote(proposal, stairwell[3], residents[3], "disagree")
+    flags = dict(Ballot.objects.filter(proposal=proposal).values_list("household_id", "shared_head"))
+    assert flags == {stairwell[0].pk: True, stairwell[1].pk: True, stairwell[2].pk: False, stairwell[3].pk: False}
+    outcome = tally_outcome(proposal)
+    assert (outcome.participated.heads, outcome.agree.heads, outcome.disagree.heads) == (3, 2, 1)
+    assert outcome == tally_recount(proposal)
