@@ -1,6 +1,7 @@
 """WebSocket /ws/proposals/<id>/board/: the building board on connect, then every (coalesced) change.
 
-Joins the board's group (visits) and the tally's group (ballots: "voted" marks during voting).
+The server's BoardHub follows the board's group (visits) and the tally's group (ballots: "voted" marks during
+voting) for all its sockets.
 """
 
 from urllib.parse import parse_qs
@@ -9,7 +10,6 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from consult import live
-from voting import live as voting_live
 
 
 class BoardConsumer(AsyncWebsocketConsumer):
@@ -19,9 +19,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if self.view is None:
             await self.close(code=4403)
             return
-        await self.channel_layer.group_add(live.group_name(self.proposal_id), self.channel_name)
-        await self.channel_layer.group_add(voting_live.group_name(self.proposal_id), self.channel_name)
-        live.hub.join(self.proposal_id, self)
+        # The server's hub subscribes to the proposal's groups (once per server); this socket does not join them.
+        await live.hub.join(self.proposal_id, self)
         await self.accept()
         # Joined before reading, so no change falls between the snapshot and the first push.
         await self.send(text_data=await database_sync_to_async(live.load_board)(self.proposal_id, self.view))
@@ -40,16 +39,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         if getattr(self, "view", None) is not None:
-            live.hub.leave(self.proposal_id, self)
-            await self.channel_layer.group_discard(live.group_name(self.proposal_id), self.channel_name)
-            await self.channel_layer.group_discard(voting_live.group_name(self.proposal_id), self.channel_name)
+            await live.hub.leave(self.proposal_id, self)
 
     async def receive(self, text_data=None, bytes_data=None):
         # Watchers only listen; anything they send is ignored.
         return
-
-    async def board_changed(self, event):
-        live.hub.changed(self.proposal_id)
-
-    async def tally_changed(self, event):
-        live.hub.changed(self.proposal_id)

@@ -17,6 +17,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from voting.live import SEND_TIMEOUT, TallyHub
+from voting.live import group_name as tally_group_name
 
 logger = logging.getLogger("gongyi.live")
 _last_failure_log = 0.0
@@ -41,7 +42,7 @@ def board_changed(proposal_id: int) -> None:
 
 async def _announce(proposal_id: int) -> None:
     # Bounded like voting.live's: a frozen Redis must not hold the canvasser's response.
-    message = {"type": "board.changed"}
+    message = {"type": "board.changed", "proposal": proposal_id}
     await asyncio.wait_for(get_channel_layer().group_send(group_name(proposal_id), message), SEND_TIMEOUT)
 
 
@@ -59,6 +60,10 @@ def load_board(proposal_id: int, view) -> str:
 
 class BoardHub(TallyHub):
     """TallyHub's watchers and coalescing; each push computes each watcher's view (consumer.view) once."""
+
+    def groups(self, proposal_id: int) -> tuple[str, ...]:
+        # Visits change the board, and so do ballots (the "voted" marks during voting).
+        return (group_name(proposal_id), tally_group_name(proposal_id))
 
     async def push(self, proposal_id: int, slot) -> None:
         texts: dict = {}

@@ -12,8 +12,8 @@ class TallyConsumer(AsyncWebsocketConsumer):
         if not await database_sync_to_async(self._allowed)():
             await self.close(code=4403)
             return
-        await self.channel_layer.group_add(live.group_name(self.proposal_id), self.channel_name)
-        live.hub.join(self.proposal_id, self)
+        # The server's hub subscribes to the proposal's group (once per server); this socket does not join it.
+        await live.hub.join(self.proposal_id, self)
         await self.accept()
         # Joined before reading, so no change falls between the snapshot and the first push.
         text, marker = await database_sync_to_async(live.load_tally_marked)(self.proposal_id)
@@ -29,12 +29,8 @@ class TallyConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         if hasattr(self, "proposal_id"):
-            live.hub.leave(self.proposal_id, self)
-            await self.channel_layer.group_discard(live.group_name(self.proposal_id), self.channel_name)
+            await live.hub.leave(self.proposal_id, self)
 
     async def receive(self, text_data=None, bytes_data=None):
         # Watchers only listen; anything they send is ignored.
         return
-
-    async def tally_changed(self, event):
-        live.hub.changed(self.proposal_id)

@@ -11,6 +11,7 @@ pushes those that moved on without a message. It reads PostgreSQL only, so it wo
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -26,6 +27,8 @@ _last_failure_log = 0.0
 # A healthy Redis answers in milliseconds. A frozen one (stopped, swapping, cut off) must not hold a ballot's
 # response: each publish would wait for the socket's own timeout, one after another under the layer's lock.
 SEND_TIMEOUT = 3.0
+# Joining or leaving a group (the first watcher of a proposal on this server): bounded too, more generously.
+SUBSCRIBE_TIMEOUT = 10.0
 
 
 def group_name(proposal_id: int) -> str:
@@ -84,7 +87,7 @@ def _announce_failed() -> None:
 
 
 async def _announce(proposal_id: int) -> None:
-    message = {"type": "tally.changed"}
+    message = {"type": "tally.changed", "proposal": proposal_id}
     await asyncio.wait_for(get_channel_layer().group_send(group_name(proposal_id), message), SEND_TIMEOUT)
 
 
@@ -110,36 +113,187 @@ def tally_markers(proposal_ids: list[int]) -> dict[int, tuple]:
 
 
 class _Slot:
-    __slots__ = ("dirty", "last_push", "running", "seen", "watchers")
+    __slots__ = ("dirty", "joining", "last_push", "running", "seen", "watchers")
 
     def __init__(self):
         self.watchers: set = set()
+        self.joining = 0  # watchers waiting for the subscription: the slot must outlive them
         self.running = False
         self.dirty = False
         self.last_push = 0.0
         # The marker of the last tally every watcher got (pushed, or the first watcher's snapshot); None: unknown.
         self.seen: tuple | None = None
 
+    @property
+    def idle(self) -> bool:
+        return not self.watchers and not self.joining and not self.running
+
 
 class TallyHub:
-    """Per server process: the sockets watching each proposal, and one coalesced push loop per proposal."""
+    """Per server process: the sockets watching each proposal, and one coalesced push loop per proposal.
+
+    The consumers do not join the channel layer's groups: the hub does, once per server. It takes a channel of
+    its own (new_channel) and adds it to a proposal's groups when the first watcher of that proposal joins, and
+    discards it when the last one leaves; one receive loop reads it. So a "changed" message wakes one task per
+    server, not one consumer per socket, and the hub then sends the tally to every watcher.
+    """
 
     def __init__(self):
         self.slots: dict[int, _Slot] = {}
         self._resync_task: asyncio.Task | None = None
+        # The subscription, on one event loop (tests start new ones; the state of an old loop is dropped).
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock: asyncio.Lock | None = None
+        self._channel: str | None = None
+        self._listener: asyncio.Task | None = None
+        self._subscribed: set[int] = set()  # proposals whose groups the channel is in
+        self._tasks: set = set()  # unsubscriptions under way, referenced until they finish
+        self._last_error = 0.0
 
-    def join(self, proposal_id: int, consumer) -> None:
-        self.slots.setdefault(proposal_id, _Slot()).watchers.add(consumer)
+    def groups(self, proposal_id: int) -> tuple[str, ...]:
+        """The channel layer groups whose messages say this proposal's data changed."""
+        return (group_name(proposal_id),)
 
-    def leave(self, proposal_id: int, consumer) -> None:
+    async def join(self, proposal_id: int, consumer) -> None:
+        """Add a watcher once the hub is subscribed to the proposal's groups: a change sent after this returns
+        reaches the watcher. Raises if the channel layer cannot subscribe (Redis down): the socket is refused."""
+        slot = self.slots.setdefault(proposal_id, _Slot())
+        slot.joining += 1  # keeps the slot (and the subscription) while this waits
+        try:
+            await self._subscribe(proposal_id)
+        except BaseException:
+            slot.joining -= 1
+            if slot.idle and self.slots.get(proposal_id) is slot:
+                del self.slots[proposal_id]
+            raise
+        slot.joining -= 1
+        slot.watchers.add(consumer)
+
+    async def leave(self, proposal_id: int, consumer) -> None:
         slot = self.slots.get(proposal_id)
         if slot:
             slot.watchers.discard(consumer)
-            if not slot.watchers and not slot.running:
+            if slot.idle:
                 del self.slots[proposal_id]
+                await self._unsubscribe(proposal_id)
         if not self.slots and self._resync_task is not None:
             self._resync_task.cancel()
             self._resync_task = None
+
+    # --- The subscription: one channel per server, in the groups of every watched proposal ---------------------
+
+    def _state(self) -> asyncio.Lock:
+        """The lock serialising subscription changes on the running loop; a new loop starts afresh."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            old_channel, old_subscribed = self._channel, self._subscribed
+            self._loop, self._lock = loop, asyncio.Lock()
+            self._channel, self._listener, self._subscribed = None, None, set()
+            if old_channel is not None:  # best effort: the in-memory layer would keep queueing for it
+                task = loop.create_task(self._discard(old_channel, old_subscribed))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        return self._lock
+
+    async def _discard(self, channel: str, proposal_ids) -> None:
+        layer = get_channel_layer()
+        for proposal_id in proposal_ids:
+            for group in self.groups(proposal_id):
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(layer.group_discard(group, channel), SUBSCRIBE_TIMEOUT)
+
+    def _listening(self) -> bool:
+        return self._listener is not None and not self._listener.done() and self._loop is asyncio.get_running_loop()
+
+    async def _subscribe(self, proposal_id: int) -> None:
+        if proposal_id in self._subscribed and self._listening():
+            return
+        async with self._state():
+            if not self._listening():
+                await self._restart_listener()
+            if proposal_id not in self._subscribed:
+                layer = get_channel_layer()
+                for group in self.groups(proposal_id):
+                    await asyncio.wait_for(layer.group_add(group, self._channel), SUBSCRIBE_TIMEOUT)
+                self._subscribed.add(proposal_id)
+
+    async def _restart_listener(self) -> None:
+        """A new channel and receive loop, in the groups of every proposal subscribed so far. Caller holds the lock.
+
+        Run on the first subscription, and again if the receive loop died (the resync covers what it missed).
+        """
+        layer = get_channel_layer()
+        if self._listener is not None:
+            self._listener.cancel()
+            self._listener = None
+        if self._channel is not None:
+            await self._discard(self._channel, self._subscribed)
+            self._channel = None
+        channel = await asyncio.wait_for(layer.new_channel(prefix="gongyi.hub."), SUBSCRIBE_TIMEOUT)
+        # If this fails, no listener runs: the next watcher or the resync's revive() starts over.
+        for proposal_id in self._subscribed:
+            for group in self.groups(proposal_id):
+                await asyncio.wait_for(layer.group_add(group, channel), SUBSCRIBE_TIMEOUT)
+        self._channel = channel
+        self._listener = asyncio.get_running_loop().create_task(self._listen(channel))
+
+    async def _unsubscribe(self, proposal_id: int) -> None:
+        if self._loop is not asyncio.get_running_loop():
+            return
+        async with self._state():
+            if proposal_id in self.slots or proposal_id not in self._subscribed:
+                return  # watched again meanwhile, or never subscribed
+            self._subscribed.discard(proposal_id)
+            layer = get_channel_layer()
+            try:
+                for group in self.groups(proposal_id):
+                    await asyncio.wait_for(layer.group_discard(group, self._channel), SUBSCRIBE_TIMEOUT)
+            except Exception:
+                self._log_once("Leaving the live groups of proposal %s failed", proposal_id)
+            if not self._subscribed and self._listener is not None:
+                # Nothing watched on this server: the channel goes (Redis pub/sub unsubscribes it on cancel).
+                self._listener.cancel()
+                self._listener, self._channel = None, None
+
+    def _forget(self, proposal_id: int) -> None:
+        """Drop an idle slot, and the subscription after it (from a task: the push loop cannot wait for it)."""
+        del self.slots[proposal_id]
+        task = asyncio.get_running_loop().create_task(self._unsubscribe(proposal_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _listen(self, channel: str) -> None:
+        """The receive loop: one wake-up per change message per server. Outlives errors (Redis down)."""
+        layer = get_channel_layer()
+        while True:
+            try:
+                message = await layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self._log_once("Receiving live changes failed; the resync catches up")
+                await asyncio.sleep(1)
+                continue
+            proposal_id = message.get("proposal")
+            if proposal_id is None:  # a message without its proposal (an older server): every one may have moved
+                for pid in list(self.slots):
+                    self.changed(pid)
+            else:
+                self.changed(proposal_id)
+
+    def _log_once(self, message: str, *args) -> None:
+        if time.monotonic() - self._last_error > 60:
+            self._last_error = time.monotonic()
+            logger.exception(message, *args)
+
+    async def revive(self) -> None:
+        """Start the receive loop again if it died while proposals are watched (called by the resync)."""
+        if self._subscribed and not self._listening():
+            async with self._state():
+                if self._subscribed and not self._listening():
+                    await self._restart_listener()
+
+    # --- Pushing ---------------------------------------------------------------------------------------------
 
     def seen(self, proposal_id: int, marker: tuple) -> None:
         """A watcher got the tally at `marker` on connecting; from now on lost messages are caught up."""
@@ -178,8 +332,8 @@ class TallyHub:
             logger.exception("Pushing live data of proposal %s failed", proposal_id)
         finally:
             slot.running = False
-            if not slot.watchers:
-                self.slots.pop(proposal_id, None)
+            if slot.idle and self.slots.get(proposal_id) is slot:
+                self._forget(proposal_id)
 
     async def push(self, proposal_id: int, slot: _Slot) -> tuple | None:
         """Compute the tally once, send it to every watcher; the marker it was computed at (for the resync)."""
@@ -200,6 +354,10 @@ class TallyHub:
         last_error = 0.0
         while self.slots:
             await asyncio.sleep(interval)
+            try:
+                await self.revive()
+            except Exception:
+                self._log_once("Restarting the live receive loop failed; the resync goes on")
             seen = {pid: slot.seen for pid, slot in self.slots.items() if slot.seen is not None and slot.watchers}
             if not seen:
                 continue
