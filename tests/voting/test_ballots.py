@@ -157,6 +157,18 @@ def test_tally_json_shape_and_version(proposal, stairwell, residents):
     assert second["participated"]["households"] == 1
 
 
+def test_tallies_of_two_proposals_stay_apart(proposal, stairwell, residents, community, committee_user):
+    # The tally's SQL is compiled once per process and reused with each proposal's id.
+    other = open_proposal(community, committee_user, title="加装电梯")
+    vote(proposal, stairwell[0], residents[0], "agree")
+    vote(other, stairwell[1], residents[1], "disagree")
+    vote(other, stairwell[2], residents[2], "disagree")
+    first, second = tally_json(proposal), tally_json(other)
+    assert (first["version"], first["agree"]["households"], first["disagree"]["households"]) == (1, 1, 0)
+    assert (second["version"], second["agree"]["households"], second["disagree"]["households"]) == (2, 0, 2)
+    assert tally_outcome(other) == tally_recount(other)
+
+
 def test_tally_equals_recount(proposal, stairwell, residents):
     for i, (household, user) in enumerate(zip(stairwell, residents, strict=True)):
         vote(proposal, household, user, ["agree", "disagree", "abstain"][i % 3])
