@@ -2,6 +2,9 @@
 
 (a) The fixed cost: importing WeasyPrint, the first render of a process, an empty one-page Chinese document,
     and representative one-page documents (a register page, a sheet of join slips, a walk sheet) beside it.
+(r) The signed resolution without its annex (the 橡胶园 unit-door vote, built in memory and rendered by the view's
+    own functions) against the empty page: warm (font configuration reused) and cold (a fresh process: import of
+    WeasyPrint + the first render), and the same PDF served again from the store.
 (b) The 20,000-household register annex: the naive single WeasyPrint <table> render (measured at --naive-rows,
     extrapolated to 20,000 unless 20,000 is among them) against the path Gongyi uses (pre-paginated monospaced
     pages, chunks rendered by 2 worker processes, merged with pypdf), and that layout in one render for reference.
@@ -175,6 +178,177 @@ def one_page_documents(repeat: int) -> dict:
     return out
 
 
+# --- (r) the resolution --------------------------------------------------------------------------------------
+
+
+def door_resolution():
+    """(content, signatures, fingerprint, verify_url) of the 橡胶园 unit-door resolution, signed by two members: the
+    demo story's text, cost plan and parties, 14 households of 3号楼5单元 all agreeing (unanimous rule), in the
+    shape proposals.resolution_selectors.resolution_content gives, through the canonical JSON as the view loads it."""
+    import datetime as dt
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from demo.stories import DOOR_BODY, DOOR_SUMMARY, DOOR_TITLE
+    from proposals import resolution
+
+    china = dt.timezone(dt.timedelta(hours=8))
+    opens, closes = dt.datetime(2026, 5, 6, 8, 0, tzinfo=china), dt.datetime(2026, 5, 13, 20, 0, tzinfo=china)
+    rooms = [f"{floor}0{flat}" for floor in range(1, 8) for flat in (1, 2)]
+    area = sum(Decimal("86.40") if room.endswith("1") else Decimal("74.85") for room in rooms)
+    everyone = {"households": 14, "heads": 14, "area": area}
+    nobody = {"households": 0, "heads": 0, "area": Decimal("0")}
+    unanimous = [
+        {"group": "participated", "of": "electorate", "dimension": "households", "op": ">=", "ratio": Fraction(1)},
+        {"group": "agree", "of": "participated", "dimension": "households", "op": ">=", "ratio": Fraction(1)},
+    ]
+    met = Fraction(1)
+    meeting = closes - dt.timedelta(days=9)
+    content = {
+        "format": resolution.FORMAT,
+        "proposal": {
+            "id": 1,
+            "number": 1,
+            "title": DOOR_TITLE,
+            "summary": DOOR_SUMMARY,
+            "body": DOOR_BODY,
+            "category": "rebuild",
+        },
+        "community": {"id": 1, "name": "橡胶园小区", "address": "辽宁省阜新市细河区华兴社区"},
+        "convener": "owners_committee",
+        "scope": {"kind": "entrances", "items": ["3号楼5单元"]},
+        "rule": {
+            "code": "unanimous",
+            "basis": "Every household in scope takes part and every household agrees",
+            "conditions": unanimous,
+        },
+        "voting": {"opens_at": opens, "closes_at": closes},
+        "electorate": everyone,
+        "tally": {
+            "participated": everyone,
+            "agree": everyone,
+            "disagree": nobody,
+            "abstain": nobody,
+            "checks": [
+                {
+                    **{k: c[k] for k in ("group", "of", "dimension", "op")},
+                    "threshold": c["ratio"],
+                    "value": met,
+                    "met": True,
+                }
+                for c in unanimous
+            ],
+            "passed": True,
+        },
+        "channels": {"online": 11, "paper": 2, "proxy": 1},
+        "costs": {
+            "method": "equal",
+            "sharers": "scope",
+            "weight_label": "",
+            "total": Decimal("8400"),
+            "subsidy_total": Decimal("0"),
+            "to_share": Decimal("8400"),
+            "items": [
+                {"description": "单元门及门禁系统（含安装）", "supplier": "阜新安居门业", "amount": Decimal("8400")}
+            ],
+            "subsidies": [],
+            "shares": {f"3-5-{room}": Decimal("600") for room in rooms},
+        },
+        "positions": [
+            {"kind": "party", "name": "华兴社区党委", "position": "support", "conditions": "", "held_at": meeting},
+            {
+                "kind": "owners",
+                "name": "橡胶园小区业主委员会",
+                "position": "support",
+                "conditions": "",
+                "held_at": meeting,
+            },
+            {
+                "kind": "property",
+                "name": "橡胶园小区物业服务中心",
+                "position": "conditional",
+                "conditions": "门禁系统由施工方质保两年，之后的日常维修由物业负责。",
+                "held_at": meeting,
+            },
+        ],
+        "ballots": {"seq": 14, "hash": "5e" * 32},
+    }
+    text = resolution.canonical(content)
+    fingerprint = resolution.fingerprint(text)
+    signatures = [
+        SimpleNamespace(name="刘建国", get_role_display="业主委员会主任", signed_at=closes + dt.timedelta(hours=14)),
+        SimpleNamespace(name="王秀兰", get_role_display="业主委员会委员", signed_at=closes + dt.timedelta(hours=16)),
+    ]
+    return resolution.load(text), signatures, fingerprint, f"https://gongyi.example.cn/verify/{fingerprint}/"
+
+
+def render_resolution(parts) -> bytes:
+    """The resolution as the view renders it (proposals.resolution_documents.resolution_pdf), never from the store."""
+    from proposals.resolution_documents import resolution_pdf
+
+    content, signatures, fingerprint, verify_url = parts
+    return resolution_pdf(content, signatures=signatures, fingerprint=fingerprint, verify_url=verify_url, store=False)
+
+
+WHICH = ("empty", "resolution")
+
+
+def cold_document(which: str) -> dict:
+    """A fresh process (Django set up, WeasyPrint not imported): import WeasyPrint, then the first render of
+    `which` ("empty" or "resolution") — what a new daphne process or a document job pays."""
+    parts = door_resolution() if which == "resolution" else None
+    from documents.render import render_pdf
+
+    started = time.perf_counter()
+    import weasyprint  # noqa: F401
+
+    imported = time.perf_counter()
+    pdf = render_pdf("<p>空白</p>") if parts is None else render_resolution(parts)
+    done = time.perf_counter()
+    return {"import": imported - started, "first": done - imported, "total": done - started, "bytes": len(pdf)}
+
+
+def warm_resolution(repeat: int) -> dict:
+    """Median warm render of the empty page and of the resolution, and the resolution served from the store."""
+    import io
+    import tempfile
+
+    from django.test import override_settings
+    from pypdf import PdfReader
+
+    from documents.render import render_pdf
+    from proposals.resolution_documents import resolution_pdf
+
+    parts = door_resolution()
+    content, signatures, fingerprint, verify_url = parts
+    render_pdf("<p>预热</p>")
+    pdf = render_resolution(parts)
+
+    def median(make) -> float:
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            make()
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
+
+    out = {
+        "empty": median(lambda: render_pdf("<p>空白</p>")),
+        "resolution": median(lambda: render_resolution(parts)),
+        "pages": len(PdfReader(io.BytesIO(pdf)).pages),
+        "bytes": len(pdf),
+    }
+    with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+
+        def served() -> bytes:
+            return resolution_pdf(content, signatures=signatures, fingerprint=fingerprint, verify_url=verify_url)
+
+        stored = served()  # renders once and stores
+        assert stored == served(), "the stored resolution differs from the one just rendered"
+        out["served"] = median(served)
+    return out
+
+
 # --- (b) the 20,000-household annex -----------------------------------------------------------------------
 
 
@@ -259,6 +433,8 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=7, help="renders per one-page document (median)")
+    parser.add_argument("--cold", type=int, default=3, help="fresh processes per cold measurement (median)")
+    parser.add_argument("--only-resolution", action="store_true", help="(a) and (r) only, skip the annex (b)")
     parser.add_argument("--no-single", action="store_true", help="skip the pre-paginated layout in one render")
     args = parser.parse_args()
     setup_django()
@@ -274,6 +450,28 @@ def main() -> None:
     for name, seconds in pages.items():
         print(f"  {name:48s} {seconds:7.3f} s   {seconds / empty:5.1f} × empty")
 
+    print("\n(r) The signed resolution without annex (橡胶园 unit door, 14 households, 2 signatures)", flush=True)
+    warm = in_fresh_process(warm_resolution, args.repeat)
+    cold_runs = {which: [in_fresh_process(cold_document, which) for _ in range(args.cold)] for which in WHICH}
+    cold = {which: statistics.median(r["total"] for r in runs) for which, runs in cold_runs.items()}
+    first = {which: statistics.median(r["first"] for r in runs) for which, runs in cold_runs.items()}
+
+    def row(label: str, figures: dict) -> None:
+        ratio = figures["resolution"] / figures["empty"]
+        print(f"  {label:36s} {figures['empty'] * 1000:8.1f} ms {figures['resolution'] * 1000:8.1f} ms  {ratio:6.2f} ×")
+
+    print(f"  {'':36s} {'empty page':>11s} {'resolution':>11s}  ratio (target < 1.5)")
+    row(f"warm render (median of {args.repeat})", warm)
+    row(f"cold: import + first render ({args.cold} runs)", cold)
+    row("  of which the first render", first)
+    served = {"empty": warm["empty"], "resolution": warm["served"]}
+    row("served again from the store", served)
+    print("  (the stored PDF: the same bytes, read back; against the warm render of the empty page)")
+    print(f"  resolution: {warm['pages']} pages, {warm['bytes'] / 1000:.0f} kB")
+
+    if args.only_resolution:
+        print(f"Load average {os.getloadavg()[0]:.2f} at the end.")
+        return
     print(f"\n(b) Register annex of {args.rows:,} households", flush=True)
     naive = {}
     for count in naive_counts:

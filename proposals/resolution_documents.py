@@ -274,10 +274,18 @@ def resolution_html(content: dict, *, signatures, fingerprint: str = "", verify_
     return render_to_string("proposals/resolution_pdf.html", context)
 
 
-def resolution_pdf(content: dict, *, signatures, fingerprint: str = "", verify_url: str = "") -> bytes:
+def resolution_pdf(
+    content: dict, *, signatures, fingerprint: str = "", verify_url: str = "", store: bool = True
+) -> bytes:
+    """The resolution's PDF. A signed one is rendered once and served again from documents.store: its content is
+    frozen, and its key (the HTML) changes with every new signature. A draft is always rendered afresh."""
     from documents.render import render_pdf
+    from documents.store import pdf_stored
 
-    return render_pdf(resolution_html(content, signatures=signatures, fingerprint=fingerprint, verify_url=verify_url))
+    html = resolution_html(content, signatures=signatures, fingerprint=fingerprint, verify_url=verify_url)
+    if store and fingerprint:
+        return pdf_stored(html, kind="resolution")
+    return render_pdf(html)
 
 
 def notice_html(notice, content: dict, *, verify_url: str = "") -> str:
