@@ -7,6 +7,7 @@ import dataclasses
 from decimal import Decimal
 from fractions import Fraction
 
+import segno
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -258,6 +259,12 @@ def _lang() -> str:
     return pdf_lang()
 
 
+def verify_qr_png(url: str) -> str:
+    """The verification QR code as a data: URI of a 1-bit PNG, one pixel per module (the printed resolution scales
+    it without smoothing); medium error correction like the join codes."""
+    return segno.make(url, error="m", micro=False).png_data_uri(scale=1, border=4)
+
+
 def resolution_html(content: dict, *, signatures, fingerprint: str = "", verify_url: str = "") -> str:
     """The resolution's HTML: a draft (no fingerprint) or the signed record with its QR code."""
     context = {
@@ -266,7 +273,7 @@ def resolution_html(content: dict, *, signatures, fingerprint: str = "", verify_
         "draft": not fingerprint,
         "fingerprint": fingerprint,
         "verify_url": verify_url,
-        "qr_svg": join_qr_svg(verify_url) if verify_url else "",
+        "qr_png": verify_qr_png(verify_url) if verify_url else "",
         "revocation": revocation_notice(),
         "folio_css": _folio(),
         "lang": _lang(),
