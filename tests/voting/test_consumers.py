@@ -1,13 +1,17 @@
-"""The live tally socket through the real ASGI stack: snapshot on connect, pushes, refusals, coalescing."""
+"""The live tally socket through the real ASGI stack: snapshot on connect, pushes, refusals, coalescing, and the
+server's one subscription per proposal."""
 
+import asyncio
 import json
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from config.asgi import application
+from voting import live
 from voting.models import Channel
 from voting.selectors import tally_json
 from voting.services import ballot_cast
@@ -99,5 +103,65 @@ async def test_a_burst_is_coalesced_and_the_last_push_is_the_final_tally(proposa
         assert final["agree"]["households"] == 12
         versions = [p["version"] for p in pushes]
         assert versions == sorted(versions)
+    finally:
+        await communicator.disconnect()
+
+
+def group_members(group: str) -> set[str]:
+    """The channels in a group of the running channel layer (in-memory, or Redis pub/sub on this loop)."""
+    layer = get_channel_layer()
+    if hasattr(layer, "_get_layer"):  # RedisPubSubChannelLayer: per-loop state
+        inner = layer._get_layer()
+        return set(inner.groups.get(inner._get_group_channel_name(group), ()))
+    return set(layer.groups.get(group, {}))
+
+
+async def test_the_server_subscribes_once_for_all_watchers_of_a_proposal(proposal, stairwell, residents):
+    sockets = []
+    try:
+        for user in residents[:3]:
+            communicator, connected, _ = await connect(proposal, user)
+            sockets.append(communicator)
+            assert connected
+            assert (await communicator.receive_json_from(timeout=5))["version"] == 0
+        # One channel in the group, the hub's: a change wakes one task per server, not one consumer per socket.
+        assert group_members(live.group_name(proposal.pk)) == {live.hub._channel}
+        await cast(proposal, stairwell[5], residents[5])
+        for communicator in sockets:
+            assert (await communicator.receive_json_from(timeout=5))["version"] == 1
+    finally:
+        for communicator in sockets:
+            await communicator.disconnect()
+    # The last watcher gone, the hub leaves the group; a new watcher subscribes again and gets pushes.
+    assert group_members(live.group_name(proposal.pk)) == set()
+    assert proposal.pk not in live.hub.slots
+    communicator, connected, _ = await connect(proposal, residents[0])
+    try:
+        assert connected
+        assert (await communicator.receive_json_from(timeout=5))["version"] == 1
+        await cast(proposal, stairwell[6], residents[6])
+        assert (await communicator.receive_json_from(timeout=5))["version"] == 2
+    finally:
+        await communicator.disconnect()
+
+
+async def test_a_dead_receive_loop_is_restarted_and_the_resync_covers_the_gap(proposal, stairwell, residents, settings):
+    settings.TALLY_RESYNC_INTERVAL = 0.2
+    communicator, connected, _ = await connect(proposal, residents[0])
+    try:
+        assert connected
+        assert (await communicator.receive_json_from(timeout=5))["version"] == 0
+        dead = live.hub._listener
+        dead.cancel()
+        await asyncio.wait([dead])  # Redis pub/sub unsubscribes the channel as the receive is cancelled
+        # Cast while nothing listens: the resync finds the moved tally in the database and pushes it ...
+        await cast(proposal, stairwell[1], residents[1])
+        assert (await communicator.receive_json_from(timeout=5))["version"] == 1
+        # ... and has started a new receive loop on a new channel, in the group again.
+        assert live.hub._listener is not dead and not live.hub._listener.done()
+        assert group_members(live.group_name(proposal.pk)) == {live.hub._channel}
+        live.hub._resync_task.cancel()
+        await cast(proposal, stairwell[2], residents[2])
+        assert (await communicator.receive_json_from(timeout=5))["version"] == 2
     finally:
         await communicator.disconnect()
