@@ -13,6 +13,7 @@ from community.selectors import household_search
 from proposals.models import Proposal, State
 from voting import rules as engine
 from voting.models import Ballot, Channel, Choice, Elector
+from voting.precompiled import Precompiled
 
 _ZERO = Decimal("0.00")
 
@@ -53,42 +54,25 @@ def _tally_aggregates() -> dict:
     return aggregates
 
 
-# A proposal id no proposal has: marks where the id goes among the compiled query's parameters.
-_PROPOSAL_MARK = -7_316_259_041
-_tally_sql: dict[str, tuple[str, list, int, list[str]]] = {}
-
-
-def _tally_query() -> tuple[str, list, int, list[str]]:
-    """(sql, params, index of the proposal id in params, column names) of the tally's aggregate, compiled once per
-    process and database: building and compiling the sixteen expressions with the ORM on every call was a third of
-    a tally's time at 50,000 households (bench/bench_tally.py)."""
-    key = connection.vendor
-    if key not in _tally_sql:
-        aggregates = _tally_aggregates()
-        query = (
-            Ballot.objects.filter(proposal_id=_PROPOSAL_MARK)
-            .values("proposal_id")
-            .annotate(**aggregates)
-            .values(*aggregates)
-            .order_by()
-        )
-        sql, params = query.query.sql_with_params()
-        params = list(params)
-        if params.count(_PROPOSAL_MARK) != 1:
-            raise RuntimeError("The tally's compiled query does not take the proposal id exactly once.")
-        _tally_sql[key] = (sql, params, params.index(_PROPOSAL_MARK), list(aggregates))
-    return _tally_sql[key]
+# Compiled once per process: building and compiling the sixteen expressions with the ORM on every call was a third
+# of a tally's time at 50,000 households (bench/bench_tally.py).
+_TALLY = Precompiled(
+    lambda proposal_id: (
+        Ballot.objects.filter(proposal_id=proposal_id)
+        .values("proposal_id")
+        .annotate(**_tally_aggregates())
+        .values(*_tally_aggregates())
+        .order_by()
+    ),
+    arguments=1,
+)
+_TALLY_COLUMNS = tuple(_tally_aggregates())
 
 
 def _tally_counts(proposal: Proposal) -> tuple[int, dict[str, engine.Count]]:
     """(version, counts per group) in ONE query, so the version and the counts come from one snapshot."""
-    sql, params, at, names = _tally_query()
-    params = params.copy()
-    params[at] = proposal.pk
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        values = cursor.fetchone()
-    row = dict(zip(names, values, strict=True)) if values else dict.fromkeys(names, 0)
+    values = _TALLY.row(proposal.pk)
+    row = dict(zip(_TALLY_COLUMNS, values, strict=True)) if values else dict.fromkeys(_TALLY_COLUMNS, 0)
     groups = {
         engine.ELECTORATE: engine.Count(
             proposal.electorate_households, proposal.electorate_heads, proposal.electorate_area or _ZERO
