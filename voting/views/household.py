@@ -7,7 +7,8 @@ from fractions import Fraction
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.db.models import F
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -27,6 +28,7 @@ from proposals.services import proposal_close_if_due, rule_for
 from voting import rules as engine
 from voting.forms import ReceiptForm, VoteForm
 from voting.models import Channel, Choice
+from voting.precompiled import Precompiled
 from voting.selectors import ballots_by_receipt, my_households, tally_json, voting_is_open
 from voting.services import VotingError, ballot_cast
 
@@ -282,7 +284,9 @@ def _window_problem(proposal: Proposal) -> str:
 @require_POST
 def vote(request, pk: int):
     """Step 1 (no confirm): show what will be recorded. Step 2 (confirm=1): record it and go back to the page."""
-    proposal = get_object_or_404(Proposal.objects.select_related("community"), pk=pk)
+    proposal = next(iter(_PROPOSAL.objects(pk)), None)
+    if proposal is None:
+        raise Http404
     form = VoteForm(request.POST)
     household = _bound_household(request.user, form)
     refusal = _vote_refusal(request, proposal, form, household)
@@ -308,12 +312,23 @@ def vote(request, pk: int):
     return redirect("proposal_detail", pk=proposal.pk)
 
 
+# The vote path's two reads, compiled once per process (bench/bench_vote.py: compiling queries was most of a vote).
+_PROPOSAL = Precompiled(lambda pk: Proposal.objects.filter(pk=pk).order_by(), arguments=1)
+_BOUND_HOUSEHOLD = Precompiled(
+    lambda pk, user_id: (
+        Household.objects.filter(pk=pk, bindings__user_id=user_id)
+        .annotate(in_community=F("entrance__building__community_id"))
+        .order_by()
+    ),
+    arguments=2,
+)
+
+
 def _bound_household(user, form) -> Household | None:
-    """The household the form votes for, when the user is bound to it (one query); else None."""
+    """The household the form votes for, when the user is bound to it (one query), with `in_community`; else None."""
     if not user.is_authenticated or not form.is_valid():
         return None
-    households = Household.objects.select_related("entrance__building")
-    return households.filter(pk=form.cleaned_data["household"], bindings__user=user).first()
+    return next(iter(_BOUND_HOUSEHOLD.objects(form.cleaned_data["household"], user.pk)), None)
 
 
 def _vote_refusal(request, proposal: Proposal, form, household: Household | None):
@@ -325,7 +340,7 @@ def _vote_refusal(request, proposal: Proposal, form, household: Household | None
     """
     if (
         household is not None
-        and household.entrance.building.community_id == proposal.community_id
+        and household.in_community == proposal.community_id
         and proposal_rules.is_published_to_households(request.user, proposal)
     ):
         return None

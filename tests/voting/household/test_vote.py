@@ -194,3 +194,20 @@ def test_csrf_is_enforced(proposal, stairwell, residents):
     )
     assert response.status_code == 403
     assert not Ballot.objects.exists()
+
+
+def test_a_vote_costs_a_fixed_few_queries(proposal, stairwell, residents, client_as):
+    # Session, user, proposal, the bound household, the head's electors; under the lock: the proposal, the head's
+    # ballots, the ballot, its audit entry, the proposal's chain head (bench/bench_vote.py measures the path).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as(residents[0])
+    url = reverse("vote", args=[proposal.pk])
+    client.post(url, {"household": stairwell[0].pk, "choice": "agree", "confirm": "1"})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, {"household": stairwell[0].pk, "choice": "disagree", "confirm": "1"})
+    assert response.status_code == 302
+    assert Ballot.objects.get(proposal=proposal, household=stairwell[0]).choice == "disagree"
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(statements) <= 10, "\n".join(statements)
