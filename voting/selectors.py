@@ -13,7 +13,7 @@ from community.selectors import household_search
 from proposals.models import Proposal, State
 from voting import rules as engine
 from voting.models import Ballot, Channel, Choice, Elector
-from voting.precompiled import Precompiled
+from config.precompiled import Precompiled
 
 _ZERO = Decimal("0.00")
 

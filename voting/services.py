@@ -17,7 +17,7 @@ from proposals.selectors import scope_households
 from voting import live
 from voting.chain import event_hash
 from voting.models import Ballot, BallotEvent, Channel, Choice, Elector
-from voting.precompiled import Precompiled
+from config.precompiled import Precompiled
 
 logger = logging.getLogger("gongyi.voting")
 

@@ -28,7 +28,7 @@ from proposals.services import proposal_close_if_due, rule_for
 from voting import rules as engine
 from voting.forms import ReceiptForm, VoteForm
 from voting.models import Channel, Choice
-from voting.precompiled import Precompiled
+from config.precompiled import Precompiled
 from voting.selectors import ballots_by_receipt, my_households, tally_json, voting_is_open
 from voting.services import VotingError, ballot_cast
 
