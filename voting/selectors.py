@@ -10,10 +10,10 @@ from django.db.models.functions import Collate
 from community.models import Entrance, Household
 from community.search import parse_household_query
 from community.selectors import household_search
+from config.precompiled import Precompiled
 from proposals.models import Proposal, State
 from voting import rules as engine
 from voting.models import Ballot, Channel, Choice, Elector
-from config.precompiled import Precompiled
 
 _ZERO = Decimal("0.00")
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.throttle import Limit, client_ip
 from community.models import Household
+from config.precompiled import Precompiled
 from proposals import rules as proposal_rules
 from proposals.markdown import render_markdown
 from proposals.models import Proposal, RuleCode, Scope, State
@@ -28,7 +29,6 @@ from proposals.services import proposal_close_if_due, rule_for
 from voting import rules as engine
 from voting.forms import ReceiptForm, VoteForm
 from voting.models import Channel, Choice
-from config.precompiled import Precompiled
 from voting.selectors import ballots_by_receipt, my_households, tally_json, voting_is_open
 from voting.services import VotingError, ballot_cast
 
