@@ -181,10 +181,11 @@ def one_page_documents(repeat: int) -> dict:
 # --- (r) the resolution --------------------------------------------------------------------------------------
 
 
-def door_resolution():
+def door_resolution(number: int = 1, signers: tuple[str, str] = ("刘建国", "王秀兰")):
     """(content, signatures, fingerprint, verify_url) of the 橡胶园 unit-door resolution, signed by two members: the
     demo story's text, cost plan and parties, 14 households of 3号楼5单元 all agreeing (unanimous rule), in the
-    shape proposals.resolution_selectors.resolution_content gives, through the canonical JSON as the view loads it."""
+    shape proposals.resolution_selectors.resolution_content gives, through the canonical JSON as the view loads it.
+    Another `number` and other `signers` make another resolution (other glyphs, another fingerprint)."""
     import datetime as dt
     from decimal import Decimal
     from fractions import Fraction
@@ -208,7 +209,7 @@ def door_resolution():
         "format": resolution.FORMAT,
         "proposal": {
             "id": 1,
-            "number": 1,
+            "number": number,
             "title": DOOR_TITLE,
             "summary": DOOR_SUMMARY,
             "body": DOOR_BODY,
@@ -276,8 +277,8 @@ def door_resolution():
     text = resolution.canonical(content)
     fingerprint = resolution.fingerprint(text)
     signatures = [
-        SimpleNamespace(name="刘建国", get_role_display="业主委员会主任", signed_at=closes + dt.timedelta(hours=14)),
-        SimpleNamespace(name="王秀兰", get_role_display="业主委员会委员", signed_at=closes + dt.timedelta(hours=16)),
+        SimpleNamespace(name=signers[0], get_role_display="业主委员会主任", signed_at=closes + dt.timedelta(hours=14)),
+        SimpleNamespace(name=signers[1], get_role_display="业主委员会委员", signed_at=closes + dt.timedelta(hours=16)),
     ]
     return resolution.load(text), signatures, fingerprint, f"https://gongyi.example.cn/verify/{fingerprint}/"
 
@@ -294,8 +295,13 @@ WHICH = ("empty", "resolution")
 
 
 def cold_document(which: str) -> dict:
-    """A fresh process (Django set up, WeasyPrint not imported): import WeasyPrint, then the first render of
-    `which` ("empty" or "resolution") — what a new daphne process or a document job pays."""
+    """A fresh process as a server holds it before its first document (Django set up, the URLconf and so every view
+    module imported, WeasyPrint not): import WeasyPrint, then the first render of `which` ("empty" or
+    "resolution"), the template's compilation and the first Markdown included — what a new daphne process pays."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018  (imports the views, as the first request of a server does)
+    assert "weasyprint" not in sys.modules, "a view module imports WeasyPrint at import time"
     parts = door_resolution() if which == "resolution" else None
     from documents.render import render_pdf
 
@@ -323,6 +329,14 @@ def warm_resolution(repeat: int) -> dict:
     content, signatures, fingerprint, verify_url = parts
     render_pdf("<p>预热</p>")
     pdf = render_resolution(parts)
+    # What a server meets: each resolution another one (other signers' names, another number and fingerprint).
+    rng = random.Random(6)
+    others = iter(
+        [
+            door_resolution(number, tuple(rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN) for _ in "12"))
+            for number in range(2, 2 + repeat)
+        ]
+    )
 
     def median(make) -> float:
         times = []
@@ -335,6 +349,7 @@ def warm_resolution(repeat: int) -> dict:
     out = {
         "empty": median(lambda: render_pdf("<p>空白</p>")),
         "resolution": median(lambda: render_resolution(parts)),
+        "others": median(lambda: render_resolution(next(others))),
         "pages": len(PdfReader(io.BytesIO(pdf)).pages),
         "bytes": len(pdf),
     }
@@ -462,6 +477,7 @@ def main() -> None:
 
     print(f"  {'':36s} {'empty page':>11s} {'resolution':>11s}  ratio (target < 1.5)")
     row(f"warm render (median of {args.repeat})", warm)
+    row("  a different resolution each time", {"empty": warm["empty"], "resolution": warm["others"]})
     row(f"cold: import + first render ({args.cold} runs)", cold)
     row("  of which the first render", first)
     served = {"empty": warm["empty"], "resolution": warm["served"]}
