@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
 
 # Values no row has (ids are positive; text fields get them as strings, which no key is): they mark where each
 # argument goes.
@@ -26,35 +27,69 @@ class Precompiled:
     def __init__(self, build: Callable[..., QuerySet], arguments: int):
         self.build = build
         self.arguments = arguments
-        self._compiled: dict[str, tuple[str, tuple, list[list[int]], type]] = {}
+        self._compiled: dict[str, _Compiled] = {}
 
-    def _compile(self):
+    def _compile(self) -> "_Compiled":
         key = connection.vendor
         if key not in self._compiled:
             marks = _MARKS[: self.arguments]
-            queryset = self.build(*marks)
-            sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+            compiler = self.build(*marks).query.get_compiler(connection=connection)
+            sql, params = compiler.as_sql()
             positions = [[at for at, param in enumerate(params) if param in (mark, str(mark))] for mark in marks]
             if not all(positions):
                 raise ValueError(f"{self.build.__qualname__}: every argument must be a parameter of the SQL")
-            self._compiled[key] = (sql, tuple(params), positions, queryset.model)
+            self._compiled[key] = _Compiled(compiler, sql, tuple(params), positions)
         return self._compiled[key]
 
     def sql(self, *values) -> tuple[str, list]:
-        sql, params, positions, _ = self._compile()
-        params = list(params)
-        for places, value in zip(positions, values, strict=True):
+        compiled = self._compile()
+        params = list(compiled.params)
+        for places, value in zip(compiled.positions, values, strict=True):
             for at in places:
                 params[at] = value
-        return sql, params
+        return compiled.sql, params
 
-    def objects(self, *values) -> list:
-        """The model instances (deferred fields stay deferred), as the queryset would give them."""
-        model = self._compile()[3]
-        return list(model.objects.raw(*self.sql(*values)))
-
-    def row(self, *values) -> tuple | None:
-        """The first row of values (for aggregates and .values_list querysets)."""
+    def _rows(self, values) -> list:
         with connection.cursor() as cursor:
             cursor.execute(*self.sql(*values))
-            return cursor.fetchone()
+            return cursor.fetchall()
+
+    def objects(self, *values) -> list:
+        """The model instances, as the queryset gives them: deferred fields, select_related, annotations."""
+        return self._compile().instances(self._rows(values))
+
+    def row(self, *values) -> tuple | None:
+        """The first row of values, unconverted (for aggregates)."""
+        rows = self._rows(values)
+        return rows[0] if rows else None
+
+
+class _Compiled:
+    """The SQL of a compiled queryset, and how its rows become model instances (as Django's ModelIterable does)."""
+
+    def __init__(self, compiler, sql: str, params: tuple, positions: list[list[int]]):
+        self.sql, self.params, self.positions = sql, params, positions
+        self.compiler = compiler
+        select, klass_info = compiler.select, compiler.klass_info
+        if klass_info is None:  # .values() or an aggregate: rows only
+            return
+        self.model = klass_info["model"]
+        fields = klass_info["select_fields"]
+        self.start, self.end = fields[0], fields[-1] + 1
+        self.init_list = [column[0].target.attname for column in select[self.start : self.end]]
+        self.related = get_related_populators(klass_info, select, compiler.using)
+        self.annotations = list(compiler.annotation_col_map.items())
+        self.converters = compiler.get_converters([column[0] for column in select])
+
+    def instances(self, rows: list) -> list:
+        if self.converters:
+            rows = list(self.compiler.apply_converters(rows, self.converters))
+        found = []
+        for row in rows:
+            instance = self.model.from_db(self.compiler.using, self.init_list, row[self.start : self.end])
+            for populator in self.related:
+                populator.populate(row, instance)
+            for name, at in self.annotations:
+                setattr(instance, name, row[at])
+            found.append(instance)
+        return found

@@ -1,5 +1,7 @@
 """Querysets compiled once and run again with other values give what the queryset itself gives."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import transaction
 from django.db.models import F
@@ -53,3 +55,16 @@ def test_an_argument_that_is_not_a_parameter_is_refused():
     not_used = Precompiled(lambda pk: Household.objects.all(), arguments=1)
     with pytest.raises(ValueError, match="every argument must be a parameter"):
         not_used.objects(5)
+
+
+def test_select_related_and_converted_values(household_factory):
+    household = household_factory(area="88.10")
+    with_location = Precompiled(
+        lambda pk: Household.objects.select_related("entrance__building").filter(pk=pk), arguments=1
+    )
+    (found,) = with_location.objects(household.pk)
+    assert isinstance(found.area, Decimal) and found.area == Decimal(
+        "88.10"
+    )  # a Decimal on every database (SQLite needs the converter)
+    assert found.entrance.building.name == household.entrance.building.name
+    assert "entrance" in found._state.fields_cache  # loaded with the row, not on access
