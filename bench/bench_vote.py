@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import contextlib
 import http.client
-import importlib.util
 import itertools
 import secrets
 import string
@@ -39,7 +38,9 @@ def main() -> None:
     parser.add_argument("--voters", type=int, default=50, help="households (each its own user) per client")
     parser.add_argument("--watchers", type=int, default=20, help="sockets watching the tally during the runs")
     parser.add_argument("--max-requests", type=int, default=20000, help="per run, a bound besides the time")
-    parser.add_argument("--no-pool", action="store_true", help="skip the second server with a connection pool")
+    parser.add_argument(
+        "--no-persistent", action="store_true", help="skip the second server, with CONN_MAX_AGE instead of the pool"
+    )
     parser.add_argument("--profile", action="store_true", help="also profile 200 votes and floors in-process")
     parser.add_argument("--quick", action="store_true", help="3 s runs, 2 rounds")
     args = parser.parse_args()
@@ -214,9 +215,9 @@ def run(args, url) -> None:
           f"{time.monotonic() - started:.0f} s.")  # fmt: skip
 
     vote_path = f"/proposals/{proposal.pk}/vote/"
-    configs = {"as configured": _util.server_env(url)}
-    if importlib.util.find_spec("psycopg_pool") and not args.no_pool:
-        configs["with a connection pool"] = _util.server_env(url, BENCH_DB_POOL="1")
+    configs = {"production (pool)": _util.server_env(url)}
+    if not args.no_persistent:
+        configs["CONN_MAX_AGE=60"] = _util.server_env(url, BENCH_CONN_MAX_AGE="60")
     rates = {(c, k): [] for c in configs for k in ("floor", "vote")}
     errors = {(c, k): [] for c in configs for k in ("floor", "vote")}
     latencies = {(c, k): [] for c in configs for k in ("floor", "vote")}

@@ -103,13 +103,11 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'gongyi.sqlite3'}")
 }
+# Under daphne every request runs in a thread of its own, so persistent connections (CONN_MAX_AGE) are never
+# reused and pile up until PostgreSQL refuses more: production uses psycopg's pool instead (bench/ does too).
+DATABASE_POOL = {"min_size": 2, "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "16"))}
 if PRODUCTION:
-    # Under daphne every request runs in a thread of its own, so persistent connections (CONN_MAX_AGE) are
-    # never reused and pile up until PostgreSQL refuses more: use psycopg's pool instead.
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 2,
-        "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "16")),
-    }
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = DATABASE_POOL
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Waiting for the write lock beats failing with "database is locked" when two requests write.
     # IMMEDIATE: a transaction takes the write lock when it begins, so two ballots never interleave.
