@@ -49,6 +49,27 @@ class Precompiled:
                 params[at] = value
         return compiled.sql, params
 
+    def objects_with(self, values: tuple, *others: tuple["Precompiled", tuple]) -> list[list]:
+        """The instances of this and of each other (precompiled, values), the statements sent in order in ONE round
+        trip on PostgreSQL (psycopg's pipeline mode), one after another elsewhere. The server still runs them one
+        after the other, each with a snapshot of its own: a row lock taken by one is held when the next reads."""
+        calls = [(self, values), *others]
+        if connection.vendor != "postgresql":
+            return [each.objects(*values) for each, values in calls]
+        connection.ensure_connection()
+        cursors = []
+        try:
+            with connection.connection.pipeline():
+                for each, values in calls:
+                    cursor = connection.cursor()
+                    cursors.append(cursor)
+                    cursor.execute(*each.sql(*values))
+                rows = [cursor.fetchall() for cursor in cursors]
+        finally:
+            for cursor in cursors:
+                cursor.close()
+        return [each._compile().instances(found) for (each, _), found in zip(calls, rows, strict=True)]
+
     def _rows(self, values) -> list:
         with connection.cursor() as cursor:
             cursor.execute(*self.sql(*values))

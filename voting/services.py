@@ -104,11 +104,13 @@ def ballot_cast(
     electors = _HEAD_ELECTORS.objects(proposal.pk, household.pk)
     try:
         with transaction.atomic():
-            locked = _LOCKED.objects(proposal.pk)[0]
+            # The lock, then the head's ballots read under it: one round trip on PostgreSQL.
+            head = electors[0].head if electors else ""
+            (locked,), theirs = _LOCKED.objects_with((proposal.pk,), (_HEAD_BALLOTS, (proposal.pk, head)))
             _check_open(locked)
             if not electors:
                 raise VotingError(_("This household is not in the scope of this proposal."))
-            existing = {ballot.household_id: ballot for ballot in _HEAD_BALLOTS.objects(proposal.pk, electors[0].head)}
+            existing = {ballot.household_id: ballot for ballot in theirs}
             ballots = _write(locked, electors, existing, choice, channel, by, proxy_name.strip(), evidence)
             tally_changed_on_commit(locked.pk)
     except IntegrityError:

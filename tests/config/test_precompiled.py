@@ -68,3 +68,16 @@ def test_select_related_and_converted_values(household_factory):
     )  # a Decimal on every database (SQLite needs the converter)
     assert found.entrance.building.name == household.entrance.building.name
     assert "entrance" in found._state.fields_cache  # loaded with the row, not on access
+
+
+def test_several_in_one_round_trip(household_factory):
+    first, second = household_factory.create_batch(2)
+    by_pk = Precompiled(lambda pk: Household.objects.filter(pk=pk), arguments=1)
+    by_room = Precompiled(lambda room: Household.objects.filter(room=room).order_by("pk"), arguments=1)
+    with transaction.atomic():
+        found = by_pk.objects_with((first.pk,), (by_room, (second.room,)), (by_pk, (-1,)))
+    assert [[each.pk for each in rows] for rows in found] == [
+        [first.pk],
+        [each.pk for each in Household.objects.filter(room=second.room).order_by("pk")],
+        [],
+    ]

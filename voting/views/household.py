@@ -284,11 +284,8 @@ def _window_problem(proposal: Proposal) -> str:
 @require_POST
 def vote(request, pk: int):
     """Step 1 (no confirm): show what will be recorded. Step 2 (confirm=1): record it and go back to the page."""
-    proposal = next(iter(_PROPOSAL.objects(pk)), None)
-    if proposal is None:
-        raise Http404
     form = VoteForm(request.POST)
-    household = _bound_household(request.user, form)
+    proposal, household = _proposal_and_household(pk, request.user, form)
     refusal = _vote_refusal(request, proposal, form, household)
     if refusal:
         return refusal
@@ -324,11 +321,18 @@ _BOUND_HOUSEHOLD = Precompiled(
 )
 
 
-def _bound_household(user, form) -> Household | None:
-    """The household the form votes for, when the user is bound to it (one query), with `in_community`; else None."""
-    if not user.is_authenticated or not form.is_valid():
-        return None
-    return next(iter(_BOUND_HOUSEHOLD.objects(form.cleaned_data["household"], user.pk)), None)
+def _proposal_and_household(pk: int, user, form) -> tuple[Proposal, Household | None]:
+    """The proposal (404 without), and the household the form votes for when the user is bound to it, with
+    `in_community` (else None): one round trip on PostgreSQL."""
+    if user.is_authenticated and form.is_valid():
+        proposals, households = _PROPOSAL.objects_with(
+            (pk,), (_BOUND_HOUSEHOLD, (form.cleaned_data["household"], user.pk))
+        )
+    else:
+        proposals, households = _PROPOSAL.objects(pk), []
+    if not proposals:
+        raise Http404
+    return proposals[0], next(iter(households), None)
 
 
 def _vote_refusal(request, proposal: Proposal, form, household: Household | None):
