@@ -5,6 +5,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+import psycopg
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Subquery
@@ -102,6 +103,7 @@ def ballot_cast(
     proposal = proposal_close_if_due(proposal=proposal)
     # The electorate is frozen when voting opens and never changes after: read before taking the lock.
     electors = _HEAD_ELECTORS.objects(proposal.pk, household.pk)
+    outermost = not connection.in_atomic_block
     try:
         with transaction.atomic():
             # The lock, then the head's ballots read under it: one round trip on PostgreSQL.
@@ -111,7 +113,7 @@ def ballot_cast(
             if not electors:
                 raise VotingError(_("This household is not in the scope of this proposal."))
             existing = {ballot.household_id: ballot for ballot in theirs}
-            ballots = _write(locked, electors, existing, choice, channel, by, proxy_name.strip(), evidence)
+            ballots = _write(locked, electors, existing, choice, channel, by, proxy_name.strip(), evidence, outermost)
             tally_changed_on_commit(locked.pk)
     except IntegrityError:
         # Only reachable where the row lock is not enforced (SQLite): another request recorded it first.
@@ -208,11 +210,12 @@ def _extend_chain(proposal: Proposal, heads: list[HeadChoice], existing: dict[in
     return ballots, events
 
 
-def _write(proposal: Proposal, electors, existing, choice, channel, by, proxy_name, evidence) -> list[Ballot]:
-    """Caller holds the proposal lock; `electors` are the head's, `existing` their ballots by household id."""
+def _write(proposal: Proposal, electors, existing, choice, channel, by, proxy_name, evidence, outermost) -> list:
+    """Caller holds the proposal lock; `electors` are the head's, `existing` their ballots by household id.
+    `outermost`: the caller's transaction is the outermost one, so the write may commit it (PostgreSQL)."""
     ballots, events = _extend_chain(proposal, [HeadChoice(electors, choice, channel, proxy_name)], existing, by)
     if connection.vendor == "postgresql" and not evidence:
-        _save_in_one_statement(proposal, ballots, events)
+        _save_in_one_statement(proposal, ballots, events, commit=outermost)
         return ballots
     for ballot in ballots:
         if evidence:
@@ -255,17 +258,25 @@ def _one_statement_sql(ballots: int, events: int) -> str:
     )
 
 
-def _save_in_one_statement(proposal: Proposal, ballots: list[Ballot], events: list[BallotEvent]) -> None:
+def _save_in_one_statement(proposal: Proposal, ballots, events, *, commit: bool) -> None:
     """Save what _extend_chain made in ONE round trip: the proposal lock is held until the commit, so each round
     trip saved is time the other voters of the proposal do not wait (bench/bench_vote.py). No evidence files (the
-    ORM's save stores those). Caller holds the proposal lock, so no other transaction writes these ballots."""
+    ORM's save stores those). Caller holds the proposal lock, so no other transaction writes these ballots.
+
+    `commit`: the caller's atomic block is the outermost, so COMMIT goes in the same round trip, right after the
+    write (psycopg's client-side binding sends both as one query; an error in the write skips the COMMIT and the
+    atomic block rolls back). Django's own COMMIT at the end of the block then finds no transaction open and
+    sends nothing; its on-commit callbacks run as usual."""
     params = []
     for objects in (ballots, events):
         for each in objects:
             params += [field.get_db_prep_save(getattr(each, field.attname), connection) for field in _columns(each)]
     params += [proposal.ballot_seq, proposal.ballot_hash, proposal.pk]
+    sql = _one_statement_sql(len(ballots), len(events))
     with connection.cursor() as cursor:
-        cursor.execute(_one_statement_sql(len(ballots), len(events)), params)
+        if commit and isinstance(cursor.cursor, psycopg.ClientCursor):
+            sql += "; COMMIT"
+        cursor.execute(sql, params)
         ids = dict(cursor.fetchall())
     for ballot in ballots:
         ballot.pk = ids[ballot.household_id]
