@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import zlib
 from pathlib import Path
 
 # Debian's fonts-wqy-microhei: one 5 MB file with a proportional and a monospaced face. The monospaced face
@@ -97,28 +96,6 @@ class _OpenArrays:
         return getattr(self._ffi, name)
 
 
-# pydyf deflates every stream at level 9: on the resolution 18 ms for 54 kB where zlib's default level 6 takes 11 ms
-# for 54 kB (+0.6 %), so every document is written at level 6.
-PDF_ZLIB_LEVEL = 6
-
-
-class _DefaultLevelZlib:
-    """The zlib module as pydyf sees it, its compressors at PDF_ZLIB_LEVEL whatever level pydyf asks for."""
-
-    def compressobj(self, level=-1, *args, **kwargs):
-        return zlib.compressobj(PDF_ZLIB_LEVEL, *args, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(zlib, name)
-
-
-def _default_level_for_streams() -> None:
-    import pydyf
-
-    if getattr(pydyf, "zlib", None) is zlib:
-        pydyf.zlib = _DefaultLevelZlib()
-
-
 def _open_arrays_for_subsetting() -> None:
     from weasyprint.pdf import fonts
 
@@ -134,7 +111,6 @@ def _resources():
             from weasyprint.text.fonts import FontConfiguration
 
             _open_arrays_for_subsetting()
-            _default_level_for_streams()
 
             font_config = FontConfiguration()
             _state["font_config"] = font_config
