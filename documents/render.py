@@ -7,7 +7,6 @@ on first use, so starting Django does not pay its second of import time.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from pathlib import Path
 
@@ -70,47 +69,12 @@ def assert_cjk_font() -> str:
         return _state["font_file"]
 
 
-_SIZED_ARRAY = re.compile(r"^\s*([A-Za-z_][\w ]*?)\s*\[\s*(\d+)\s*\]\s*$")
-
-
-class _OpenArrays:
-    """WeasyPrint's font subsetting asks cffi for `hb_codepoint_t[<glyph count>]`: cffi parses every new C type
-    string with pycparser (~5 ms), so each document with a glyph count not seen before paid ~10 ms (two arrays) —
-    as much as an empty page. The same arrays as `T[]` sized by their initialiser are one type, parsed once."""
-
-    def __init__(self, ffi):
-        self._ffi = ffi
-
-    def new(self, cdecl, init=None):
-        sized = _SIZED_ARRAY.match(cdecl) if isinstance(cdecl, str) else None
-        if sized:
-            length = int(sized.group(2))
-            if init is None:
-                init = length
-            elif len(init) != length:  # never in WeasyPrint; keep cffi's own behaviour then
-                return self._ffi.new(cdecl, init)
-            return self._ffi.new(f"{sized.group(1)}[]", init)
-        return self._ffi.new(cdecl, init)
-
-    def __getattr__(self, name):
-        return getattr(self._ffi, name)
-
-
-def _open_arrays_for_subsetting() -> None:
-    from weasyprint.pdf import fonts
-
-    if not isinstance(getattr(fonts, "ffi", None), _OpenArrays) and hasattr(getattr(fonts, "ffi", None), "new"):
-        fonts.ffi = _OpenArrays(fonts.ffi)
-
-
 def _resources():
     """(FontConfiguration, print stylesheet) of this process, made on first use."""
     with _lock:
         if "font_config" not in _state:
             from weasyprint import CSS
             from weasyprint.text.fonts import FontConfiguration
-
-            _open_arrays_for_subsetting()
 
             font_config = FontConfiguration()
             _state["font_config"] = font_config
