@@ -83,9 +83,13 @@ def _resources():
 
 
 def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
-    """The PDF of `html` (A4, the project's print stylesheet, the Chinese font). Raises FontMissing without it."""
-    from weasyprint import HTML
+    """The PDF of `html` (A4, the project's print stylesheet, the Chinese font). Raises FontMissing without it.
+
+    Only data: URLs are fetched (the QR codes): a proposal's text is written by users, and an image or stylesheet
+    address in it must not make the server fetch a remote address or read a local file into a document."""
+    from weasyprint import HTML, URLFetcher
 
     assert_cjk_font()
     font_config, print_css = _resources()
-    return HTML(string=html, base_url=base_url).write_pdf(stylesheets=[print_css], font_config=font_config)
+    document = HTML(string=html, base_url=base_url, url_fetcher=URLFetcher(allowed_protocols=("data",)))
+    return document.write_pdf(stylesheets=[print_css], font_config=font_config)

@@ -1,6 +1,8 @@
 """The rendering layer: Chinese text comes out as text in the CJK font, a missing font is a loud error, and the
 monospaced columns of large lists line up exactly."""
 
+import io
+
 import pytest
 
 from documents import render
@@ -123,3 +125,47 @@ def test_paginate():
     assert paginate([], 3) == [[]]
     with pytest.raises(ValueError):
         paginate([1], 0)
+
+
+def _png() -> bytes:
+    import segno
+
+    out = io.BytesIO()
+    segno.make("gongyi").save(out, kind="png")
+    return out.getvalue()
+
+
+def test_only_data_urls_are_fetched(tmp_path):
+    # A proposal's text is written by users: an address in it must not be fetched or read into a document.
+    import base64
+    import http.server
+    import threading
+
+    hits = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+            self.wfile.write(_png())
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    local = tmp_path / "secret.png"
+    local.write_bytes(_png())
+    try:
+        html = (
+            f'<p>远程 <img src="http://127.0.0.1:{server.server_port}/x.png"></p><p>本地 <img src="file://{local}"></p>'
+        )
+        assert not pdf_reader(render.render_pdf(html)).pages[0].images
+        data = base64.b64encode(_png()).decode()
+        inline = render.render_pdf(f'<p>二维码 <img src="data:image/png;base64,{data}"></p>')
+        assert len(pdf_reader(inline).pages[0].images) == 1
+    finally:
+        server.shutdown()
+    assert hits == []
