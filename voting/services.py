@@ -1,11 +1,9 @@
 """Every write of the voting app: freezing the electorate and casting ballots, with the audit chain."""
 
-import functools
 import logging
 import secrets
 from dataclasses import dataclass
 
-import psycopg
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Subquery
@@ -101,9 +99,10 @@ def ballot_cast(
         raise VotingError(_("Attach a photo or scan of the signed ballot or the authorisation letter."))
 
     proposal = proposal_close_if_due(proposal=proposal)
+    if channel == Channel.ONLINE and _one_statement():
+        return _cast_online_in_one_statement(proposal, household, choice, by)
     # The electorate is frozen when voting opens and never changes after: read before taking the lock.
     electors = _HEAD_ELECTORS.objects(proposal.pk, household.pk)
-    outermost = not connection.in_atomic_block
     try:
         with transaction.atomic():
             # The lock, then the head's ballots read under it: one round trip on PostgreSQL.
@@ -113,7 +112,7 @@ def ballot_cast(
             if not electors:
                 raise VotingError(_("This household is not in the scope of this proposal."))
             existing = {ballot.household_id: ballot for ballot in theirs}
-            ballots = _write(locked, electors, existing, choice, channel, by, proxy_name.strip(), evidence, outermost)
+            ballots = _write(locked, electors, existing, choice, channel, by, proxy_name.strip(), evidence)
             tally_changed_on_commit(locked.pk)
     except IntegrityError:
         # Only reachable where the row lock is not enforced (SQLite): another request recorded it first.
@@ -210,13 +209,9 @@ def _extend_chain(proposal: Proposal, heads: list[HeadChoice], existing: dict[in
     return ballots, events
 
 
-def _write(proposal: Proposal, electors, existing, choice, channel, by, proxy_name, evidence, outermost) -> list:
-    """Caller holds the proposal lock; `electors` are the head's, `existing` their ballots by household id.
-    `outermost`: the caller's transaction is the outermost one, so the write may commit it (PostgreSQL)."""
+def _write(proposal: Proposal, electors, existing, choice, channel, by, proxy_name, evidence) -> list[Ballot]:
+    """Caller holds the proposal lock; `electors` are the head's, `existing` their ballots by household id."""
     ballots, events = _extend_chain(proposal, [HeadChoice(electors, choice, channel, proxy_name)], existing, by)
-    if connection.vendor == "postgresql" and not evidence:
-        _save_in_one_statement(proposal, ballots, events, commit=outermost)
-        return ballots
     for ballot in ballots:
         if evidence:
             # The file is stored once (by the first save); the owner's other flats point at the same copy.
@@ -227,60 +222,45 @@ def _write(proposal: Proposal, electors, existing, choice, channel, by, proxy_na
     return ballots
 
 
-def _columns(model) -> list:
-    return [field for field in model._meta.concrete_fields if not field.primary_key]
+def _one_statement() -> bool:
+    return connection.vendor == "postgresql"
 
 
-@functools.cache
-def _one_statement_sql(ballots: int, events: int) -> str:
-    """PostgreSQL: ballots inserted or updated, their log entries appended and the chain head moved, in one WITH."""
-    quote = connection.ops.quote_name
-
-    def insert(model, rows: int) -> str:
-        columns = _columns(model)
-        row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        names = ", ".join(quote(field.column) for field in columns)
-        return f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES {', '.join([row] * rows)}"
-
-    updated = ", ".join(
-        f"{quote(field.column)} = EXCLUDED.{quote(field.column)}"
-        for field in _columns(Ballot)
-        if field.name not in ("proposal", "household")
-    )
-    proposal = Proposal._meta
-    return (
-        f"WITH written AS ({insert(Ballot, ballots)} ON CONFLICT ({quote('proposal_id')}, {quote('household_id')})"
-        f" DO UPDATE SET {updated} RETURNING {quote('household_id')}, {quote('id')}),"
-        f" logged AS ({insert(BallotEvent, events)}),"
-        f" moved AS (UPDATE {quote(proposal.db_table)} SET {quote('ballot_seq')} = %s, {quote('ballot_hash')} = %s"
-        f" WHERE {quote('id')} = %s)"
-        f" SELECT {quote('household_id')}, {quote('id')} FROM written"
-    )
+# Why a ballot could not be recorded, by the status gongyi_cast_online() returns.
+_REFUSALS = {
+    "not_open": lambda: _("Voting on this proposal is not open."),
+    "not_yet": lambda: _("Voting on this proposal has not opened yet."),
+    "closed": lambda: _("Voting on this proposal has closed."),
+    "out_of_scope": lambda: _("This household is not in the scope of this proposal."),
+}
 
 
-def _save_in_one_statement(proposal: Proposal, ballots, events, *, commit: bool) -> None:
-    """Save what _extend_chain made in ONE round trip: the proposal lock is held until the commit, so each round
-    trip saved is time the other voters of the proposal do not wait (bench/bench_vote.py). No evidence files (the
-    ORM's save stores those). Caller holds the proposal lock, so no other transaction writes these ballots.
-
-    `commit`: the caller's atomic block is the outermost, so COMMIT goes in the same round trip, right after the
-    write (psycopg's client-side binding sends both as one query; an error in the write skips the COMMIT and the
-    atomic block rolls back). Django's own COMMIT at the end of the block then finds no transaction open and
-    sends nothing; its on-commit callbacks run as usual."""
-    params = []
-    for objects in (ballots, events):
-        for each in objects:
-            params += [field.get_db_prep_save(getattr(each, field.attname), connection) for field in _columns(each)]
-    params += [proposal.ballot_seq, proposal.ballot_hash, proposal.pk]
-    sql = _one_statement_sql(len(ballots), len(events))
+def _cast_online_in_one_statement(proposal: Proposal, household: Household, choice: str, by) -> list[Ballot]:
+    """PostgreSQL, online ballots: the whole ballot — lock, window, the head's flats, log entries, ballots, chain
+    head — in ONE statement, gongyi_cast_online() (voting/cast.sql, migration voting/0003), so the proposal lock is
+    held for no round trip at all (bench/bench_vote.py). The same steps and the same hash as ballot_cast's Python
+    path (SQLite, paper and proxy ballots); tests compare both and verify_ballots recomputes the chain in Python."""
+    receipt, now = new_receipt(), timezone.now()
     with connection.cursor() as cursor:
-        if commit and isinstance(cursor.cursor, psycopg.ClientCursor):
-            sql += "; COMMIT"
-        cursor.execute(sql, params)
-        ids = dict(cursor.fetchall())
-    for ballot in ballots:
-        ballot.pk = ids[ballot.household_id]
-        ballot._state.adding, ballot._state.db = False, connection.alias
+        cursor.execute(
+            "SELECT status, ballot_id, ballot_household, ballot_seq FROM gongyi_cast_online(%s, %s, %s, %s, %s, %s)",
+            [proposal.pk, household.pk, choice, by.pk, receipt, now],
+        )
+        rows = cursor.fetchall()
+    if rows[0][0] != "ok":
+        raise VotingError(_REFUSALS[rows[0][0]]())
+    tally_changed_on_commit(proposal.pk)
+    ballots = []
+    for _status, ballot_id, household_id, seq in rows:
+        known = {
+            "id": ballot_id, "proposal_id": proposal.pk, "household_id": household_id, "choice": choice,
+            "channel": Channel.ONLINE, "recorded_by_id": by.pk, "proxy_name": "", "receipt": receipt, "seq": seq,
+            "cast_at": now,
+        }  # fmt: skip
+        names = [field.attname for field in Ballot._meta.concrete_fields if field.attname in known]
+        # The fields not known here (area, head, …) are deferred: they load on access.
+        ballots.append(Ballot.from_db(connection.alias, names, [known[name] for name in names]))
+    return ballots
 
 
 def tally_changed_on_commit(proposal_id: int) -> None:
