@@ -4,6 +4,7 @@
 -- proxy ballots); the hash is voting/chain.py's event_hash byte for byte — tests compare the two, and
 -- verify_ballots recomputes every entry in Python. Statuses: ok, not_open, not_yet, closed, out_of_scope.
 -- Each statement of a (volatile) function takes a new snapshot: the ballots read after the lock are current.
+-- Migration voting/0003 runs this file; a change to it needs a new migration that runs it again (CREATE OR REPLACE).
 CREATE OR REPLACE FUNCTION gongyi_cast_online(
     p_proposal bigint, p_household bigint, p_choice text, p_by bigint, p_receipt text, p_at timestamptz
 ) RETURNS TABLE (status text, ballot_id bigint, ballot_household bigint, ballot_seq integer)
