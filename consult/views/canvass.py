@@ -227,6 +227,7 @@ def _status_labels() -> dict:
 def _walk_strings() -> dict:
     return {
         "pending": _("%(n)s waiting to be sent"),
+        "visited": _("visited %(visited)s of %(total)s"),
         "sending": _("sending…"),
         "waiting": _("waiting for a connection"),
         "failed": _("not recorded"),

@@ -118,9 +118,19 @@
     return current && current !== "none" && current !== "r" ? current : "n";
   }
 
+  // The entrance's "visited N of M": a door tapped for the first time (still st-none) is one more visited.
+  function countFirstVisit(el) {
+    var counter = document.querySelector('[data-part="visited"]');
+    if (!counter || !/\bst-none\b/.test(el.className)) return;
+    var visited = Number(counter.getAttribute("data-visited")) + 1;
+    counter.setAttribute("data-visited", String(visited));
+    counter.textContent = format(strings.visited, { visited: visited, total: counter.getAttribute("data-total") });
+  }
+
   function markPending(item) {
     var el = room(item.household);
     if (!el) return;
+    countFirstVisit(el);
     var status = optimisticStatus(el, item.payload);
     setStatus(el, status);
     el.classList.add("pending");

@@ -50,6 +50,7 @@ def test_a_canvasser_records_a_visit_on_a_phone(server, phone):
     expect(page.locator(f"#h-{voted.pk}")).to_contain_text("已投票")
     room = page.locator(f'a.room[data-code="{door.code}"]')
     expect(room).to_have_class(re.compile(r"\bst-none\b"))
+    expect(page.locator(".walk-head")).to_contain_text("已走访0户，共8户")
 
     room.tap()
     sheet = page.locator("#record")
@@ -65,6 +66,7 @@ def test_a_canvasser_records_a_visit_on_a_phone(server, phone):
     expect(room).to_have_class(re.compile(r"\bst-s\b"))
     expect(room).not_to_have_class(re.compile(r"\bpending\b"))
     expect(room.locator('[data-part="badge"]')).to_have_text("支持")
+    expect(page.locator(".walk-head")).to_contain_text("已走访1户，共8户")  # counted without a reload
     visit = Visit.objects.get(proposal=proposal, household=door)
     assert (visit.canvasser, visit.outcome, visit.stance) == (canvasser, Visit.Outcome.MET, Visit.Stance.SUPPORT)
     assert visit.demands == "担心充电桩离窗户太近"
