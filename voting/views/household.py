@@ -27,7 +27,7 @@ from proposals.models import Proposal, RuleCode, Scope, State
 from proposals.selectors import scope_households
 from proposals.services import proposal_close_if_due, rule_for
 from voting import rules as engine
-from voting.forms import ReceiptForm, VoteForm
+from voting.forms import BIGINT_MAX, ReceiptForm, VoteForm
 from voting.models import Channel, Choice
 from voting.selectors import ballots_by_receipt, my_households, tally_json, voting_is_open
 from voting.services import VotingError, ballot_cast
@@ -324,6 +324,8 @@ _BOUND_HOUSEHOLD = Precompiled(
 def _proposal_and_household(pk: int, user, form) -> tuple[Proposal, Household | None]:
     """The proposal (404 without), and the household the form votes for when the user is bound to it, with
     `in_community` (else None): one round trip on PostgreSQL."""
+    if pk > BIGINT_MAX:  # a forged address: no such proposal (PostgreSQL would refuse the number)
+        raise Http404
     if user.is_authenticated and form.is_valid():
         proposals, households = _PROPOSAL.objects_with(
             (pk,), (_BOUND_HOUSEHOLD, (form.cleaned_data["household"], user.pk))

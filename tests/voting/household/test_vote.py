@@ -211,3 +211,14 @@ def test_a_vote_costs_a_fixed_few_queries(proposal, stairwell, residents, client
     assert Ballot.objects.get(proposal=proposal, household=stairwell[0]).choice == "disagree"
     statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
     assert len(statements) <= 10, "\n".join(statements)
+
+
+def test_forged_oversized_numbers_change_nothing(proposal, stairwell, residents, client_as):
+    client = client_as(residents[0])
+    too_big = 10**20
+    forged = {"household": too_big, "choice": "agree", "confirm": "1"}
+    response = client.post(reverse("vote", args=[proposal.pk]), forged)
+    assert response.status_code == 302  # back to the page with "choose agree, disagree or abstain"
+    response = client.post(f"/proposals/{too_big}/vote/", {"household": stairwell[0].pk, "choice": "agree"})
+    assert response.status_code == 404
+    assert not Ballot.objects.exists()
