@@ -6,21 +6,13 @@ board. Watchers may see different parts of it (a canvasser only their entrances)
 distinct view once and sends it to the watchers of that view.
 """
 
-import asyncio
 import json
-import logging
-import time
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.db import transaction
 
-from voting.live import SEND_TIMEOUT, TallyHub
+from voting.live import TallyHub, announce
 from voting.live import group_name as tally_group_name
-
-logger = logging.getLogger("gongyi.live")
-_last_failure_log = 0.0
 
 
 def group_name(proposal_id: int) -> str:
@@ -29,21 +21,11 @@ def group_name(proposal_id: int) -> str:
 
 def board_changed(proposal_id: int) -> None:
     """Tell watchers' servers the board changed. Never raises: a visit is stored whether or not the push works."""
-    global _last_failure_log
-    try:
-        async_to_sync(_announce)(proposal_id)
-    except Exception:
-        # Logged once a minute, not once per visit, while the channel layer (Redis) is down.
-        now = time.monotonic()
-        if now - _last_failure_log > 60:
-            _last_failure_log = now
-            logger.exception("Live board push failed; visits are still stored, watchers catch up on reconnect")
-
-
-async def _announce(proposal_id: int) -> None:
-    # Bounded like voting.live's: a frozen Redis must not hold the canvasser's response.
-    message = {"type": "board.changed", "proposal": proposal_id}
-    await asyncio.wait_for(get_channel_layer().group_send(group_name(proposal_id), message), SEND_TIMEOUT)
+    announce(
+        group_name(proposal_id),
+        {"type": "board.changed", "proposal": proposal_id},
+        failure="Live board push failed; visits are still stored, watchers catch up on reconnect",
+    )
 
 
 def board_changed_on_commit(proposal_id: int) -> None:

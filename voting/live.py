@@ -36,20 +36,29 @@ def group_name(proposal_id: int) -> str:
 
 
 def tally_changed(proposal_id: int) -> None:
-    """Tell watchers' servers the tally changed. Never raises: a ballot is stored whether or not the push works.
+    """Tell watchers' servers the tally changed. Never raises: a ballot is stored whether or not the push works."""
+    announce(
+        group_name(proposal_id),
+        {"type": "tally.changed", "proposal": proposal_id},
+        failure="Live tally push failed; ballots are still stored, watchers catch up on reconnect",
+    )
+
+
+def announce(group: str, message: dict, *, failure: str) -> None:
+    """Send a small "changed" message to a group; never raises (logs `failure` once a minute while it fails).
 
     In a request thread of a server (daphne), the message is handed to the server's event loop and the request
     goes on without waiting for Redis (~12 ms of each vote in bench/bench_vote.py's profile on this stack);
-    elsewhere (commands, code without a server loop) it is sent before returning.
+    elsewhere (commands, code without a server loop) it is sent before returning. consult.live uses it too.
     """
     loop = _server_loop()
     if loop is not None:
-        loop.call_soon_threadsafe(_announce_soon, proposal_id)
+        loop.call_soon_threadsafe(_announce_soon, group, message, failure)
         return
     try:
-        async_to_sync(_announce)(proposal_id)
+        async_to_sync(_announce)(group, message)
     except Exception:
-        _announce_failed()
+        _announce_failed(failure)
 
 
 def _server_loop():
@@ -64,31 +73,30 @@ def _server_loop():
 _announcing: set = set()  # tasks on the server's loop, referenced until they finish
 
 
-def _announce_soon(proposal_id: int) -> None:
-    task = asyncio.get_running_loop().create_task(_announce_logged(proposal_id))
+def _announce_soon(group: str, message: dict, failure: str) -> None:
+    task = asyncio.get_running_loop().create_task(_announce_logged(group, message, failure))
     _announcing.add(task)
     task.add_done_callback(_announcing.discard)
 
 
-async def _announce_logged(proposal_id: int) -> None:
+async def _announce_logged(group: str, message: dict, failure: str) -> None:
     try:
-        await _announce(proposal_id)
+        await _announce(group, message)
     except Exception:
-        _announce_failed()
+        _announce_failed(failure)
 
 
-def _announce_failed() -> None:
-    # Logged once a minute, not once per ballot, while the channel layer (Redis) is down.
+def _announce_failed(failure: str) -> None:
+    # Logged once a minute, not once per ballot or visit, while the channel layer (Redis) is down.
     global _last_failure_log
     now = time.monotonic()
     if now - _last_failure_log > 60:
         _last_failure_log = now
-        logger.exception("Live tally push failed; ballots are still stored, watchers catch up on reconnect")
+        logger.exception(failure)
 
 
-async def _announce(proposal_id: int) -> None:
-    message = {"type": "tally.changed", "proposal": proposal_id}
-    await asyncio.wait_for(get_channel_layer().group_send(group_name(proposal_id), message), SEND_TIMEOUT)
+async def _announce(group: str, message: dict) -> None:
+    await asyncio.wait_for(get_channel_layer().group_send(group, message), SEND_TIMEOUT)
 
 
 def load_tally(proposal_id: int) -> str:
