@@ -21,7 +21,6 @@ from django.views.decorators.http import require_POST
 from accounts.throttle import Limit, client_ip
 from community.models import Household
 from config.precompiled import Precompiled
-from proposals import rules as proposal_rules
 from proposals.markdown import render_markdown
 from proposals.models import Proposal, RuleCode, Scope, State
 from proposals.selectors import scope_households
@@ -29,6 +28,7 @@ from proposals.services import proposal_close_if_due, rule_for
 from voting import rules as engine
 from voting.forms import BIGINT_MAX, ReceiptForm, VoteForm
 from voting.models import Channel, Choice
+from voting.permissions import bound_voter_may_vote
 from voting.selectors import ballots_by_receipt, my_households, tally_json, voting_is_open
 from voting.services import VotingError, ballot_cast
 
@@ -340,15 +340,10 @@ def _proposal_and_household(pk: int, user, form) -> tuple[Proposal, Household | 
 def _vote_refusal(request, proposal: Proposal, form, household: Household | None):
     """None when the user may vote for `household` on `proposal`; else the response (login, message or 403).
 
-    The usual case costs no query: being bound to a household of the proposal's community is `vote_for_household`
-    and, on a proposal shown to households, implies `view_proposal` (bench/bench_vote.py measures this path).
-    Anything else goes through both permissions, in the order a visitor meets them.
+    The usual case costs no query (voting.permissions.bound_voter_may_vote); anything else goes through both
+    permissions, in the order a visitor meets them.
     """
-    if (
-        household is not None
-        and household.in_community == proposal.community_id
-        and proposal_rules.is_published_to_households(request.user, proposal)
-    ):
+    if household is not None and bound_voter_may_vote(request.user, proposal, household):
         return None
     if not request.user.has_perm("proposals.view_proposal", proposal):
         if not request.user.is_authenticated:
