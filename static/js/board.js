@@ -184,91 +184,16 @@
     this.live.textContent = strings[status] || "";
   };
 
-  function socketUrl(path) {
-    return (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + path;
-  }
-
   function watch(board) {
-    var root = board.root;
-    var jsonUrl = root.getAttribute("data-json");
-    var wsPath = root.getAttribute("data-ws");
-    var pollTimer = null;
-    var attempt = 0;
-    var failsInARow = 0;
-    var socketLive = false;
-
-    function fetchBoard() {
-      return fetch(jsonUrl, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
-        .then(function (response) {
-          if (response.status === 403 || response.status === 404) {
-            stopPolling();
-            board.indicate("offline");
-            return null;
-          }
-          return response.ok ? response.json() : null;
-        })
-        .then(function (data) {
-          if (data) board.render(data);
-        })
-        .catch(function () {});
-    }
-
-    function startPolling() {
-      if (pollTimer !== null) return;
-      board.indicate("polling");
-      pollTimer = window.setInterval(fetchBoard, POLL_MS);
-    }
-
-    function stopPolling() {
-      if (pollTimer === null) return;
-      window.clearInterval(pollTimer);
-      pollTimer = null;
-    }
-
-    function connect() {
-      var socket;
-      try {
-        socket = new window.WebSocket(socketUrl(wsPath));
-      } catch (err) {
-        startPolling();
-        return;
-      }
-      socket.onopen = function () {
-        attempt = 0;
-        failsInARow = 0;
-        socketLive = true;
-        stopPolling();
-        board.indicate("live");
-      };
-      socket.onmessage = function (event) {
-        try {
-          board.render(JSON.parse(event.data));
-        } catch (err) {
-          /* a malformed message is ignored; the next one carries the whole board */
-        }
-      };
-      socket.onclose = function (event) {
-        var wasLive = socketLive;
-        socketLive = false;
-        if (event.code === 4403) {
-          stopPolling();
-          board.indicate("offline");
-          return;
-        }
-        if (!wasLive) failsInARow += 1;
-        if (failsInARow >= FAILS_BEFORE_POLLING) startPolling();
-        else if (pollTimer === null) board.indicate("connecting");
-        // What was missed while away: the snapshot on reconnect brings it, board.json meanwhile.
-        fetchBoard();
-        var delay = BACKOFF[Math.min(attempt, BACKOFF.length - 1)];
-        attempt += 1;
-        window.setTimeout(connect, delay);
-      };
-    }
-
-    fetchBoard().then(function () {
-      if (wsPath && "WebSocket" in window) connect();
-      else startPolling();
+    // What was missed while the socket was away: the snapshot on reconnect brings it, board.json meanwhile.
+    window.GongyiLive.watch(board, {
+      jsonUrl: board.root.getAttribute("data-json"),
+      wsPath: board.root.getAttribute("data-ws"),
+      backoff: BACKOFF,
+      pollMs: POLL_MS,
+      failsBeforePolling: FAILS_BEFORE_POLLING,
+      fetchFirst: true,
+      refetchOnClose: true,
     });
   }
 

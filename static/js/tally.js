@@ -139,93 +139,15 @@
     setText(this.live, strings[status] || "");
   };
 
-  function socketUrl(path) {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    return scheme + window.location.host + path;
-  }
-
   function watch(tally) {
-    var root = tally.root;
-    var jsonUrl = root.getAttribute("data-json");
-    var wsPath = root.getAttribute("data-ws");
-    var pollTimer = null;
-    var attempt = 0;
-    var failsInARow = 0;
-    var socketLive = false;
-
-    function poll() {
-      if (!jsonUrl) return;
-      fetch(jsonUrl, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
-        .then(function (response) {
-          if (response.status === 403 || response.status === 404) {
-            stopPolling();
-            if (!socketLive) tally.indicate("offline");
-            return null;
-          }
-          return response.ok ? response.json() : null;
-        })
-        .then(function (data) {
-          if (data) tally.render(data);
-        })
-        .catch(function () {});
-    }
-
-    function startPolling() {
-      if (pollTimer !== null) return;
-      tally.indicate("polling");
-      poll();
-      pollTimer = window.setInterval(poll, POLL_MS);
-    }
-
-    function stopPolling() {
-      if (pollTimer === null) return;
-      window.clearInterval(pollTimer);
-      pollTimer = null;
-    }
-
-    function connect() {
-      var socket;
-      try {
-        socket = new window.WebSocket(socketUrl(wsPath));
-      } catch (err) {
-        startPolling();
-        return;
-      }
-      if (pollTimer === null) tally.indicate("connecting");
-      socket.onopen = function () {
-        attempt = 0;
-        failsInARow = 0;
-        socketLive = true;
-        stopPolling();
-        tally.indicate("live");
-      };
-      socket.onmessage = function (event) {
-        try {
-          tally.render(JSON.parse(event.data));
-        } catch (err) {
-          /* a malformed message is ignored; the next one carries the whole tally */
-        }
-      };
-      socket.onclose = function (event) {
-        var wasLive = socketLive;
-        socketLive = false;
-        if (event.code === 4403) {
-          // Refused (e.g. logged out): polling would be refused too.
-          stopPolling();
-          tally.indicate("offline");
-          return;
-        }
-        if (!wasLive) failsInARow += 1;
-        if (failsInARow >= FAILS_BEFORE_POLLING) startPolling();
-        else if (pollTimer === null) tally.indicate("connecting");
-        var delay = BACKOFF[Math.min(attempt, BACKOFF.length - 1)];
-        attempt += 1;
-        window.setTimeout(connect, delay);
-      };
-    }
-
-    if (wsPath && "WebSocket" in window) connect();
-    else startPolling();
+    window.GongyiLive.watch(tally, {
+      jsonUrl: tally.root.getAttribute("data-json"),
+      wsPath: tally.root.getAttribute("data-ws"),
+      backoff: BACKOFF,
+      pollMs: POLL_MS,
+      failsBeforePolling: FAILS_BEFORE_POLLING,
+      pollAtOnce: true,
+    });
   }
 
   function start() {

@@ -20,7 +20,7 @@ from voting.services import ballot_cast
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
-def test_a_canvasser_records_a_visit_on_a_phone(server, phone):
+def test_a_canvasser_records_a_visit_on_a_phone(server, phone, laptop):
     from playwright.sync_api import expect
 
     community = build_community(buildings=1, entrances=2, floors=4, rooms_per_floor=2, slug="xiangjiaoyuan")
@@ -42,6 +42,13 @@ def test_a_canvasser_records_a_visit_on_a_phone(server, phone):
     resident = HouseholdBindingFactory(household=voted).user
     ballot_cast(proposal=proposal, household=voted, choice="agree", channel=Channel.ONLINE, by=resident)
     door = Household.objects.get(entrance=stairwell, room="302")
+
+    # The committee watches the live building board on a laptop meanwhile.
+    board = laptop()
+    log_in(board, server, "zhou-weiyuan")
+    board.goto(server.url(f"/proposals/{proposal.pk}/canvass/board/"))
+    expect(board.locator("#board-live.live")).to_be_visible()  # the socket is connected, not polling
+    expect(board.locator("#board .cell.st-s")).to_have_count(0)
 
     page = phone()
     log_in(page, server, "gao-louzhang")
@@ -67,6 +74,7 @@ def test_a_canvasser_records_a_visit_on_a_phone(server, phone):
     expect(room).not_to_have_class(re.compile(r"\bpending\b"))
     expect(room.locator('[data-part="badge"]')).to_have_text("支持")
     expect(page.locator(".walk-head")).to_contain_text("已走访1户，共8户")  # counted without a reload
+    expect(board.locator("#board .cell.st-s")).to_have_count(1)  # pushed to the board, no reload
     visit = Visit.objects.get(proposal=proposal, household=door)
     assert (visit.canvasser, visit.outcome, visit.stance) == (canvasser, Visit.Outcome.MET, Visit.Stance.SUPPORT)
     assert visit.demands == "担心充电桩离窗户太近"
