@@ -4,7 +4,6 @@ Small documents come back as the PDF of the request itself; large ones start a D
 the secretary watches its progress page. Reading never writes: issuing missing join codes is a POST.
 """
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -16,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from community.models import Building, Community, Entrance
+from config.access import refuse
 from documents.builders import register_title, render_register, render_slips, render_walk_sheet, slips_title
 from documents.jobs import document_job_start, job_allowed
 from documents.models import DocumentJob
@@ -28,12 +28,6 @@ from proposals.models import Proposal
 INLINE_SLIPS = 120
 INLINE_REGISTER_ROWS = 2000
 RECENT_JOBS = 5
-
-
-def _refuse(request):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    raise PermissionDenied
 
 
 def pdf_response(pdf: bytes, filename: str) -> HttpResponse:
@@ -85,7 +79,7 @@ def _slip_scope(request, community: Community):
 def join_slips(request, slug: str):
     community = get_object_or_404(Community, slug=slug)
     if not request.user.has_perm("community.manage_join_codes", community):
-        return _refuse(request)
+        return refuse(request)
     scope, place, part = _slip_scope(request, community)
     if scope is None:
         entrances = (
@@ -133,7 +127,7 @@ def join_slips(request, slug: str):
 def walk_sheet(request, pk: int):
     proposal = get_object_or_404(Proposal.objects.select_related("community"), pk=pk)
     if not request.user.has_perm("documents.print_walk_sheet", proposal):
-        return _refuse(request)
+        return refuse(request)
     entrances = walk_sheet_entrances(proposal, request.user)
     entrance_id = _int_param(request, "entrance")
     if entrance_id is None:
@@ -155,7 +149,7 @@ def walk_sheet(request, pk: int):
 def register_pdf(request, pk: int):
     proposal = get_object_or_404(Proposal.objects.select_related("community"), pk=pk)
     if not request.user.has_perm("voting.view_register", proposal):
-        return _refuse(request)
+        return refuse(request)
     size = electorate_size(proposal)
     context = {"proposal": proposal, "size": size}
     if not size:
@@ -183,7 +177,7 @@ def register_pdf(request, pk: int):
 def _job_or_refuse(request, pk: int):
     job = get_object_or_404(DocumentJob.objects.select_related("community", "proposal__community"), pk=pk)
     if not request.user.is_authenticated or not job_allowed(request.user, job):
-        return job, _refuse(request)
+        return job, refuse(request)
     return job, None
 
 

@@ -2,8 +2,7 @@
 and the public verification page a printed QR code opens."""
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.access import refuse
 from proposals import (
     resolution,
     resolution_rules,  # noqa: F401  (registers the perms checked here)
@@ -62,12 +62,6 @@ SECTION_NAMES = {
 }
 
 
-def _refuse(request):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    raise PermissionDenied
-
-
 def _proposal(pk: int) -> Proposal:
     return get_object_or_404(Proposal.objects.select_related("community"), pk=pk)
 
@@ -95,7 +89,7 @@ def _no_result(request, proposal: Proposal):
 def resolution_page(request, pk: int):
     proposal = _proposal(pk)
     if not request.user.has_perm("proposals.view_proposal", proposal):
-        return _refuse(request)
+        return refuse(request)
     if not has_result(proposal):
         return _no_result(request, proposal)
     state = resolution_state(proposal, request.user)
@@ -122,7 +116,7 @@ def resolution_page(request, pk: int):
 def resolution_sign(request, pk: int):
     proposal = _proposal(pk)
     if not request.user.has_perm("proposals.sign_resolution", proposal):
-        return _refuse(request)
+        return refuse(request)
     form = SignForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter your password to sign."))
@@ -163,7 +157,7 @@ def resolution_document(request, pk: int):
 
     proposal = _proposal(pk)
     if not request.user.has_perm("proposals.view_proposal", proposal):
-        return _refuse(request)
+        return refuse(request)
     if not has_result(proposal):
         return _no_result(request, proposal)
     content, record, signatures = _content_and_record(proposal)
@@ -192,7 +186,7 @@ def resolution_annex(request, pk: int):
 
     proposal = _proposal(pk)
     if not request.user.has_perm("voting.view_register", proposal):
-        return _refuse(request)
+        return refuse(request)
     if not has_result(proposal):
         return _no_result(request, proposal)
     filename = f"resolution-annex-{proposal.community.slug}-{proposal.number}.pdf"
@@ -235,7 +229,7 @@ def _recent_jobs(request) -> list:
 def notice_publish(request, pk: int):
     proposal = _proposal(pk)
     if not request.user.has_perm("proposals.publish_result_notice", proposal):
-        return _refuse(request)
+        return refuse(request)
     form = NoticeForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -261,7 +255,7 @@ def notice_publish(request, pk: int):
 def notice_document(request, pk: int, notice_id: int):
     proposal = _proposal(pk)
     if not request.user.has_perm("proposals.view_proposal", proposal):
-        return _refuse(request)
+        return refuse(request)
     notice = get_object_or_404(ResultNotice, pk=notice_id, proposal=proposal)
     pdf = notice_pdf(notice, resolution.load(notice.content), verify_url=_verify_url(request, notice.fingerprint))
     return _pdf(pdf, f"notice-{notice.stage}-{proposal.community.slug}-{proposal.number}.pdf")

@@ -1,8 +1,7 @@
 """One household for the committee: its owner, its join code with the QR code, the accounts bound to it."""
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +14,7 @@ from community.qr import join_qr_svg
 from community.services import binding_remove as binding_remove_service
 from community.services import join_code_issue as join_code_issue_service
 from community.services import join_code_revoke as join_code_revoke_service
+from config.access import refuse
 
 RECENT_CODES = 10
 
@@ -23,9 +23,7 @@ def _household_or_refuse(request, slug: str, pk: int, perm: str):
     """(community, household, None) when the user holds `perm` there; else (.., .., the refusal)."""
     community = get_object_or_404(Community, slug=slug)
     if not request.user.has_perm(perm, community):
-        if not request.user.is_authenticated:
-            return community, None, redirect_to_login(request.get_full_path())
-        raise PermissionDenied
+        return community, None, refuse(request)
     # Another community's household is not found here, whatever its pk.
     household = get_object_or_404(Household.objects.of(community).with_location(), pk=pk)
     return community, household, None

@@ -2,8 +2,7 @@
 the record of negotiation meetings (协商会议) with each party's position."""
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,19 +15,10 @@ from consult import meetings as meeting_services
 from consult import opinions as opinion_services
 from consult.forms import HideForm, MeetingForm, OpinionForm, ReplyForm, party_formset
 from consult.models import Meeting, Opinion
+from proposals.access import proposal_or_refuse
 from proposals.models import Proposal
 
 OPINIONS_PER_PAGE = 20
-
-
-def _proposal_or_refuse(request, pk: int, perm: str):
-    """(proposal, None) when the user holds `perm` on it; else (proposal, the redirect to log in) or 403."""
-    proposal = get_object_or_404(Proposal.objects.select_related("community"), pk=pk)
-    if not request.user.has_perm(perm, proposal):
-        if not request.user.is_authenticated:
-            return proposal, redirect_to_login(request.get_full_path())
-        raise PermissionDenied
-    return proposal, None
 
 
 def _opinions_url(proposal: Proposal, opinion: Opinion | None = None) -> str:
@@ -42,7 +32,7 @@ def _opinions_url(proposal: Proposal, opinion: Opinion | None = None) -> str:
 @require_http_methods(["GET", "POST"])
 def opinions(request, pk: int):
     perm = "consult.post_opinion" if request.method == "POST" else "consult.view_opinions"
-    proposal, refusal = _proposal_or_refuse(request, pk, perm)
+    proposal, refusal = proposal_or_refuse(request, pk, perm)
     if refusal:
         return refusal
     mine = opinion_services.households_in_scope(proposal, request.user) if opinion_services.is_open(proposal) else []
@@ -84,7 +74,7 @@ def opinions(request, pk: int):
 
 
 def _opinion_or_refuse(request, pk: int, opinion_id: int, perm: str):
-    proposal, refusal = _proposal_or_refuse(request, pk, perm)
+    proposal, refusal = proposal_or_refuse(request, pk, perm)
     if refusal:
         return proposal, None, refusal
     # Another proposal's opinion is not found here, whatever its id.
@@ -152,7 +142,7 @@ def opinion_photo(request, pk: int, opinion_id: int):
 
 @require_GET
 def meetings(request, pk: int):
-    proposal, refusal = _proposal_or_refuse(request, pk, "consult.view_meetings")
+    proposal, refusal = proposal_or_refuse(request, pk, "consult.view_meetings")
     if refusal:
         return refusal
     context = {
@@ -185,7 +175,7 @@ def _render_meeting_form(request, proposal, form, formset, meeting=None):
 
 @require_http_methods(["GET", "POST"])
 def meeting_new(request, pk: int):
-    proposal, refusal = _proposal_or_refuse(request, pk, "consult.manage_meetings")
+    proposal, refusal = proposal_or_refuse(request, pk, "consult.manage_meetings")
     if refusal:
         return refusal
     if request.method == "POST":
@@ -209,7 +199,7 @@ def meeting_new(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def meeting_detail(request, pk: int, meeting_id: int):
     editing = request.method == "POST" or "edit" in request.GET
-    proposal, refusal = _proposal_or_refuse(
+    proposal, refusal = proposal_or_refuse(
         request, pk, "consult.manage_meetings" if editing else "consult.view_meetings"
     )
     if refusal:

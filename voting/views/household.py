@@ -5,11 +5,10 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
@@ -20,7 +19,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.throttle import Limit, client_ip
 from community.models import Household
+from config.access import refuse
 from config.precompiled import Precompiled
+from proposals.access import proposal_or_refuse
 from proposals.markdown import render_markdown
 from proposals.models import Proposal, RuleCode, Scope, State
 from proposals.selectors import scope_households
@@ -44,12 +45,8 @@ TALLY_STATES = {State.VOTING, State.CLOSED, State.PUBLISHED}
 
 def _proposal_or_refuse(request, pk: int, perm: str):
     """(proposal, None) when the user holds `perm` on it; else (proposal, the refusal). Closes it if it is due."""
-    proposal = get_object_or_404(Proposal.objects.select_related("community"), pk=pk)
-    if not request.user.has_perm(perm, proposal):
-        if not request.user.is_authenticated:
-            return proposal, redirect_to_login(request.get_full_path())
-        raise PermissionDenied
-    return proposal_close_if_due(proposal=proposal), None
+    proposal, refusal = proposal_or_refuse(request, pk, perm)
+    return (proposal, refusal) if refusal else (proposal_close_if_due(proposal=proposal), None)
 
 
 # --- The tally in words: shared by the page (first render, no JS needed) and tally.js (every update) ---------
@@ -346,9 +343,7 @@ def _vote_refusal(request, proposal: Proposal, form, household: Household | None
     if household is not None and bound_voter_may_vote(request.user, proposal, household):
         return None
     if not request.user.has_perm("proposals.view_proposal", proposal):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        raise PermissionDenied
+        return refuse(request)
     if not form.is_valid():
         messages.error(request, _("Choose agree, disagree or abstain."))
         return redirect("proposal_detail", pk=proposal.pk)
