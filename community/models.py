@@ -125,6 +125,15 @@ class HouseholdQuerySet(models.QuerySet):
     def in_order(self):
         return self.order_by("entrance__building__sort_key", "entrance__sort_key", "-floor", "room_sort_key")
 
+    def bound_to(self, user, community_id: int):
+        """The user's households in one community, with their location, in walking order."""
+        return (
+            self.filter(bindings__user=user, entrance__building__community_id=community_id)
+            .select_related("entrance__building")
+            .distinct()
+            .in_order()
+        )
+
 
 class Household(models.Model):
     """One exclusive part (专有部分): a flat with its registered area and its registered owner."""

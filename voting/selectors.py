@@ -186,12 +186,7 @@ def my_households(proposal: Proposal, user) -> list[MyHousehold]:
     """
     if not user.is_authenticated:
         return []
-    households = list(
-        Household.objects.filter(bindings__user=user, entrance__building__community_id=proposal.community_id)
-        .select_related("entrance__building")
-        .distinct()
-        .in_order()
-    )
+    households = list(Household.objects.bound_to(user, proposal.community_id))
     if not households:
         return []
     electors = {
