@@ -1,37 +1,25 @@
 """The demands summary as an .xlsx workbook for the negotiation table: counts per tag, then every demand by tag."""
 
-import io
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 
+from config.xlsx import cell, table_sheet, workbook_bytes
 from consult.selectors import DemandsSummary
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def demands_xlsx(*, summary: DemandsSummary, about: list[tuple[str, str]]) -> bytes:
     """Three sheets: per tag the number of households; one row per (tag, household) with the demand; what this is."""
     workbook = Workbook(write_only=True)
 
-    def sheet_with(title: str, columns: list[tuple[str, int]]):
-        sheet = workbook.create_sheet(title[:31])
-        for index, (_heading, width) in enumerate(columns):
-            sheet.column_dimensions[chr(65 + index)].width = width
-        sheet.freeze_panes = "A2"
-        sheet.append([cell(sheet, heading, bold=True) for heading, _width in columns])
-        return sheet
-
     untagged = _("(no tag)")
-    counts = sheet_with(_("Counts"), [(_("Tag"), 16), (_("Number of households"), 12)])
+    counts = table_sheet(workbook, _("Counts"), [(_("Tag"), 16), (_("Number of households"), 12)])
     for group in summary.groups:
         counts.append([cell(counts, group.tag or untagged), group.households])
     counts.append([cell(counts, _("Households with demands"), bold=True), summary.households])
 
-    detail = sheet_with(
+    detail = table_sheet(
+        workbook,
         _("Demands"),
         [
             (_("Tag"), 14),
@@ -64,18 +52,4 @@ def demands_xlsx(*, summary: DemandsSummary, about: list[tuple[str, str]]) -> by
         [cell(info, _("Note"), bold=True), _("Each household counts once per tag, with its latest recorded demands.")]
     )
 
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def cell(sheet, value, *, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
-    item = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        # What residents said is text, never a formula, even when it starts with "=".
-        item.data_type = "s"
-    if bold:
-        item.font = Font(bold=True)
-    if wrap:
-        item.alignment = Alignment(wrap_text=True, vertical="top")
-    return item
+    return workbook_bytes(workbook)

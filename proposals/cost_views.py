@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from community.models import Household
+from config.xlsx import XLSX_TYPE
 from proposals import cost_rules  # noqa: F401  (registers the costs.* perms)
 from proposals.cost_forms import (
     SHARE_SORTS,
@@ -59,7 +60,7 @@ from proposals.cost_services import (
     subsidy_add,
     subsidy_remove,
 )
-from proposals.cost_xlsx import XLSX_TYPE, shares_xlsx
+from proposals.cost_xlsx import shares_xlsx
 from proposals.costs import floors_ridden
 from proposals.models import Bill, BillStatus, Proposal, Sharers
 from proposals.services import EDITABLE

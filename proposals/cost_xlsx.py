@@ -1,19 +1,16 @@
 """The share table as an .xlsx workbook (openpyxl, write-only): one row per household, amounts as numbers."""
 
-import io
 from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
+from config.xlsx import cell, table_sheet, workbook_bytes
 from proposals.cost_selectors import ShareRow, Shares
 from proposals.models import Proposal, Sharers
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
 
 
@@ -21,7 +18,6 @@ def shares_xlsx(*, proposal: Proposal, shares: Shares, rows: list[ShareRow], cho
     """Sheet 1: the shares (headings in row 1, a total row at the end); sheet 2: the plan and the filters."""
     plan = shares.plan
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(pgettext("costs", "Shares")[:31])
     with_weight = plan.sharers == Sharers.BENEFICIARIES
     columns = [
         (pgettext("costs", "Building"), 10),
@@ -33,40 +29,28 @@ def shares_xlsx(*, proposal: Proposal, shares: Shares, rows: list[ShareRow], cho
     if with_weight:
         columns.append((plan.weight_label or pgettext("costs", "Number"), 10))
     columns.append((pgettext("costs", "Share (yuan)"), 14))
-    for index, (_heading, width) in enumerate(columns):
-        sheet.column_dimensions[chr(65 + index)].width = width
-    sheet.freeze_panes = "A2"
-
-    def cell(value, number_format: str | None = None, bold: bool = False) -> WriteOnlyCell:
-        item = WriteOnlyCell(sheet, value=value)
-        if number_format:
-            item.number_format = number_format
-        if bold:
-            item.font = Font(bold=True)
-        return item
-
-    sheet.append([cell(heading, bold=True) for heading, _width in columns])
+    sheet = table_sheet(workbook, pgettext("costs", "Shares"), columns)
     total = Decimal("0.00")
     for row in rows:
         values = [
-            cell(row.building),
-            cell(row.entrance),
-            cell(row.room),
-            cell(row.floor),
-            cell(row.area, "0.00"),
+            cell(sheet, row.building),
+            cell(sheet, row.entrance),
+            cell(sheet, row.room),
+            cell(sheet, row.floor),
+            cell(sheet, row.area, "0.00"),
         ]
         if with_weight:
-            values.append(cell(row.weight, "0.##"))
-        values.append(cell(row.amount, MONEY_FORMAT))
+            values.append(cell(sheet, row.weight, "0.##"))
+        values.append(cell(sheet, row.amount, MONEY_FORMAT))
         sheet.append(values)
         total += row.amount
-    blanks = [cell(None) for _column in columns[2:-1]]
+    blanks = [cell(sheet, None) for _column in columns[2:-1]]
     sheet.append(
         [
-            cell(pgettext("costs", "Total"), bold=True),
-            cell(_("%(count)s households") % {"count": len(rows)}),
+            cell(sheet, pgettext("costs", "Total"), bold=True),
+            cell(sheet, _("%(count)s households") % {"count": len(rows)}),
             *blanks,
-            cell(total, MONEY_FORMAT, bold=True),
+            cell(sheet, total, MONEY_FORMAT, bold=True),
         ]
     )
 
@@ -89,7 +73,7 @@ def shares_xlsx(*, proposal: Proposal, shares: Shares, rows: list[ShareRow], cho
         (pgettext("costs", "Filter"), filters or pgettext("costs", "none")),
         (pgettext("costs", "Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
     ]:
-        about.append([cell(label, bold=True), cell(value, MONEY_FORMAT if isinstance(value, Decimal) else None)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        about.append(
+            [cell(about, label, bold=True), cell(about, value, MONEY_FORMAT if isinstance(value, Decimal) else None)]
+        )
+    return workbook_bytes(workbook)

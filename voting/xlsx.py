@@ -3,19 +3,16 @@
 50,000 households make a workbook of a few MB, built in memory in a few seconds; each row is written and dropped.
 """
 
-import io
 from collections.abc import Iterable
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
+from config.xlsx import cell, table_sheet, text, workbook_bytes
 from voting.models import Channel, Choice, Elector
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 2000
 
 
@@ -44,21 +41,7 @@ def register_xlsx(*, rows: Iterable[Elector], full_phones: bool, about: list[tup
     it is (`about`: the proposal, the filters, when it was exported).
     """
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Register")[:31])
-    columns = register_columns()
-    for index, (_heading, width) in enumerate(columns):
-        sheet.column_dimensions[chr(65 + index)].width = width
-    sheet.freeze_panes = "A2"
-
-    def cell(value, number_format: str | None = None, bold: bool = False) -> WriteOnlyCell:
-        item = WriteOnlyCell(sheet, value=value)
-        if number_format:
-            item.number_format = number_format
-        if bold:
-            item.font = Font(bold=True)
-        return item
-
-    sheet.append([cell(heading, bold=True) for heading, _width in columns])
+    sheet = table_sheet(workbook, _("Register"), register_columns())
     choices = {value: str(label) for value, label in Choice.choices}
     channels = {value: str(label) for value, label in Channel.choices}
     voted, not_voted = pgettext("register status", "voted"), pgettext("register status", "not voted")
@@ -77,17 +60,16 @@ def register_xlsx(*, rows: Iterable[Elector], full_phones: bool, about: list[tup
                 voted,
                 choices.get(ballot.choice, ballot.choice),
                 channels.get(ballot.channel, ballot.channel),
-                ballot.proxy_name or None,
-                str(ballot.recorded_by),
-                cell(at, "yyyy-mm-dd hh:mm"),
+                text(sheet, ballot.proxy_name) or None,
+                text(sheet, str(ballot.recorded_by)),
+                cell(sheet, at, "yyyy-mm-dd hh:mm"),
                 attached if ballot.evidence else None,
             ]
-        sheet.append([elector.label, owner.name, phone, cell(elector.area, "0.00"), elector.head_flats, *tail])
+        name = text(sheet, owner.name)
+        sheet.append([elector.label, name, phone, cell(sheet, elector.area, "0.00"), elector.head_flats, *tail])
     notes = workbook.create_sheet(_("About")[:31])
     notes.column_dimensions["A"].width = 14
     notes.column_dimensions["B"].width = 60
     for label, value in about:
-        notes.append([cell(label, bold=True), value])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+        notes.append([cell(notes, label, bold=True), text(notes, value)])
+    return workbook_bytes(workbook)

@@ -26,13 +26,13 @@ from community.importing import (
 )
 from community.models import Community, RosterUpload
 from community.roster_file import UnreadableFile, file_kind, template_csv, template_xlsx
+from config.xlsx import XLSX_TYPE
 
 # A file with a mistake repeated on every row has as many problems as rows: show the first ones,
 # and offer them all as a spreadsheet to work through.
 PROBLEMS_SHOWN = 500
 CHANGES_SHOWN = 200
 ABSENT_SHOWN = 100
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _import_community(request, slug: str) -> Community:

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from community.models import Building, Entrance, Household
+from config.xlsx import XLSX_TYPE
 from consult import selectors, services, xlsx
 from consult.models import Assignment, DemandTag, Visit
 from proposals.models import Proposal
@@ -461,7 +462,7 @@ def demands(request, pk: int):
             (_("Building"), str(building) if building else _("all buildings")),
             (_("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
         ]
-        response = HttpResponse(xlsx.demands_xlsx(summary=summary, about=about), content_type=xlsx.XLSX_TYPE)
+        response = HttpResponse(xlsx.demands_xlsx(summary=summary, about=about), content_type=XLSX_TYPE)
         name = f"demands-{proposal.community.slug}-{proposal.number}" + (f"-b{building.pk}" if building else "")
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response

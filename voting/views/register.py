@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from community.models import Household
 from community.roster_file import UnreadableFile, file_kind
+from config.xlsx import XLSX_TYPE
 from proposals.models import Attachment, Proposal, State
 from proposals.services import proposal_close_if_due, sniff_upload
 from voting.models import Ballot, Channel, Choice, Elector
@@ -48,7 +49,7 @@ from voting.selectors import (
     register_totals,
 )
 from voting.services import VotingError
-from voting.xlsx import XLSX_TYPE, register_xlsx
+from voting.xlsx import register_xlsx
 
 REGISTER_PER_PAGE = 100
 SHEET_MAX_BYTES = 5 * 1024 * 1024

@@ -179,6 +179,16 @@ def test_xlsx_export_filtered_by_status(setup, client_as, committee_user):
     assert labels == ["3-5-101", "4-1-101"]
 
 
+def test_xlsx_export_writes_names_as_text_never_as_formulas(setup, client_as, committee_user):
+    proposal, stairwell, *_ = setup
+    owner = stairwell[0].owner
+    owner.name = '=HYPERLINK("http://example.com","点我")'
+    owner.save()
+    sheet = _workbook(_get(client_as(committee_user), proposal, format="xlsx")).worksheets[0]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == stairwell[0].code)
+    assert (row[1].value, row[1].data_type) == (owner.name, "s")
+
+
 def _queries(client, proposal, **params) -> int:
     with CaptureQueriesContext(connection) as context:
         response = _get(client, proposal, **params)
