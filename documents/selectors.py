@@ -37,8 +37,9 @@ def local_minute(moment) -> str:
 # --- The per-household register annex -------------------------------------------------------------------
 
 
-def annex_rows(proposal: Proposal) -> list[AnnexRow]:
-    """Every household of the frozen electorate with its ballot or "not voted", by building, entrance, floor, room.
+def annex_rows(proposal: Proposal, *, shares: dict | None = None) -> list[AnnexRow]:
+    """Every household of the frozen electorate with its ballot or "not voted", by building, entrance, floor, room;
+    the last column is the ballot's time, or with `shares` (household id → amount) the household's share.
 
     One query (the ballot is a LEFT JOIN), streamed: 30,000 electors are a few MB of tuples.
     """
@@ -55,6 +56,7 @@ def annex_rows(proposal: Proposal) -> list[AnnexRow]:
             "household_id",
         )
         .values_list(
+            "household_id",
             "household__entrance__building__name",
             "household__entrance__name",
             "household__room",
@@ -65,6 +67,13 @@ def annex_rows(proposal: Proposal) -> list[AnnexRow]:
             "ballot__cast_at",
         )
     )
+
+    def last(household_id, cast_at) -> str:
+        if shares is None:
+            return local_minute(cast_at)
+        share = shares.get(household_id)
+        return f"{share:,.2f}" if share is not None else "—"
+
     return [
         AnnexRow(
             place=place_label(building, entrance, room),
@@ -72,9 +81,11 @@ def annex_rows(proposal: Proposal) -> list[AnnexRow]:
             area=f"{area:.2f}",
             choice=choices.get(choice, not_voted) if choice else not_voted,
             channel=channels.get(channel, "") if channel else "",
-            at=local_minute(cast_at),
+            at=last(household_id, cast_at),
         )
-        for building, entrance, room, owner, area, choice, channel, cast_at in rows.iterator(chunk_size=_STREAM)
+        for household_id, building, entrance, room, owner, area, choice, channel, cast_at in rows.iterator(
+            chunk_size=_STREAM
+        )
     ]
 
 

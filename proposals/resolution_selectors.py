@@ -265,55 +265,10 @@ def annex_rows(proposal: Proposal, *, with_shares: bool):
     """The register annex rows (documents.annex.AnnexRow) of the frozen electorate, in roster order, with each
     household's share in the last column when the proposal has a cost plan (else the time of its ballot).
     Two queries (one for the shares), streamed."""
-    from django.utils.translation import gettext as _
-
-    from documents.annex import AnnexRow
-    from documents.selectors import local_minute, place_label
+    from documents.selectors import annex_rows as register_rows
     from proposals.models import Share
-    from voting.models import Channel, Choice, Elector
 
-    shares = {}
-    if with_shares:
-        shares = dict(Share.objects.filter(plan__proposal_id=proposal.pk).values_list("household_id", "amount"))
-    choices = {value: str(label) for value, label in Choice.choices}
-    channels = {value: str(label) for value, label in Channel.choices}
-    not_voted = _("not voted")
-    rows = (
-        Elector.objects.filter(proposal_id=proposal.pk)
-        .order_by(
-            "household__entrance__building__sort_key",
-            "household__entrance__sort_key",
-            "household__floor",
-            "household__room_sort_key",
-            "household_id",
-        )
-        .values_list(
-            "household_id",
-            "household__entrance__building__name",
-            "household__entrance__name",
-            "household__room",
-            "owner__name",
-            "area",
-            "ballot__choice",
-            "ballot__channel",
-            "ballot__cast_at",
-        )
-    )
-    out = []
-    for household_id, building, entrance, room, owner, area, choice, channel, cast_at in rows.iterator(chunk_size=5000):
-        if with_shares:
-            share = shares.get(household_id)
-            last = f"{share:,.2f}" if share is not None else "—"
-        else:
-            last = local_minute(cast_at)
-        out.append(
-            AnnexRow(
-                place=place_label(building, entrance, room),
-                owner=owner,
-                area=f"{area:.2f}",
-                choice=choices.get(choice, not_voted) if choice else not_voted,
-                channel=channels.get(channel, "") if channel else "",
-                at=last,
-            )
-        )
-    return out
+    if not with_shares:
+        return register_rows(proposal)
+    shares = dict(Share.objects.filter(plan__proposal_id=proposal.pk).values_list("household_id", "amount"))
+    return register_rows(proposal, shares=shares)
