@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from accounts.sms import send_sms
-from community.identity import normalize_phone
+from core.identity import normalize_phone
 
 
 def _phone_or_none(text: str | None) -> str | None:

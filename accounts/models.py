@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
-    # Normalised 11-digit mainland mobile number (community.identity.normalize_phone), or NULL.
+    # Normalised 11-digit mainland mobile number (core.identity.normalize_phone), or NULL.
     phone = models.CharField(_("mobile number"), max_length=11, unique=True, null=True, blank=True)
     phone_verified = models.BooleanField(_("mobile number verified"), default=False)
     display_name = models.CharField(_("name"), max_length=60, blank=True)

@@ -11,7 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts.forms import PhoneResetConfirmForm, PhoneResetRequestForm
 from accounts.services import password_reset_code_send, password_reset_complete
 from accounts.throttle import client_ip
-from community.identity import mask_phone
+from core.identity import mask_phone
 
 SESSION_PHONE = "gongyi_password_reset_phone"
 

@@ -287,8 +287,9 @@ def community_with_committee(*, slug: str, households: int):
 
 def open_for_voting(community, by):
     """A proposal of the whole community, open for voting for a week (the electorate frozen)."""
+    from lifecycle.services import proposal_open_voting
     from proposals.models import Category
-    from proposals.services import proposal_create, proposal_open_voting, proposal_start_consultation
+    from proposals.services import proposal_create, proposal_start_consultation
 
     proposal = proposal_create(community=community, by=by, title="基准表决", summary="基准", category=Category.OTHER)
     proposal_start_consultation(proposal=proposal, by=by)

@@ -184,14 +184,14 @@ def one_page_documents(repeat: int) -> dict:
 def door_resolution(number: int = 1, signers: tuple[str, str] = ("刘建国", "王秀兰")):
     """(content, signatures, fingerprint, verify_url) of the 橡胶园 unit-door resolution, signed by two members: the
     demo story's text, cost plan and parties, 14 households of 3号楼5单元 all agreeing (unanimous rule), in the
-    shape proposals.resolution_selectors.resolution_content gives, through the canonical JSON as the view loads it.
+    shape resolutions.selectors.resolution_content gives, through the canonical JSON as the view loads it.
     Another `number` and other `signers` make another resolution (other glyphs, another fingerprint)."""
     import datetime as dt
     from decimal import Decimal
     from fractions import Fraction
 
     from demo.stories import DOOR_BODY, DOOR_SUMMARY, DOOR_TITLE
-    from proposals import resolution
+    from resolutions import canonical as resolution
 
     china = dt.timezone(dt.timedelta(hours=8))
     opens, closes = dt.datetime(2026, 5, 6, 8, 0, tzinfo=china), dt.datetime(2026, 5, 13, 20, 0, tzinfo=china)
@@ -284,8 +284,8 @@ def door_resolution(number: int = 1, signers: tuple[str, str] = ("刘建国", "�
 
 
 def render_resolution(parts) -> bytes:
-    """The resolution as the view renders it (proposals.resolution_documents.resolution_pdf), never from the store."""
-    from proposals.resolution_documents import resolution_pdf
+    """The resolution as the view renders it (resolutions.documents.resolution_pdf), never from the store."""
+    from resolutions.documents import resolution_pdf
 
     content, signatures, fingerprint, verify_url = parts
     return resolution_pdf(content, signatures=signatures, fingerprint=fingerprint, verify_url=verify_url, store=False)
@@ -323,7 +323,7 @@ def warm_resolution(repeat: int) -> dict:
     from pypdf import PdfReader
 
     from documents.render import render_pdf
-    from proposals.resolution_documents import resolution_pdf
+    from resolutions.documents import resolution_pdf
 
     parts = door_resolution()
     content, signatures, fingerprint, verify_url = parts

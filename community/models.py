@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.identity import mask_phone
+from core.identity import mask_phone
 
 
 class Community(models.Model):

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
-from community.identity import hash_id_number, normalize_id_number, normalize_phone
+from core.identity import hash_id_number, normalize_id_number, normalize_phone
 
 # The fields of a roster row, in the order of the template.
 FIELDS = ("building", "entrance", "room", "floor", "area", "owner", "phone", "id_number", "developer_held")

@@ -48,6 +48,14 @@ def is_household_member(user, community) -> bool:
     return cache[community.pk]
 
 
+@rules.predicate
+def is_bound_to_household(user, household) -> bool:
+    """The user is bound to this household (as owner, family member or tenant). Takes (user, household)."""
+    if not user or not user.is_authenticated or household is None:
+        return False
+    return HouseholdBinding.objects.filter(user=user, household=household).exists()
+
+
 is_staff_role = is_committee | is_secretary
 is_any_role = is_committee | is_secretary | is_canvasser | is_party | is_property | is_observer
 

@@ -1,9 +1,8 @@
 from django.urls import path
 
-from community.views import home, households, importing, join, roster
+from community.views import households, importing, join, roster
 
 urlpatterns = [
-    path("", home.home, name="home"),
     # Joining a household with the code on a printed slip (QR code opens join/<code>/).
     path("join/", join.join_enter, name="join"),
     path("join/complete/", join.join_complete, name="join_complete"),

@@ -63,7 +63,11 @@ INSTALLED_APPS = [
     "proposals",
     "voting",
     "consult",
+    "costs",
+    "lifecycle",
     "documents",
+    "resolutions",
+    "pages",
     "demo",
 ]
 

@@ -10,6 +10,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from consult import live
+from consult.selectors import board_view_for
+from proposals.models import Proposal
 
 
 class BoardConsumer(AsyncWebsocketConsumer):
@@ -27,8 +29,6 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     def _view(self):
         """What this user may see of the board (consult.selectors.BoardView), or None if nothing."""
-        from consult.selectors import board_view_for
-        from proposals.models import Proposal
 
         user = self.scope.get("user")
         proposal = Proposal.objects.select_related("community").filter(pk=self.proposal_id).first()

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from community.models import Household
 from consult import meetings, opinions
 from consult.models import PartyKind, Position
 
@@ -50,7 +51,6 @@ class OpinionForm(forms.Form):
 
 
 def _households_queryset(households):
-    from community.models import Household
 
     # The choices were read once by the view; the queryset only validates the posted id against them.
     return Household.objects.filter(pk__in=[household.pk for household in households]).select_related(

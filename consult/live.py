@@ -11,6 +11,8 @@ import json
 from channels.db import database_sync_to_async
 from django.db import transaction
 
+from consult.selectors import board_json
+from proposals.models import Proposal
 from voting.live import TallyHub, announce
 from voting.live import group_name as tally_group_name
 
@@ -33,8 +35,6 @@ def board_changed_on_commit(proposal_id: int) -> None:
 
 
 def load_board(proposal_id: int, view) -> str:
-    from consult.selectors import board_json
-    from proposals.models import Proposal
 
     proposal = Proposal.objects.select_related("community").get(pk=proposal_id)
     return json.dumps(board_json(proposal, view), ensure_ascii=False, separators=(",", ":"))

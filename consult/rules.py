@@ -3,6 +3,7 @@
 import rules
 
 from community import rules as community_rules
+from consult.models import Assignment
 from proposals import rules as proposal_rules
 
 
@@ -10,7 +11,6 @@ from proposals import rules as proposal_rules
 def is_assigned_canvasser(user, proposal) -> bool:
     if not user or not user.is_authenticated or proposal is None:
         return False
-    from consult.models import Assignment
 
     return Assignment.objects.filter(proposal=proposal, canvasser=user).exists()
 
@@ -20,7 +20,7 @@ def is_household_member(user, proposal) -> bool:
     return community_rules.is_household_member(user, proposal.community)
 
 
-staff = proposal_rules.is_committee | proposal_rules.is_secretary
+staff = proposal_rules.is_staff
 
 rules.add_perm("consult.manage_canvassing", proposal_rules.is_committee)
 rules.add_perm("consult.canvass", is_assigned_canvasser)

@@ -14,11 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from community.identity import mask_phone
 from community.models import Entrance, Household, Role
 from consult.models import Assignment, DemandTag, Visit
+from core.identity import mask_phone
+from proposals import rules as proposal_rules
 from proposals.models import Proposal, State
 from proposals.selectors import scope_households
+from voting.models import Ballot, Elector
 
 # Canvassing happens while the proposal is discussed and while it is voted on (for households yet to vote).
 CANVASS_STATES = frozenset({State.CONSULTATION, State.VOTING})
@@ -70,8 +72,6 @@ def user_name(display_name: str, username: str) -> str:
 def canvass_households(proposal: Proposal):
     """The households canvassing is about: the frozen electorate once voting opened, the live scope before."""
     if proposal.state in ELECTORATE_STATES:
-        from voting.models import Elector
-
         return Household.objects.filter(pk__in=Elector.objects.filter(proposal=proposal).values("household_id"))
     return scope_households(proposal)
 
@@ -171,7 +171,6 @@ def voted_household_ids(proposal: Proposal, households=None) -> set[int]:
     """Households with a ballot (only from the opening of the vote). Never which way they voted."""
     if proposal.state not in ELECTORATE_STATES:
         return set()
-    from voting.models import Ballot
 
     ballots = Ballot.objects.filter(proposal=proposal)
     if households is not None:
@@ -326,7 +325,6 @@ class BoardView:
 
 def board_view_for(proposal: Proposal, user, building_id: int | None = None) -> BoardView:
     """The committee and the secretary see the whole board; a canvasser only the entrances assigned to them."""
-    from proposals import rules as proposal_rules
 
     staff = proposal_rules.is_committee(user, proposal) or proposal_rules.is_secretary(user, proposal)
     return BoardView(None if staff else assigned_entrance_ids(proposal, user), building_id)
@@ -630,7 +628,6 @@ class CrossTable:
 def canvass_outcome(proposal: Proposal) -> tuple[CrossTable, list[CrossTable]]:
     """(all buildings, per building): each elector's latest canvass status against its ballot ("none" if it did
     not vote). 3 queries."""
-    from voting.models import Ballot, Elector
 
     electors = (
         Elector.objects.filter(proposal=proposal)

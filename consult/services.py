@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from community.models import Building, Community, Entrance, Household, Role
 from consult import live
 from consult.models import Assignment, DemandTag, Visit
-from consult.selectors import CANVASS_STATES, canvass_households, is_assigned_to
+from consult.selectors import CANVASS_STATES, ELECTORATE_STATES, canvass_households, is_assigned_to
 from proposals.models import Proposal
+from voting.models import Ballot
 
 # A phone's clock may be a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -141,8 +142,6 @@ def visit_record(
     Caller holds consult.canvass; this checks the household is in the canvasser's assignment (PermissionDenied)
     and in the proposal's scope, and every field (CanvassError).
     """
-    from proposals.services import proposal_close_if_due
-
     key = (idempotency_key or "").strip()
     if not IDEMPOTENCY_KEY.match(key):
         raise CanvassError(_("The visit has no valid key; reload the page and record it again."))
@@ -151,7 +150,6 @@ def visit_record(
         # A phone resending what the server already has: the answer is the visit, and nothing is written.
         return _same_visit(existing, proposal, household, canvasser), False
 
-    proposal = proposal_close_if_due(proposal=proposal)
     _check_canvassing(proposal)
     if household.entrance.building.community_id != proposal.community_id:
         raise CanvassError(_("This household is not in the scope of this proposal."))
@@ -218,11 +216,9 @@ def visit_record(
 def _check_not_voted(proposal: Proposal, household: Household, visited_at: datetime) -> None:
     """A household that has voted needs no visit — but a visit made before it voted, sent late from an offline
     phone, is still worth keeping."""
-    from consult.selectors import ELECTORATE_STATES
 
     if proposal.state not in ELECTORATE_STATES:
         return
-    from voting.models import Ballot
 
     cast_at = Ballot.objects.filter(proposal=proposal, household=household).values_list("cast_at", flat=True).first()
     if cast_at is not None and visited_at >= cast_at:

@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 
 from community.demo import SHANSHUI_RESIDENT2_FLAT
 from community.models import Household
+from costs.models import BillStatus
+from costs.selectors import collection, plan_for, shares_compute, sign_up_totals
 from demo.stories import DOOR, GARAGE, PHASE_ONE, StoriesResult
-from proposals.cost_selectors import collection, plan_for, shares_compute, sign_up_totals
-from proposals.models import BillStatus, State
+from proposals.models import State
 
 SITE = "http://127.0.0.1:8000"
 

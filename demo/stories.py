@@ -23,8 +23,8 @@ from consult.meetings import PartyInput, meeting_create
 from consult.models import DemandTag, PartyKind, Position, Visit
 from consult.opinions import opinion_hide, opinion_post, opinion_reply
 from consult.services import assignment_create, demand_tag_create, visit_record
-from proposals import cost_rules  # noqa: F401  (registers the costs.* perms that _require checks)
-from proposals.cost_services import (
+from costs.models import Bill, CostMethod, Sharers, SubsidySource
+from costs.services import (
     beneficiary_sign_up,
     bill_pay,
     bill_waive,
@@ -32,23 +32,9 @@ from proposals.cost_services import (
     line_item_add,
     subsidy_add,
 )
-from proposals.models import (
-    Bill,
-    Category,
-    CostMethod,
-    Proposal,
-    Scope,
-    Sharers,
-    SubsidySource,
-    Transition,
-)
-from proposals.services import (
-    proposal_close,
-    proposal_create,
-    proposal_open_voting,
-    proposal_start_consultation,
-    rule_for,
-)
+from lifecycle.services import proposal_close, proposal_open_voting
+from proposals.models import Category, Proposal, Scope, Transition
+from proposals.services import proposal_create, proposal_start_consultation, rule_for
 from voting import permissions  # noqa: F401  (registers the voting.* perms)
 from voting.models import Elector
 from voting.paper_import import parse_ballots

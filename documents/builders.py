@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
+from consult.models import Visit
 from documents import annex, slips
 from documents.annex import AnnexRow, AnnexText
 from documents.chunked import RenderStats, render_chunked, render_single
@@ -197,7 +198,6 @@ def render_slips(
 
 def render_walk_sheet(proposal, entrance) -> bytes:
     """One entrance's walk sheet: rooms top floor first, owner, masked phone, last visit, blank columns to fill."""
-    from consult.models import Visit
 
     context = {
         "proposal": proposal,

@@ -43,7 +43,7 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "register": Kind("documents.builders.build_register_job", "voting.view_register"),
     "slips": Kind("documents.builders.build_slips_job", "community.manage_join_codes"),
-    "resolution_annex": Kind("proposals.resolution_documents.build_annex_job", "voting.view_register"),
+    "resolution_annex": Kind("resolutions.documents.build_annex_job", "voting.view_register"),
 }
 
 

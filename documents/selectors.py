@@ -12,8 +12,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.identity import mask_phone
 from community.models import Community, Entrance, Household, JoinCode
+from consult.models import Assignment, Visit
+from core.identity import mask_phone
 from documents.annex import AnnexRow
 from documents.slips import Slip
 from proposals.models import Proposal
@@ -179,7 +180,6 @@ class WalkRow:
 def walk_sheet_entrances(proposal: Proposal, user):
     """The entrances of the proposal's scope this user may print a walk sheet for: all of them for the committee,
     the assigned ones (or those of an assigned building) for a canvasser."""
-    from consult.models import Assignment
 
     entrances = Entrance.objects.filter(
         pk__in=scope_households(proposal).values("entrance_id"), building__community=proposal.community
@@ -195,7 +195,6 @@ def walk_sheet_entrances(proposal: Proposal, user):
 
 def walk_rows(proposal: Proposal, entrance: Entrance) -> list[WalkRow]:
     """The households of `entrance` in the proposal's scope, top floor first, with the last visit. Two queries."""
-    from consult.models import Visit
 
     households = list(
         scope_households(proposal)

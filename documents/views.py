@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from community.models import Building, Community, Entrance
-from config.access import refuse
+from core.access import refuse
 from documents.builders import register_title, render_register, render_slips, render_walk_sheet, slips_title
 from documents.jobs import document_job_start, job_allowed
 from documents.models import DocumentJob

@@ -1,8 +1,9 @@
-"""A proposal's page checks one permission first: the proposal, or the refusal (config.access.refuse)."""
+"""A proposal's page checks one permission first: the proposal, or the refusal (core.access.refuse)."""
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from config.access import refuse
+from core.access import refuse
 from proposals.models import Proposal
 
 
@@ -12,3 +13,11 @@ def proposal_or_refuse(request, pk: int, perm: str):
     if not request.user.has_perm(perm, proposal):
         return proposal, refuse(request)
     return proposal, None
+
+
+def proposal_for(request, pk: int, perm: str):
+    """The proposal, for a page behind login_required: a signed-in user without `perm` gets 403."""
+    proposal, refusal = proposal_or_refuse(request, pk, perm)
+    if refusal is not None:  # only an anonymous visitor gets a redirect, and login_required let none through
+        raise PermissionDenied
+    return proposal

@@ -31,8 +31,11 @@ def is_published_to_households(user, proposal) -> bool:
     return proposal.state not in (State.DRAFT, State.WITHDRAWN)
 
 
+# "Committee or secretary": the people who prepare and record, in every app's rules.
+is_staff = is_committee | is_secretary
+
 rules.add_perm("proposals.add_proposal", is_committee)
 rules.add_perm("proposals.manage_proposal", is_committee)
-can_view = is_committee | is_secretary | (belongs_to_community & is_published_to_households)
+can_view = is_staff | (belongs_to_community & is_published_to_households)
 rules.add_perm("proposals.view_proposal", can_view)
-rules.add_perm("proposals.view_drafts", is_committee | is_secretary)
+rules.add_perm("proposals.view_drafts", is_staff)

@@ -1,13 +1,12 @@
-"""Every write to proposals: creating, editing, and moving them through their lifecycle."""
+"""Every write to a proposal itself: creating and editing it, its attachments, and the moves of its state machine
+(opening, closing and publishing, which involve the electorate, costs and tallies, are in lifecycle.services)."""
 
 import secrets
-from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Community
@@ -113,8 +112,8 @@ def proposal_update(*, proposal: Proposal, by, **fields) -> Proposal:
     return proposal
 
 
-def _move(proposal: Proposal, to_state: str, by, note: str = "") -> Proposal:
-    """Caller holds the proposal row lock."""
+def proposal_transition(proposal: Proposal, to_state: str, by, note: str = "") -> Proposal:
+    """Record the move of `proposal` to `to_state` (unsaved state field). Caller holds the proposal row lock."""
     if to_state not in MOVES[proposal.state]:
         raise ValidationError(
             _("A proposal that is %(state)s cannot be moved to “%(target)s”.")
@@ -125,90 +124,21 @@ def _move(proposal: Proposal, to_state: str, by, note: str = "") -> Proposal:
     return proposal
 
 
-def _locked(proposal: Proposal) -> Proposal:
+def proposal_lock(proposal: Proposal) -> Proposal:
+    """The proposal re-read under its row lock. Caller is inside a transaction."""
     return Proposal.objects.select_for_update().get(pk=proposal.pk)
 
 
 @transaction.atomic
 def proposal_start_consultation(*, proposal: Proposal, by) -> Proposal:
-    proposal = _move(_locked(proposal), State.CONSULTATION, by)
-    proposal.save(update_fields=["state", "updated_at"])
-    return proposal
-
-
-@transaction.atomic
-def proposal_open_voting(*, proposal: Proposal, by, closes_at: datetime, opens_at: datetime | None = None) -> Proposal:
-    """Open voting now (or at `opens_at`) until `closes_at`, freezing the electorate."""
-    from proposals.cost_services import cost_plan_lock
-    from voting.services import electorate_freeze
-
-    now = timezone.now()
-    opens_at = opens_at or now
-    if closes_at <= max(opens_at, now):
-        raise ValidationError(_("Voting must close after it opens, and in the future."))
-    proposal = _move(_locked(proposal), State.VOTING, by)
-    proposal.voting_opens_at, proposal.voting_closes_at = opens_at, closes_at
-    electorate_freeze(proposal=proposal)
-    if proposal.electorate_households == 0:
-        raise ValidationError(_("There are no households in this proposal's scope."))
-    # The cost plan is locked with the electorate: households vote knowing the share they will pay.
-    cost_plan_lock(proposal=proposal)
-    proposal.save()
-    return proposal
-
-
-def _close(proposal: Proposal, by, note: str) -> Proposal:
-    """Caller holds the proposal lock and the proposal is voting."""
-    from proposals.cost_services import bills_create
-    from voting.selectors import tally_outcome
-    from voting.services import tally_changed_on_commit
-
-    outcome = tally_outcome(proposal)
-    _move(proposal, State.CLOSED, by, note)
-    proposal.passed = outcome.passed
-    if proposal.passed:
-        bills_create(proposal=proposal)  # the frozen shares become bills, in this transaction, once
-    if proposal.voting_closes_at is None or proposal.voting_closes_at > timezone.now():
-        proposal.voting_closes_at = timezone.now()
-    proposal.save()
-    tally_changed_on_commit(proposal.pk)
-    return proposal
-
-
-@transaction.atomic
-def proposal_close(*, proposal: Proposal, by) -> Proposal:
-    """Close voting now and record whether it passed. Closing a closed proposal changes nothing."""
-    proposal = _locked(proposal)
-    if proposal.state in (State.CLOSED, State.PUBLISHED):
-        return proposal
-    if proposal.state != State.VOTING:
-        _move(proposal, State.CLOSED, by)  # raises the friendly message
-    return _close(proposal, by, note="")
-
-
-def proposal_close_if_due(*, proposal: Proposal) -> Proposal:
-    """Close a proposal whose voting window has ended (on access, or by the close_due_proposals command)."""
-    if proposal.state != State.VOTING or proposal.voting_closes_at is None:
-        return proposal
-    if proposal.voting_closes_at > timezone.now():
-        return proposal
-    with transaction.atomic():
-        locked = _locked(proposal)
-        if locked.state != State.VOTING:
-            return locked
-        return _close(locked, by=None, note="closed at the end of the voting window")
-
-
-@transaction.atomic
-def proposal_publish(*, proposal: Proposal, by) -> Proposal:
-    proposal = _move(_locked(proposal), State.PUBLISHED, by)
+    proposal = proposal_transition(proposal_lock(proposal), State.CONSULTATION, by)
     proposal.save(update_fields=["state", "updated_at"])
     return proposal
 
 
 @transaction.atomic
 def proposal_withdraw(*, proposal: Proposal, by, reason: str = "") -> Proposal:
-    proposal = _move(_locked(proposal), State.WITHDRAWN, by, note=reason[:200])
+    proposal = proposal_transition(proposal_lock(proposal), State.WITHDRAWN, by, note=reason[:200])
     proposal.save(update_fields=["state", "updated_at"])
     return proposal
 

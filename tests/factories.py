@@ -149,15 +149,9 @@ def proposal_in_state(community, by, state: str, **fields):
     """
     from datetime import timedelta
 
+    from lifecycle.services import proposal_close, proposal_open_voting, proposal_publish
     from proposals.models import State
-    from proposals.services import (
-        proposal_close,
-        proposal_create,
-        proposal_open_voting,
-        proposal_publish,
-        proposal_start_consultation,
-        proposal_withdraw,
-    )
+    from proposals.services import proposal_create, proposal_start_consultation, proposal_withdraw
 
     proposal = proposal_create(community=community, by=by, **fields)
     if state == State.WITHDRAWN:

@@ -198,7 +198,7 @@ def paper_ballots_import(*, proposal: Proposal, parsed: ParsedBallots, by, evide
     sheet again under it, so nothing recorded since the preview is overwritten unseen by a stale check. Raises
     PaperImportInvalid (with the problems) or VotingError (voting not open).
     """
-    from proposals.services import proposal_close_if_due
+    from lifecycle.services import proposal_close_if_due
 
     proposal = proposal_close_if_due(proposal=proposal)
     storage = Ballot._meta.get_field("evidence").storage

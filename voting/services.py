@@ -87,7 +87,7 @@ def ballot_cast(
     Caller has checked that `by` may vote for the household (online) or record paper/proxy ballots. Takes the
     proposal row lock; the unique (proposal, household) constraint is the second guard.
     """
-    from proposals.services import proposal_close_if_due
+    from lifecycle.services import proposal_close_if_due
 
     if choice not in Choice.values:
         raise VotingError(_("Choose agree, disagree or abstain."))

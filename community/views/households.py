@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community.identity import mask_phone
 from community.models import Community, Household, HouseholdBinding, JoinCode
 from community.qr import join_qr_svg
 from community.services import binding_remove as binding_remove_service
 from community.services import join_code_issue as join_code_issue_service
 from community.services import join_code_revoke as join_code_revoke_service
-from config.access import refuse
+from core.access import refuse
+from core.identity import mask_phone
 
 RECENT_CODES = 10
 

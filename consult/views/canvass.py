@@ -25,8 +25,8 @@ from community.models import Building, Entrance, Household
 from config.xlsx import XLSX_TYPE
 from consult import selectors, services, xlsx
 from consult.models import Assignment, DemandTag, Visit
+from proposals.access import proposal_for
 from proposals.models import Proposal
-from proposals.services import proposal_close_if_due
 from voting.models import Choice
 
 # Offered on the tags page; saved in the committee's language like any tag it types.
@@ -49,18 +49,6 @@ RESULTS = {
 }
 
 
-def _proposal(pk: int) -> Proposal:
-    # A vote whose window has ended is closed on access (as the proposal pages do): no canvassing after it.
-    return proposal_close_if_due(proposal=get_object_or_404(Proposal.objects.select_related("community"), pk=pk))
-
-
-def _proposal_for(request, pk: int, perm: str) -> Proposal:
-    proposal = _proposal(pk)
-    if not request.user.has_perm(perm, proposal):
-        raise PermissionDenied
-    return proposal
-
-
 def _int_param(value) -> int | None:
     value = str(value or "").strip()
     return int(value) if value.isdigit() and len(value) < 19 else None
@@ -71,7 +59,7 @@ def _int_param(value) -> int | None:
 
 @login_required
 def assignments(request, pk: int):
-    proposal = _proposal_for(request, pk, "consult.manage_canvassing")
+    proposal = proposal_for(request, pk, "consult.manage_canvassing")
     if request.method == "POST":
         try:
             if request.POST.get("action") == "remove":
@@ -134,7 +122,7 @@ def _assignment_input(request, proposal: Proposal):
 
 @login_required
 def tags(request, pk: int):
-    proposal = _proposal_for(request, pk, "consult.manage_canvassing")
+    proposal = proposal_for(request, pk, "consult.manage_canvassing")
     community = proposal.community
     if request.method == "POST":
         try:
@@ -243,7 +231,7 @@ def _walk_strings() -> dict:
 
 @login_required
 def walk_list(request, pk: int):
-    proposal = _proposal(pk)
+    proposal = get_object_or_404(Proposal.objects.select_related("community"), pk=pk)
     return render(
         request,
         "consult/walk_list.html",
@@ -332,7 +320,7 @@ def visit_record(request, pk: int):
         if is_json:
             return _json_error(_("Log in again to send the waiting visits."), 401)
         return redirect_to_login(reverse("walk_list", args=[pk]))
-    proposal = _proposal(pk)
+    proposal = get_object_or_404(Proposal.objects.select_related("community"), pk=pk)
     if not request.user.has_perm("consult.canvass", proposal):
         if is_json:
             return _json_error(_("You are not assigned to canvass for this proposal."), 403)
@@ -397,7 +385,7 @@ def _board_view(request, proposal: Proposal) -> selectors.BoardView:
 
 @login_required
 def board(request, pk: int):
-    proposal = _proposal_for(request, pk, "consult.view_board")
+    proposal = proposal_for(request, pk, "consult.view_board")
     view = _board_view(request, proposal)
     query = f"?building={view.building_id}" if view.building_id else ""
     return render(
@@ -438,7 +426,7 @@ def board(request, pk: int):
 @never_cache
 @login_required
 def board_json(request, pk: int):
-    proposal = _proposal_for(request, pk, "consult.view_board")
+    proposal = proposal_for(request, pk, "consult.view_board")
     return JsonResponse(
         selectors.board_json(proposal, _board_view(request, proposal)), json_dumps_params={"ensure_ascii": False}
     )
@@ -449,7 +437,7 @@ def board_json(request, pk: int):
 
 @login_required
 def demands(request, pk: int):
-    proposal = _proposal_for(request, pk, "consult.view_demands")
+    proposal = proposal_for(request, pk, "consult.view_demands")
     building = None
     building_id = request.GET.get("building", "")
     if building_id:
@@ -480,7 +468,7 @@ def demands(request, pk: int):
 
 @login_required
 def canvass_outcome(request, pk: int):
-    proposal = _proposal_for(request, pk, "consult.view_demands")
+    proposal = proposal_for(request, pk, "consult.view_demands")
     available = proposal.state in selectors.ELECTORATE_STATES
     total, buildings = selectors.canvass_outcome(proposal) if available else (None, [])
     labels = _status_labels()

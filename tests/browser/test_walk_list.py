@@ -10,8 +10,9 @@ from django.utils import timezone
 from community.models import Entrance, Household, Role
 from consult.models import Visit
 from consult.services import assignment_create
+from lifecycle.services import proposal_open_voting
 from proposals.models import Category
-from proposals.services import proposal_create, proposal_open_voting, proposal_start_consultation
+from proposals.services import proposal_create, proposal_start_consultation
 from tests.browser.conftest import log_in, shoot, staff
 from tests.factories import HouseholdBindingFactory, build_community
 from voting.models import Channel

@@ -18,25 +18,15 @@ from community.demo import SHANSHUI, SHANSHUI_RESIDENT2_FLAT, XIANGJIAOYUAN
 from community.models import Household, HouseholdBinding, Role
 from consult.meetings import party_positions
 from consult.models import Assignment, DemandTag, Meeting, Opinion, Visit
+from costs.models import Beneficiary, Bill, BillStatus, CostMethod, Sharers
+from costs.selectors import shares_compute, sign_up_totals
 from demo.stories import (
     DOOR_TITLE,
     GARAGE_TITLE,
     PHASE_ONE_TITLE,
     scan_pdf,
 )
-from proposals.cost_selectors import shares_compute, sign_up_totals
-from proposals.models import (
-    Beneficiary,
-    Bill,
-    BillStatus,
-    CostMethod,
-    Proposal,
-    RuleCode,
-    Scope,
-    Sharers,
-    State,
-    Transition,
-)
+from proposals.models import Proposal, RuleCode, Scope, State, Transition
 from proposals.selectors import scope_households
 from voting.models import Ballot, BallotEvent, Channel, Choice, Elector
 from voting.selectors import tally_outcome, tally_recount

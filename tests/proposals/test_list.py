@@ -104,7 +104,7 @@ def test_a_vote_past_its_close_is_closed_when_the_list_is_opened(actors, client_
 
 
 def test_scope_summaries(actors):
-    from proposals.views import scope_summary
+    from pages.views.proposals import scope_summary
 
     committee = actors.users["committee"]
     buildings = [Building.objects.create(community=actors.community, name=str(n)) for n in range(20, 28)]

@@ -78,8 +78,8 @@ def test_the_automatic_close_is_shown_as_automatic(actors):
 
     from django.utils import timezone
 
+    from lifecycle.services import proposal_close_if_due
     from proposals.models import Proposal
-    from proposals.services import proposal_close_if_due
 
     committee = actors.users["committee"]
     proposal = make_proposal(actors.community, committee, state=State.VOTING)

@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from community.models import Role
+from lifecycle.services import proposal_open_voting
 from proposals.models import Category
-from proposals.services import proposal_create, proposal_open_voting, proposal_start_consultation
+from proposals.services import proposal_create, proposal_start_consultation
 from tests.factories import EntranceFactory, HouseholdBindingFactory, HouseholdFactory, OwnerFactory, RoleFactory
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

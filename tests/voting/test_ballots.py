@@ -8,8 +8,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone, translation
 
+from lifecycle.services import proposal_close, proposal_close_if_due
 from proposals.models import Proposal, RuleCode, State
-from proposals.services import proposal_close, proposal_close_if_due
 from voting.models import Ballot, BallotEvent, Channel
 from voting.selectors import tally_json, tally_outcome, tally_recount
 from voting.services import VotingError, ballot_cast

@@ -19,13 +19,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.throttle import Limit, client_ip
 from community.models import Household
-from config.access import refuse
 from config.precompiled import Precompiled
+from core.access import refuse
+from lifecycle.services import proposal_close_if_due
 from proposals.access import proposal_or_refuse
 from proposals.markdown import render_markdown
 from proposals.models import Proposal, RuleCode, Scope, State
 from proposals.selectors import scope_households
-from proposals.services import proposal_close_if_due, rule_for
+from proposals.services import rule_for
 from voting import rules as engine
 from voting.forms import BIGINT_MAX, ReceiptForm, VoteForm
 from voting.models import Channel, Choice

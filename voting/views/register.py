@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from community.models import Household
 from community.roster_file import UnreadableFile, file_kind
 from config.xlsx import XLSX_TYPE
+from lifecycle.services import proposal_close_if_due
 from proposals.models import Attachment, Proposal, State
-from proposals.services import proposal_close_if_due, sniff_upload
+from proposals.services import sniff_upload
 from voting.models import Ballot, Channel, Choice, Elector
 from voting.paper_import import MESSAGES as PAPER_MESSAGES
 from voting.paper_services import (

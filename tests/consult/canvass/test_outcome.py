@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from consult.selectors import NO_BALLOT, canvass_outcome
 from consult.services import assignment_create
+from lifecycle.services import proposal_close
 from proposals.models import State
-from proposals.services import proposal_close
 from tests.consult.canvass.conftest import make_proposal, record
 from voting.models import Channel
 from voting.services import ballot_cast

@@ -165,7 +165,7 @@ def test_the_meetings_page_shows_positions_and_escapes_everything(actors, client
 
 
 def test_editing_is_refused_once_voting_has_closed(consulting, committee, meeting):
-    from proposals.services import proposal_close, proposal_open_voting
+    from lifecycle.services import proposal_close, proposal_open_voting
 
     proposal_open_voting(proposal=consulting, by=committee, closes_at=timezone.now() + timedelta(days=1))
     proposal_close(proposal=consulting, by=committee)

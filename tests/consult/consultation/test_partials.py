@@ -46,7 +46,7 @@ def test_latest_three_opinions_a_link_to_all_and_the_button(actors, consulting, 
 
 def test_no_button_outside_the_scope_or_outside_consultation(actors, consulting, elsewhere, resident, committee):
     assert f"{reverse('opinions', args=[elsewhere.pk])}#new" not in render(elsewhere, resident)
-    from proposals.services import proposal_open_voting
+    from lifecycle.services import proposal_open_voting
 
     assert "#new" in render(consulting, resident)
     voting = proposal_open_voting(proposal=consulting, by=committee, closes_at=timezone.now() + timedelta(days=3))

@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.models import Role
+from lifecycle.services import proposal_open_voting
 from proposals.models import Proposal, Scope, State
-from proposals.services import proposal_create, proposal_open_voting, proposal_start_consultation
+from proposals.services import proposal_create, proposal_start_consultation
 from tests.factories import EntranceFactory, HouseholdBindingFactory, HouseholdFactory, RoleFactory
 from tests.voting.conftest import open_proposal
 from tests.voting.household.util import page_text

@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from proposals.services import proposal_close
+from lifecycle.services import proposal_close
 from tests.factories import HouseholdFactory
 from tests.voting.conftest import open_proposal, scan
 from voting.models import Ballot, BallotEvent, Channel

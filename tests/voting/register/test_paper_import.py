@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from proposals.services import proposal_close
+from lifecycle.services import proposal_close
 from tests.factories import HouseholdFactory
 from tests.voting.conftest import open_proposal, scan
 from voting.models import Ballot, BallotEvent, Channel

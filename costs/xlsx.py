@@ -1,0 +1,80 @@
+"""The share table as an .xlsx workbook (openpyxl, write-only): one row per household, amounts as numbers."""
+
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from openpyxl import Workbook
+
+from config.xlsx import cell, table_sheet, workbook_bytes
+from costs.models import Sharers
+from costs.selectors import ShareRow, Shares
+from proposals.models import Proposal
+
+MONEY_FORMAT = "#,##0.00"
+
+
+def shares_xlsx(*, proposal: Proposal, shares: Shares, rows: list[ShareRow], chosen: dict) -> bytes:
+    """Sheet 1: the shares (headings in row 1, a total row at the end); sheet 2: the plan and the filters."""
+    plan = shares.plan
+    workbook = Workbook(write_only=True)
+    with_weight = plan.sharers == Sharers.BENEFICIARIES
+    columns = [
+        (pgettext("costs", "Building"), 10),
+        (pgettext("costs", "Entrance"), 8),
+        (pgettext("costs", "Room"), 10),
+        (pgettext("costs", "Floor"), 7),
+        (pgettext("costs", "Area (m²)"), 11),
+    ]
+    if with_weight:
+        columns.append((plan.weight_label or pgettext("costs", "Number"), 10))
+    columns.append((pgettext("costs", "Share (yuan)"), 14))
+    sheet = table_sheet(workbook, pgettext("costs", "Shares"), columns)
+    total = Decimal("0.00")
+    for row in rows:
+        values = [
+            cell(sheet, row.building),
+            cell(sheet, row.entrance),
+            cell(sheet, row.room),
+            cell(sheet, row.floor),
+            cell(sheet, row.area, "0.00"),
+        ]
+        if with_weight:
+            values.append(cell(sheet, row.weight, "0.##"))
+        values.append(cell(sheet, row.amount, MONEY_FORMAT))
+        sheet.append(values)
+        total += row.amount
+    blanks = [cell(sheet, None) for _column in columns[2:-1]]
+    sheet.append(
+        [
+            cell(sheet, pgettext("costs", "Total"), bold=True),
+            cell(sheet, _("%(count)s households") % {"count": len(rows)}),
+            *blanks,
+            cell(sheet, total, MONEY_FORMAT, bold=True),
+        ]
+    )
+
+    about = workbook.create_sheet(pgettext("costs", "About")[:31])
+    about.column_dimensions["A"].width = 18
+    about.column_dimensions["B"].width = 50
+    filters = " / ".join(value for value in (chosen.get("building"), chosen.get("entrance")) if value)
+    for label, value in [
+        (pgettext("costs", "Community"), str(proposal.community)),
+        (pgettext("costs", "Proposal"), str(proposal)),
+        (pgettext("costs", "Total cost"), plan.total),
+        (pgettext("costs", "Subsidies"), plan.subsidy_total),
+        (pgettext("costs", "Amount to share"), plan.to_share),
+        (pgettext("costs", "How it is shared"), plan.get_method_display()),
+        (pgettext("costs", "Who shares it"), plan.get_sharers_display()),
+        (
+            pgettext("costs", "Shares"),
+            _("frozen when voting opened") if shares.frozen else _("as the roster stands now"),
+        ),
+        (pgettext("costs", "Filter"), filters or pgettext("costs", "none")),
+        (pgettext("costs", "Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
+    ]:
+        about.append(
+            [cell(about, label, bold=True), cell(about, value, MONEY_FORMAT if isinstance(value, Decimal) else None)]
+        )
+    return workbook_bytes(workbook)

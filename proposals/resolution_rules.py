@@ -1,9 +1,0 @@
-"""Who may sign a resolution and publish the result notices: the owners' committee of the proposal's community.
-Reading the resolution and the notices is proposals.view_proposal (households read the published result)."""
-
-import rules
-
-from proposals import rules as proposal_rules
-
-rules.add_perm("proposals.sign_resolution", proposal_rules.is_committee)
-rules.add_perm("proposals.publish_result_notice", proposal_rules.is_committee)

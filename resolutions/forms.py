@@ -1,0 +1,35 @@
+"""The forms of the resolution page: a committee member's signature (password and capacity), a result notice."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from resolutions.models import NoticeStage, SignerRole
+from resolutions.services import DEFAULT_OBJECTION_DAYS, MAX_OBJECTION_DAYS
+
+
+class SignForm(forms.Form):
+    role = forms.ChoiceField(label=_("I sign as"), choices=SignerRole.choices, initial=SignerRole.MEMBER)
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Enter your login password again to sign."),
+    )
+
+
+class NoticeForm(forms.Form):
+    stage = forms.ChoiceField(choices=NoticeStage.choices, widget=forms.HiddenInput)
+    objection_days = forms.IntegerField(
+        label=_("Objection period (days)"),
+        min_value=1,
+        max_value=MAX_OBJECTION_DAYS,
+        initial=DEFAULT_OBJECTION_DAYS,
+        required=False,
+    )
+    note = forms.CharField(
+        label=_("Note on the notice (optional)"),
+        max_length=300,
+        required=False,
+        help_text=_("E.g. where and how owners can raise an objection."),
+    )

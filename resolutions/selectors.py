@@ -1,0 +1,267 @@
+"""Reads behind the resolution: its content computed from the database, the signed record, the result notices,
+and the per-household annex rows. A constant number of queries whatever the size of the electorate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+
+from community.models import natural_sort_key
+from consult.meetings import party_positions
+from costs.models import Share
+from costs.selectors import plan_for, shares_compute
+from documents.selectors import annex_rows as register_rows
+from proposals.models import Proposal, Scope, State
+from resolutions import canonical as resolution
+from resolutions.models import NoticeStage, Resolution, ResultNotice, Signature
+from voting import rules as engine
+from voting.audit import ballots_verify
+from voting.models import Ballot, Channel
+from voting.selectors import tally_outcome
+
+RESULT_STATES = (State.CLOSED, State.PUBLISHED)
+CONVENER = "owners_committee"
+
+
+def has_result(proposal: Proposal) -> bool:
+    """Whether voting is over, so that there is a result to sign, print and publish."""
+    return proposal.state in RESULT_STATES
+
+
+# --- The content: what the fingerprint covers --------------------------------------------------------------------
+
+
+def _scope(proposal: Proposal) -> dict:
+    """The kind of scope and the names of what it lists (in natural order); a set of households by its size only."""
+    if proposal.scope == Scope.BUILDINGS:
+        items = [str(building) for building in proposal.scope_buildings.all()]
+    elif proposal.scope == Scope.ENTRANCES:
+        items = [str(entrance) for entrance in proposal.scope_entrances.select_related("building")]
+    elif proposal.scope == Scope.HOUSEHOLDS:
+        return {"kind": proposal.scope, "households": proposal.scope_households.count()}
+    else:
+        return {"kind": proposal.scope}
+    return {"kind": proposal.scope, "items": sorted(items, key=natural_sort_key)}
+
+
+def _count(count) -> dict:
+    return {"households": count.households, "heads": count.heads, "area": count.area}
+
+
+def _channels(proposal: Proposal) -> dict:
+    """Households per voting channel (one query)."""
+
+    found = dict(
+        Ballot.objects.filter(proposal_id=proposal.pk)
+        .order_by()
+        .values("channel")
+        .annotate(n=Count("pk"))
+        .values_list("channel", "n")
+    )
+    return {channel: found.get(channel, 0) for channel in Channel.values}
+
+
+def _costs(proposal: Proposal) -> dict | None:
+    plan = plan_for(proposal)
+    if plan is None:
+        return None
+    shares = shares_compute(proposal, plan=plan)
+    return {
+        "method": plan.method,
+        "sharers": plan.sharers,
+        "weight_label": plan.weight_label,
+        "total": plan.total,
+        "subsidy_total": plan.subsidy_total,
+        "to_share": plan.to_share,
+        "items": [
+            {"description": item.description, "supplier": item.supplier, "amount": item.amount}
+            for item in plan.line_items.all()
+        ],
+        "subsidies": [
+            {"source": subsidy.source, "name": subsidy.name, "amount": subsidy.amount}
+            for subsidy in plan.subsidies.all()
+        ],
+        "shares": {row.code: row.amount for row in shares.rows} if shares and not shares.error else {},
+    }
+
+
+def _positions(proposal: Proposal) -> list[dict]:
+
+    return [
+        {
+            "kind": party.kind,
+            "name": party.name,
+            "position": party.position,
+            "conditions": party.conditions,
+            "held_at": party.held_at,
+        }
+        for party in party_positions(proposal)
+    ]
+
+
+def resolution_content(proposal: Proposal) -> dict:
+    """The result of `proposal` as it stands in the database now, in the shape resolutions.canonical serialises.
+
+    Everything is read afresh (the proposal row too), so two calls without a change in between give the same
+    canonical bytes. The ballot chain's head is included: any counted ballot that changes through the platform
+    changes the fingerprint, and one changed behind its back changes the tally.
+    """
+
+    proposal = Proposal.objects.select_related("community").get(pk=proposal.pk)
+    rule = engine.RULES[proposal.rule]
+    outcome = tally_outcome(proposal)
+    passed = proposal.passed if proposal.state in RESULT_STATES else outcome.passed
+    community = proposal.community
+    return {
+        "format": resolution.FORMAT,
+        "proposal": {
+            "id": proposal.pk,
+            "number": proposal.number,
+            "title": proposal.title,
+            "summary": proposal.summary,
+            "body": proposal.body,
+            "category": proposal.category,
+        },
+        "community": {"id": community.pk, "name": community.name, "address": community.address},
+        "convener": CONVENER,
+        "scope": _scope(proposal),
+        "rule": {
+            "code": rule.code,
+            "basis": rule.basis,
+            "conditions": [
+                {"group": c.group, "of": c.of, "dimension": c.dimension, "op": c.op, "ratio": c.ratio}
+                for c in rule.conditions
+            ],
+        },
+        "voting": {"opens_at": proposal.voting_opens_at, "closes_at": proposal.voting_closes_at},
+        "electorate": {
+            "households": proposal.electorate_households,
+            "heads": proposal.electorate_heads,
+            "area": proposal.electorate_area,
+        },
+        "tally": {
+            "participated": _count(outcome.participated),
+            "agree": _count(outcome.agree),
+            "disagree": _count(outcome.disagree),
+            "abstain": _count(outcome.abstain),
+            "checks": [
+                {
+                    "group": check.condition.group,
+                    "of": check.condition.of,
+                    "dimension": check.condition.dimension,
+                    "op": check.condition.op,
+                    "threshold": check.condition.ratio,
+                    "value": check.value,
+                    "met": check.met,
+                }
+                for check in outcome.checks
+            ],
+            "passed": passed,
+        },
+        "channels": _channels(proposal),
+        "costs": _costs(proposal),
+        "positions": _positions(proposal),
+        "ballots": {"seq": proposal.ballot_seq, "hash": proposal.ballot_hash},
+    }
+
+
+def resolution_canonical(proposal: Proposal) -> str:
+    return resolution.canonical(resolution_content(proposal))
+
+
+# --- The signed record ------------------------------------------------------------------------------------------
+
+
+def resolution_of(proposal: Proposal) -> Resolution | None:
+    return Resolution.objects.filter(proposal_id=proposal.pk).first()
+
+
+def signatures_of(record: Resolution | None) -> list[Signature]:
+    if record is None:
+        return []
+    return list(Signature.objects.filter(resolution=record).order_by("signed_at", "pk"))
+
+
+@dataclass
+class ResolutionState:
+    """What the resolution page and the panels show: the signed record (or None), its signatures, and whether
+    this user has signed."""
+
+    record: Resolution | None
+    signatures: list[Signature] = field(default_factory=list)
+    signed_by_me: bool = False
+
+    @property
+    def signed(self) -> bool:
+        return self.record is not None
+
+
+def resolution_state(proposal: Proposal, user) -> ResolutionState:
+    """Two queries."""
+    record = resolution_of(proposal)
+    signatures = signatures_of(record)
+    mine = bool(user and user.is_authenticated and any(s.user_id == user.pk for s in signatures))
+    return ResolutionState(record=record, signatures=signatures, signed_by_me=mine)
+
+
+@dataclass(frozen=True)
+class Check:
+    """The verification of a signed resolution against the database now."""
+
+    content_intact: bool
+    changed: list[str]
+    audit_problems: list[str]
+
+    @property
+    def intact(self) -> bool:
+        return self.content_intact and not self.audit_problems
+
+
+def resolution_check(record: Resolution) -> Check:
+    """Recompute the content from the database and compare it with the signed one; run the ballot audit chain."""
+
+    proposal = Proposal.objects.select_related("community").get(pk=record.proposal_id)
+    current = resolution_canonical(proposal)
+    intact = current == record.content
+    changed = [] if intact else resolution.differences(resolution.load(record.content), resolution.load(current))
+    if not intact and not changed:
+        changed = ["(all)"]
+    return Check(content_intact=intact, changed=changed, audit_problems=ballots_verify(proposal))
+
+
+def resolution_by_fingerprint(text: str) -> Resolution | None:
+    """The resolution with exactly this fingerprint, or None (a malformed one is not looked up)."""
+    text = (text or "").strip().lower()
+    if not resolution.is_fingerprint(text):
+        return None
+    return Resolution.objects.select_related("proposal__community").filter(fingerprint=text).first()
+
+
+# --- Result notices ---------------------------------------------------------------------------------------------
+
+
+def notices_of(proposal: Proposal) -> dict[str, ResultNotice]:
+    """{stage: notice} of the proposal (one query)."""
+    return {
+        notice.stage: notice
+        for notice in ResultNotice.objects.filter(proposal_id=proposal.pk).select_related("by").order_by("pk")
+    }
+
+
+def preliminary_of(proposal: Proposal) -> ResultNotice | None:
+    return ResultNotice.objects.filter(proposal_id=proposal.pk, stage=NoticeStage.PRELIMINARY).first()
+
+
+# --- The per-household annex ------------------------------------------------------------------------------------
+
+
+def annex_rows(proposal: Proposal, *, with_shares: bool):
+    """The register annex rows (documents.annex.AnnexRow) of the frozen electorate, in roster order, with each
+    household's share in the last column when the proposal has a cost plan (else the time of its ballot).
+    Two queries (one for the shares), streamed."""
+
+    if not with_shares:
+        return register_rows(proposal)
+    shares = dict(Share.objects.filter(plan__proposal_id=proposal.pk).values_list("household_id", "amount"))
+    return register_rows(proposal, shares=shares)

@@ -1,0 +1,291 @@
+"""The resolution's pages: the resolution page (sign, print, notices), its PDF and annex, the result notices' PDFs,
+and the public verification page a printed QR code opens."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.access import refuse
+from documents.chunked import merge_pdfs
+from documents.jobs import document_job_start
+from documents.models import DocumentJob
+from proposals.models import Proposal
+from resolutions import canonical as resolution
+from resolutions.documents import (
+    ANNEX_JOB_KIND,
+    annex_pdf,
+    annex_title,
+    notice_pdf,
+    resolution_pdf,
+    result_view,
+)
+from resolutions.forms import NoticeForm, SignForm
+from resolutions.models import NoticeStage, ResultNotice
+from resolutions.selectors import (
+    annex_rows,
+    has_result,
+    notices_of,
+    resolution_by_fingerprint,
+    resolution_check,
+    resolution_content,
+    resolution_state,
+    signatures_of,
+)
+from resolutions.services import resolution_sign as sign_service
+from resolutions.services import result_notice_publish
+
+# Up to this many households the annex is rendered in the request (documents.views uses the same bound); above it
+# the register annex is a background job of the documents app.
+INLINE_ANNEX_ROWS = 2000
+
+# The content's sections as a reader of the verification page knows them.
+SECTION_NAMES = {
+    "proposal": gettext_lazy("the proposal's text"),
+    "community": gettext_lazy("the community"),
+    "convener": gettext_lazy("the convener"),
+    "scope": gettext_lazy("the scope"),
+    "rule": gettext_lazy("the decision rule"),
+    "voting": gettext_lazy("the voting period"),
+    "electorate": gettext_lazy("the electorate"),
+    "tally": gettext_lazy("the tally"),
+    "channels": gettext_lazy("how owners voted"),
+    "costs": gettext_lazy("the cost sharing"),
+    "positions": gettext_lazy("the parties' positions"),
+    "ballots": gettext_lazy("the ballot log"),
+    "format": gettext_lazy("the format"),
+}
+
+
+def _proposal(pk: int) -> Proposal:
+    return get_object_or_404(Proposal.objects.select_related("community"), pk=pk)
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _verify_url(request, fingerprint: str) -> str:
+    return request.build_absolute_uri(reverse("resolution_verify", args=[fingerprint])) if fingerprint else ""
+
+
+def _no_result(request, proposal: Proposal):
+    return render(request, "resolutions/resolution_none.html", {"proposal": proposal}, status=409)
+
+
+# --- The resolution page ------------------------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def resolution_page(request, pk: int):
+    proposal = _proposal(pk)
+    if not request.user.has_perm("proposals.view_proposal", proposal):
+        return refuse(request)
+    if not has_result(proposal):
+        return _no_result(request, proposal)
+    state = resolution_state(proposal, request.user)
+    notices = notices_of(proposal)
+    preliminary = notices.get(NoticeStage.PRELIMINARY)
+    context = {
+        "proposal": proposal,
+        "res": state,
+        "can_sign": request.user.has_perm("resolutions.sign_resolution", proposal) and not state.signed_by_me,
+        "can_publish": request.user.has_perm("resolutions.publish_result_notice", proposal),
+        "can_annex": request.user.has_perm("voting.view_register", proposal),
+        "large_annex": proposal.electorate_households > INLINE_ANNEX_ROWS,
+        "sign_form": SignForm(),
+        "preliminary": preliminary,
+        "final": notices.get(NoticeStage.FINAL),
+        "final_open": preliminary is not None and preliminary.objections_until <= timezone.now(),
+        "preliminary_form": NoticeForm(initial={"stage": NoticeStage.PRELIMINARY}),
+        "final_form": NoticeForm(initial={"stage": NoticeStage.FINAL}),
+    }
+    return render(request, "resolutions/resolution.html", context)
+
+
+@require_POST
+def resolution_sign(request, pk: int):
+    proposal = _proposal(pk)
+    if not request.user.has_perm("resolutions.sign_resolution", proposal):
+        return refuse(request)
+    form = SignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter your password to sign."))
+        return redirect("resolution", pk=proposal.pk)
+    try:
+        signature = sign_service(
+            proposal=proposal, user=request.user, password=form.cleaned_data["password"], role=form.cleaned_data["role"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("You signed the resolution at %(when)s. Fingerprint %(fingerprint)s.")
+            % {
+                "when": timezone.localtime(signature.signed_at).strftime("%Y-%m-%d %H:%M"),
+                "fingerprint": signature.resolution.fingerprint[:16] + "…",
+            },
+        )
+    return redirect("resolution", pk=proposal.pk)
+
+
+# --- The PDF and its annex --------------------------------------------------------------------------------------
+
+
+def _content_and_record(proposal: Proposal):
+    """(content, record, signatures): the frozen content once signed, else the content computed now."""
+    state = resolution_state(proposal, None)
+    if state.record is not None:
+        return resolution.load(state.record.content), state.record, state.signatures
+    return resolution.load(resolution.canonical(resolution_content(proposal))), None, []
+
+
+@never_cache
+@require_GET
+def resolution_document(request, pk: int):
+
+    proposal = _proposal(pk)
+    if not request.user.has_perm("proposals.view_proposal", proposal):
+        return refuse(request)
+    if not has_result(proposal):
+        return _no_result(request, proposal)
+    content, record, signatures = _content_and_record(proposal)
+    fingerprint = record.fingerprint if record else ""
+    pdf = resolution_pdf(
+        content, signatures=signatures, fingerprint=fingerprint, verify_url=_verify_url(request, fingerprint)
+    )
+    # Who voted how is the committee's (voting.view_register): households get the resolution without the annex.
+    if request.user.has_perm("voting.view_register", proposal) and proposal.electorate_households <= INLINE_ANNEX_ROWS:
+        with_shares = content.get("costs") is not None
+        annex = annex_pdf(
+            annex_rows(proposal, with_shares=with_shares),
+            content=content,
+            fingerprint=fingerprint,
+            with_shares=with_shares,
+        )
+        pdf = merge_pdfs([pdf, annex], title=_("Resolution on proposal #%(number)s") % {"number": proposal.number})
+    return _pdf(pdf, f"resolution-{proposal.community.slug}-{proposal.number}.pdf")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def resolution_annex(request, pk: int):
+    """The annex on its own: in the request up to INLINE_ANNEX_ROWS households, else a background job (a POST)."""
+
+    proposal = _proposal(pk)
+    if not request.user.has_perm("voting.view_register", proposal):
+        return refuse(request)
+    if not has_result(proposal):
+        return _no_result(request, proposal)
+    filename = f"resolution-annex-{proposal.community.slug}-{proposal.number}.pdf"
+    if proposal.electorate_households > INLINE_ANNEX_ROWS:
+        if request.method == "POST":
+            job = document_job_start(
+                kind=ANNEX_JOB_KIND,
+                community=proposal.community,
+                proposal=proposal,
+                by=request.user,
+                title=annex_title({"proposal": {"number": proposal.number}}),
+                filename=filename,
+            )
+            return redirect("document_job", pk=job.pk)
+        context = {"proposal": proposal, "size": proposal.electorate_households, "recent_jobs": _recent_jobs(request)}
+        return render(request, "resolutions/resolution_annex_large.html", context)
+    if request.method == "POST":
+        return redirect("resolution_annex", pk=proposal.pk)
+    content, record, _signatures = _content_and_record(proposal)
+    with_shares = content.get("costs") is not None
+    pdf = annex_pdf(
+        annex_rows(proposal, with_shares=with_shares),
+        content=content,
+        fingerprint=record.fingerprint if record else "",
+        with_shares=with_shares,
+    )
+    return _pdf(pdf, filename)
+
+
+def _recent_jobs(request) -> list:
+
+    return list(DocumentJob.objects.filter(requested_by=request.user, kind=ANNEX_JOB_KIND).order_by("-pk")[:5])
+
+
+# --- Result notices ---------------------------------------------------------------------------------------------
+
+
+@require_POST
+def notice_publish(request, pk: int):
+    proposal = _proposal(pk)
+    if not request.user.has_perm("resolutions.publish_result_notice", proposal):
+        return refuse(request)
+    form = NoticeForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("resolution", pk=proposal.pk)
+    try:
+        notice = result_notice_publish(
+            proposal=proposal,
+            by=request.user,
+            stage=form.cleaned_data["stage"],
+            objection_days=form.cleaned_data["objection_days"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The %(stage)s was published.") % {"stage": notice.get_stage_display()})
+    return redirect("resolution", pk=proposal.pk)
+
+
+@never_cache
+@require_GET
+def notice_document(request, pk: int, notice_id: int):
+    proposal = _proposal(pk)
+    if not request.user.has_perm("proposals.view_proposal", proposal):
+        return refuse(request)
+    notice = get_object_or_404(ResultNotice, pk=notice_id, proposal=proposal)
+    pdf = notice_pdf(notice, resolution.load(notice.content), verify_url=_verify_url(request, notice.fingerprint))
+    return _pdf(pdf, f"notice-{notice.stage}-{proposal.community.slug}-{proposal.number}.pdf")
+
+
+# --- Public verification ----------------------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def verify(request, fingerprint: str):
+    """Public, no login: the signed result, its signers, and whether the records still match it. Only the exact
+    fingerprint finds a resolution; anything else is the same plain "not found"."""
+
+    record = resolution_by_fingerprint(fingerprint)
+    if record is None:
+        return render(request, "resolutions/verify_unknown.html", status=404)
+    check = resolution_check(record)
+    content = resolution.load(record.content)
+    changed: dict[str, list[str]] = {}
+    for path in check.changed:
+        changed.setdefault(path.split(".")[0], []).append(path)
+    sections = [
+        {"section": SECTION_NAMES.get(section, section), "paths": ", ".join(paths)}
+        for section, paths in changed.items()
+    ]
+    context = {
+        "record": record,
+        "r": result_view(content),
+        "signatures": signatures_of(record),
+        "check": check,
+        "changed": sections,
+    }
+    return render(request, "resolutions/verify.html", context)
