@@ -34,6 +34,7 @@ run: $(VENV)/.installed $(MO)
 
 test: $(VENV)/.installed $(MO)
 	@$(PY) manage.py makemigrations --check --dry-run -v 0 || { echo "Models changed without a migration." >&2; exit 1; }
+	@$(VENV)/bin/lint-imports --no-cache >/tmp/gongyi-lint-imports.txt 2>&1 || { cat /tmp/gongyi-lint-imports.txt >&2; echo "The layers of .importlinter are broken (see above)." >&2; exit 1; }
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
