@@ -29,7 +29,6 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     def _view(self):
         """What this user may see of the board (consult.selectors.BoardView), or None if nothing."""
-
         user = self.scope.get("user")
         proposal = Proposal.objects.select_related("community").filter(pk=self.proposal_id).first()
         if not (proposal and user and user.has_perm("consult.view_board", proposal)):

@@ -51,7 +51,6 @@ class OpinionForm(forms.Form):
 
 
 def _households_queryset(households):
-
     # The choices were read once by the view; the queryset only validates the posted id against them.
     return Household.objects.filter(pk__in=[household.pk for household in households]).select_related(
         "entrance__building"

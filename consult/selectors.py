@@ -325,7 +325,6 @@ class BoardView:
 
 def board_view_for(proposal: Proposal, user, building_id: int | None = None) -> BoardView:
     """The committee and the secretary see the whole board; a canvasser only the entrances assigned to them."""
-
     staff = proposal_rules.is_committee(user, proposal) or proposal_rules.is_secretary(user, proposal)
     return BoardView(None if staff else assigned_entrance_ids(proposal, user), building_id)
 
@@ -628,7 +627,6 @@ class CrossTable:
 def canvass_outcome(proposal: Proposal) -> tuple[CrossTable, list[CrossTable]]:
     """(all buildings, per building): each elector's latest canvass status against its ballot ("none" if it did
     not vote). 3 queries."""
-
     electors = (
         Elector.objects.filter(proposal=proposal)
         .order_by("household__entrance__building__sort_key")

@@ -216,7 +216,6 @@ def visit_record(
 def _check_not_voted(proposal: Proposal, household: Household, visited_at: datetime) -> None:
     """A household that has voted needs no visit — but a visit made before it voted, sent late from an offline
     phone, is still worth keeping."""
-
     if proposal.state not in ELECTORATE_STATES:
         return
 

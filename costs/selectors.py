@@ -107,7 +107,6 @@ def _sorted(rows: list[ShareRow]) -> list[ShareRow]:
 def _live_source(proposal: Proposal, plan: CostPlan, electorate: bool):
     """(queryset, household id field, prefix to the household) of the households that share the cost: the scope
     as it stands or (from the lock) the frozen electorate; only the active beneficiaries if the plan says so."""
-
     if electorate:
         source, id_field, prefix = Elector.objects.filter(proposal_id=proposal.pk), "household_id", "household__"
     else:
@@ -262,7 +261,6 @@ def my_shares(proposal: Proposal, user, *, plan: CostPlan | None) -> list[MyShar
 
     At most 6 queries whatever the size of the community; once voting opened, only the user's rows are read.
     """
-
     if plan is None or not user.is_authenticated:
         return []
     households = list(Household.objects.bound_to(user, proposal.community_id))

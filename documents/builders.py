@@ -198,7 +198,6 @@ def render_slips(
 
 def render_walk_sheet(proposal, entrance) -> bytes:
     """One entrance's walk sheet: rooms top floor first, owner, masked phone, last visit, blank columns to fill."""
-
     context = {
         "proposal": proposal,
         "community": proposal.community,

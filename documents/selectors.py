@@ -180,7 +180,6 @@ class WalkRow:
 def walk_sheet_entrances(proposal: Proposal, user):
     """The entrances of the proposal's scope this user may print a walk sheet for: all of them for the committee,
     the assigned ones (or those of an assigned building) for a canvasser."""
-
     entrances = Entrance.objects.filter(
         pk__in=scope_households(proposal).values("entrance_id"), building__community=proposal.community
     )
@@ -195,7 +194,6 @@ def walk_sheet_entrances(proposal: Proposal, user):
 
 def walk_rows(proposal: Proposal, entrance: Entrance) -> list[WalkRow]:
     """The households of `entrance` in the proposal's scope, top floor first, with the last visit. Two queries."""
-
     households = list(
         scope_households(proposal)
         .filter(entrance=entrance)

@@ -333,7 +333,6 @@ def annex_title(content: dict) -> str:
 def annex_pdf(rows, *, content: dict, fingerprint: str = "", with_shares: bool, workers=None, progress=None) -> bytes:
     """The annex (documents.annex) of `rows`: the register's columns, the last one the household's share when the
     proposal has a cost plan."""
-
     subtitle = " · ".join(
         part
         for part in (
@@ -368,7 +367,6 @@ ANNEX_JOB_KIND = "resolution_annex"
 def build_annex_job(job, progress) -> bytes:
     """The documents.jobs builder of ANNEX_JOB_KIND: the per-household annex of a large electorate, rendered in
     chunks by the job's worker processes, headed with the signed fingerprint (or "draft")."""
-
     proposal = job.proposal
     record = resolution_of(proposal)
     content = load(record.content) if record else load(canonical(resolution_content(proposal)))

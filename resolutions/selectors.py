@@ -51,7 +51,6 @@ def _count(count) -> dict:
 
 def _channels(proposal: Proposal) -> dict:
     """Households per voting channel (one query)."""
-
     found = dict(
         Ballot.objects.filter(proposal_id=proposal.pk)
         .order_by()
@@ -107,7 +106,6 @@ def resolution_content(proposal: Proposal) -> dict:
     canonical bytes. The ballot chain's head is included: any counted ballot that changes through the platform
     changes the fingerprint, and one changed behind its back changes the tally.
     """
-
     proposal = Proposal.objects.select_related("community").get(pk=proposal.pk)
     rule = engine.RULES[proposal.rule]
     outcome = tally_outcome(proposal)
@@ -220,7 +218,6 @@ class Check:
 
 def resolution_check(record: Resolution) -> Check:
     """Recompute the content from the database and compare it with the signed one; run the ballot audit chain."""
-
     proposal = Proposal.objects.select_related("community").get(pk=record.proposal_id)
     current = resolution_canonical(proposal)
     intact = current == record.content
@@ -260,7 +257,6 @@ def annex_rows(proposal: Proposal, *, with_shares: bool):
     """The register annex rows (documents.annex.AnnexRow) of the frozen electorate, in roster order, with each
     household's share in the last column when the proposal has a cost plan (else the time of its ballot).
     Two queries (one for the shares), streamed."""
-
     if not with_shares:
         return register_rows(proposal)
     shares = dict(Share.objects.filter(plan__proposal_id=proposal.pk).values_list("household_id", "amount"))

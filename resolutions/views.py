@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.access import refuse
 from documents.chunked import merge_pdfs
 from documents.jobs import document_job_start
 from documents.models import DocumentJob
+from proposals.access import proposal_or_refuse
 from proposals.models import Proposal
 from resolutions import canonical as resolution
 from resolutions.documents import (
@@ -64,10 +64,6 @@ SECTION_NAMES = {
 }
 
 
-def _proposal(pk: int) -> Proposal:
-    return get_object_or_404(Proposal.objects.select_related("community"), pk=pk)
-
-
 def _pdf(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, filename)
@@ -89,9 +85,9 @@ def _no_result(request, proposal: Proposal):
 @never_cache
 @require_GET
 def resolution_page(request, pk: int):
-    proposal = _proposal(pk)
-    if not request.user.has_perm("proposals.view_proposal", proposal):
-        return refuse(request)
+    proposal, refusal = proposal_or_refuse(request, pk, "proposals.view_proposal")
+    if refusal:
+        return refusal
     if not has_result(proposal):
         return _no_result(request, proposal)
     state = resolution_state(proposal, request.user)
@@ -116,9 +112,9 @@ def resolution_page(request, pk: int):
 
 @require_POST
 def resolution_sign(request, pk: int):
-    proposal = _proposal(pk)
-    if not request.user.has_perm("resolutions.sign_resolution", proposal):
-        return refuse(request)
+    proposal, refusal = proposal_or_refuse(request, pk, "resolutions.sign_resolution")
+    if refusal:
+        return refusal
     form = SignForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter your password to sign."))
@@ -155,10 +151,9 @@ def _content_and_record(proposal: Proposal):
 @never_cache
 @require_GET
 def resolution_document(request, pk: int):
-
-    proposal = _proposal(pk)
-    if not request.user.has_perm("proposals.view_proposal", proposal):
-        return refuse(request)
+    proposal, refusal = proposal_or_refuse(request, pk, "proposals.view_proposal")
+    if refusal:
+        return refusal
     if not has_result(proposal):
         return _no_result(request, proposal)
     content, record, signatures = _content_and_record(proposal)
@@ -183,10 +178,9 @@ def resolution_document(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def resolution_annex(request, pk: int):
     """The annex on its own: in the request up to INLINE_ANNEX_ROWS households, else a background job (a POST)."""
-
-    proposal = _proposal(pk)
-    if not request.user.has_perm("voting.view_register", proposal):
-        return refuse(request)
+    proposal, refusal = proposal_or_refuse(request, pk, "voting.view_register")
+    if refusal:
+        return refusal
     if not has_result(proposal):
         return _no_result(request, proposal)
     filename = f"resolution-annex-{proposal.community.slug}-{proposal.number}.pdf"
@@ -226,9 +220,9 @@ def _recent_jobs(request) -> list:
 
 @require_POST
 def notice_publish(request, pk: int):
-    proposal = _proposal(pk)
-    if not request.user.has_perm("resolutions.publish_result_notice", proposal):
-        return refuse(request)
+    proposal, refusal = proposal_or_refuse(request, pk, "resolutions.publish_result_notice")
+    if refusal:
+        return refusal
     form = NoticeForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -252,9 +246,9 @@ def notice_publish(request, pk: int):
 @never_cache
 @require_GET
 def notice_document(request, pk: int, notice_id: int):
-    proposal = _proposal(pk)
-    if not request.user.has_perm("proposals.view_proposal", proposal):
-        return refuse(request)
+    proposal, refusal = proposal_or_refuse(request, pk, "proposals.view_proposal")
+    if refusal:
+        return refusal
     notice = get_object_or_404(ResultNotice, pk=notice_id, proposal=proposal)
     pdf = notice_pdf(notice, resolution.load(notice.content), verify_url=_verify_url(request, notice.fingerprint))
     return _pdf(pdf, f"notice-{notice.stage}-{proposal.community.slug}-{proposal.number}.pdf")
@@ -268,7 +262,6 @@ def notice_document(request, pk: int, notice_id: int):
 def verify(request, fingerprint: str):
     """Public, no login: the signed result, its signers, and whether the records still match it. Only the exact
     fingerprint finds a resolution; anything else is the same plain "not found"."""
-
     record = resolution_by_fingerprint(fingerprint)
     if record is None:
         return render(request, "resolutions/verify_unknown.html", status=404)
