@@ -3,8 +3,10 @@ and the per-household annex rows. A constant number of queries whatever the size
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Count
 
 from community.models import natural_sort_key
@@ -205,26 +207,53 @@ def resolution_state(proposal: Proposal, user) -> ResolutionState:
 
 @dataclass(frozen=True)
 class Check:
-    """The verification of a signed resolution against the database now."""
+    """The verification of a signed resolution against the fingerprint printed on paper.
+
+    `content_intact`: the record rebuilt from today's ballots hashes to the printed fingerprint.
+    `signed_copy_intact`: the copy of the signed record kept on the server hashes to it too (else it was rewritten).
+    `changed`: which parts of the record differ from the signed copy (only known while that copy is intact).
+    """
 
     content_intact: bool
+    signed_copy_intact: bool
     changed: list[str]
     audit_problems: list[str]
 
     @property
     def intact(self) -> bool:
-        return self.content_intact and not self.audit_problems
+        return self.content_intact and self.signed_copy_intact and not self.audit_problems
 
 
-def resolution_check(record: Resolution) -> Check:
-    """Recompute the content from the database and compare it with the signed one; run the ballot audit chain."""
+# A check is cached by the ballot log's head; the short lifetime bounds how long an edit behind the platform's back
+# that leaves the head alone (an electorate row, the stored copy) can go unseen on a busy page.
+CHECK_CACHE_SECONDS = 300
+
+
+def resolution_check(record: Resolution, fingerprint: str) -> Check:
+    """Rebuild the record from the database now and hash it: "intact" only when it hashes to `fingerprint` — the one
+    printed on paper, from the address — whatever the stored copy says; then run the ballot audit chain.
+    Cached per fingerprint and ballot-log head."""
     proposal = Proposal.objects.select_related("community").get(pk=record.proposal_id)
+    key = f"resolution-check:{fingerprint}:{proposal.ballot_seq}:{proposal.ballot_hash}"
+    cached = cache.get(key)
+    if cached is not None:
+        return Check(**cached)
     current = resolution_canonical(proposal)
-    intact = current == record.content
-    changed = [] if intact else resolution.differences(resolution.load(record.content), resolution.load(current))
-    if not intact and not changed:
-        changed = ["(all)"]
-    return Check(content_intact=intact, changed=changed, audit_problems=ballots_verify(proposal))
+    content_intact = resolution.fingerprint(current) == fingerprint
+    signed_copy_intact = resolution.fingerprint(record.content) == fingerprint and record.fingerprint == fingerprint
+    changed = []
+    if not content_intact:
+        if signed_copy_intact:
+            changed = resolution.differences(resolution.load(record.content), resolution.load(current))
+        changed = changed or ["(all)"]
+    check = Check(
+        content_intact=content_intact,
+        signed_copy_intact=signed_copy_intact,
+        changed=changed,
+        audit_problems=ballots_verify(proposal),
+    )
+    cache.set(key, dataclasses.asdict(check), timeout=CHECK_CACHE_SECONDS)
+    return check
 
 
 def resolution_by_fingerprint(text: str) -> Resolution | None:

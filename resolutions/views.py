@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.throttle import Limit, client_ip
 from documents.chunked import merge_pdfs
 from documents.jobs import document_job_start
 from documents.models import DocumentJob
@@ -34,6 +35,7 @@ from resolutions.selectors import (
     has_result,
     notices_of,
     resolution_by_fingerprint,
+    resolution_canonical,
     resolution_check,
     resolution_content,
     resolution_state,
@@ -45,6 +47,8 @@ from resolutions.services import result_notice_publish
 # Up to this many households the annex is rendered in the request (documents.views uses the same bound); above it
 # the register annex is a background job of the documents app.
 INLINE_ANNEX_ROWS = 2000
+# The public check rebuilds a record: enough for a person scanning codes, not for a script hammering the page.
+VERIFY_PER_CLIENT = Limit("verify-ip", max_hits=30, window=60)
 
 # The content's sections as a reader of the verification page knows them.
 SECTION_NAMES = {
@@ -61,6 +65,7 @@ SECTION_NAMES = {
     "positions": gettext_lazy("the parties' positions"),
     "ballots": gettext_lazy("the ballot log"),
     "format": gettext_lazy("the format"),
+    "(all)": gettext_lazy("the record as a whole (it no longer matches the printed fingerprint)"),
 }
 
 
@@ -260,13 +265,17 @@ def notice_document(request, pk: int, notice_id: int):
 @never_cache
 @require_GET
 def verify(request, fingerprint: str):
-    """Public, no login: the signed result, its signers, and whether the records still match it. Only the exact
-    fingerprint finds a resolution; anything else is the same plain "not found"."""
+    """Public, no login: whether the records on the platform today still hash to the fingerprint printed on paper
+    (the one in the address), the result and its signers. Only the exact fingerprint finds a resolution; anything
+    else is the same plain "not found". Throttled per client: each check rebuilds the record."""
+    ident = client_ip(request)
+    if VERIFY_PER_CLIENT.exceeded(ident):
+        return render(request, "429.html", status=429)
+    VERIFY_PER_CLIENT.hit(ident)
     record = resolution_by_fingerprint(fingerprint)
     if record is None:
         return render(request, "resolutions/verify_unknown.html", status=404)
-    check = resolution_check(record)
-    content = resolution.load(record.content)
+    check = resolution_check(record, record.fingerprint)
     changed: dict[str, list[str]] = {}
     for path in check.changed:
         changed.setdefault(path.split(".")[0], []).append(path)
@@ -274,9 +283,12 @@ def verify(request, fingerprint: str):
         {"section": SECTION_NAMES.get(section, section), "paths": ", ".join(paths)}
         for section, paths in changed.items()
     ]
+    # The signed copy is shown only while it still hashes to the printed fingerprint; otherwise the page shows what
+    # the records say today, under the verdict that they do not match the paper.
+    shown = record.content if check.signed_copy_intact else resolution_canonical(record.proposal)
     context = {
         "record": record,
-        "r": result_view(content),
+        "r": result_view(resolution.load(shown)),
         "signatures": signatures_of(record),
         "check": check,
         "changed": sections,
