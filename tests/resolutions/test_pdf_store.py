@@ -6,6 +6,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from documents import render, store
+from resolutions import documents as resolution_documents
 from resolutions.services import resolution_sign
 from tests.resolutions.conftest import PASSWORD, pdf_text
 
@@ -24,6 +25,7 @@ def renders(monkeypatch):
 
     monkeypatch.setattr(store, "render_pdf", counting)
     monkeypatch.setattr(render, "render_pdf", counting)
+    monkeypatch.setattr(resolution_documents, "render_pdf", counting)
     return calls
 
 
