@@ -187,11 +187,14 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, tuple]]:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    number = 0
     try:
         # A quoted cell may hold a line break; Excel still shows the record as one row, so count records.
         for number, values in enumerate(reader, start=1):
             yield number, tuple(values)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):  # the csv module's own cap on a cell (128 KiB)
+            raise UnreadableFile("cell_too_long", row=number + 1, length=f"{csv.field_size_limit()}+") from exc
         raise UnreadableFile("file_encoding") from exc
 
 
