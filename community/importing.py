@@ -6,7 +6,7 @@ deleting one would delete its votes.
 """
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -26,6 +26,7 @@ from community.roster_file import (
     room_name,
 )
 from community.selectors import DEVELOPER_HEAD, community_totals
+from core.spreadsheet import LIMITS
 
 # Uploads hold raw ID numbers until imported; whatever is left after this long is deleted.
 UPLOAD_KEPT_FOR = timedelta(days=1)
@@ -120,7 +121,8 @@ class _Known:
 
 
 def roster_file_read(*, filename: str, content: bytes) -> ParsedRoster:
-    return parse_roster(filename, content, id_hash_key=settings.ID_HASH_KEY)
+    limits = replace(LIMITS, rows=settings.ROSTER_MAX_ROWS)
+    return parse_roster(filename, content, id_hash_key=settings.ID_HASH_KEY, limits=limits)
 
 
 # --- Comparing ----------------------------------------------------------------------------------------------------

@@ -8,16 +8,34 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
+import openpyxl
+from openpyxl.styles import Font
+
+from core import spreadsheet
 from core.identity import hash_id_number, normalize_id_number, normalize_phone
+from core.spreadsheet import (
+    LIMITS,
+    CellError,
+    Header,
+    Limits,
+    UnreadableFile,
+    blank,
+    cell_text,
+    column_letter,
+    data_rows,
+    heading_fields,
+    one_line,
+    plain,
+    read_cells,
+    sort_problems,
+)
 
 # The fields of a roster row, in the order of the template.
 FIELDS = ("building", "entrance", "room", "floor", "area", "owner", "phone", "id_number", "developer_held")
@@ -46,25 +64,20 @@ _SYNONYMS = {
     "id_number": ("证件号", "证件号码", "身份证号", "身份证", "身份证号码", "id", "idnumber", "idno"),
     "developer_held": ("开发商持有", "开发商", "developerheld", "developer"),
 }
-_HEADING_FIELD = {key: name for name, keys in _SYNONYMS.items() for key in keys}
+_HEADING_FIELD = heading_fields(_SYNONYMS)
 KNOWN_HEADINGS = "、".join(f"{HEADINGS[name]}/{name}" for name in FIELDS)
 
-# Reasons, in English; the Django side translates them (locale parts/import.po) and fills in the params.
+# Reasons, in English: the shared ones of every spreadsheet and the roster's. The Django side translates them
+# (locale parts/import.po) and fills in the params.
 MESSAGES = {
+    **spreadsheet.MESSAGES,
     "file_type": "Gongyi reads .xlsx and .csv files only. Save the roster as .xlsx (Excel or WPS) or .csv.",
-    "file_xls": "This is an old .xls workbook or a password-protected one. Open it in Excel or WPS and save it as .xlsx without a password.",  # noqa: E501
-    "file_damaged": "This .xlsx file cannot be opened; it may be damaged. Open it in Excel or WPS and save it again.",
-    "file_encoding": "The text of this .csv file cannot be read. Save it as “CSV UTF-8” and upload it again.",
-    "file_empty": "The file is empty.",
     "file_no_rows": "The file has a header row but no households under it.",
     "header_unknown": "Unknown column heading. Known headings: %(known)s.",
     "header_missing": "Required columns are missing: %(columns)s.",
-    "header_twice": "This column appears twice (also in column “%(other)s”).",
     "header_no_identity": "Add a column “手机号” (mobile number) or “证件号” (ID number): owners are never matched on their name alone.",  # noqa: E501
     "header_blank": "This column has values but no heading in row 1.",
     "required": "This cell is empty; it is required.",
-    "too_long": "Too long: at most %(max)s characters.",
-    "looks_like_date": "This cell holds a date (Excel may have turned “3-5” into a date). Format the column as text and type the value again.",  # noqa: E501
     "area_not_number": "Not an area in square metres (for example 89.5 or 89.5㎡).",
     "area_not_positive": "The area must be greater than 0.",
     "area_decimals": "The area has more than 2 decimal places. Give it as registered, for example 89.57.",
@@ -87,21 +100,10 @@ MAX_AREA = Decimal("99999999.99")  # what Household.area (10 digits, 2 places) h
 _CENT = Decimal("0.01")
 
 
-def _identity(text: str) -> str:
-    return text
+class Problem(spreadsheet.Problem):
+    """One thing to fix in a roster file: row (None: the whole file), column heading, reason."""
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing to fix: row as numbered in the spreadsheet (None: the whole file), column heading, reason."""
-
-    row: int | None
-    column: str
-    code: str
-    params: tuple[tuple[str, object], ...] = ()
-
-    def message(self, translate: Callable[[str], str] = _identity) -> str:
-        return translate(MESSAGES[self.code]) % dict(self.params)
+    messages = MESSAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,132 +149,10 @@ class ParsedRoster:
         return not self.problems
 
 
-class UnreadableFile(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.problem = Problem(None, "", code)
-
-
-class _CellError(Exception):
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = tuple(params.items())
-
-
-# --- Reading the file -------------------------------------------------------------------------------------------
-
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and any password-protected Office file
-
-
-def file_kind(filename: str, content: bytes) -> str:
-    """ "xlsx" or "csv", judged from the name and the first bytes; raises UnreadableFile otherwise."""
-    name = filename.lower().strip()
-    if not content:
-        raise UnreadableFile("file_empty")
-    if content.startswith(_OLE_MAGIC) or name.endswith(".xls"):
-        raise UnreadableFile("file_xls")
-    if name.endswith((".xlsx", ".xlsm")):
-        if not content.startswith(_ZIP_MAGIC):
-            raise UnreadableFile("file_damaged")
-        return "xlsx"
-    if name.endswith((".csv", ".txt")):
-        if content.startswith(_ZIP_MAGIC):  # an .xlsx renamed to .csv
-            return "xlsx"
-        return "csv"
-    raise UnreadableFile("file_type")
-
-
-def decode_csv(content: bytes) -> str:
-    """UTF-8 with BOM, UTF-16 with BOM (Excel's "Unicode text"), UTF-8, or GB18030 (Excel on Chinese Windows)."""
-    try:
-        if content.startswith(codecs.BOM_UTF8):
-            return content.decode("utf-8-sig")
-        if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return content.decode("utf-16")
-        try:
-            return content.decode("utf-8")
-        except UnicodeDecodeError:
-            return content.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile("file_encoding") from exc
-
-
-def _csv_rows(content: bytes) -> Iterator[tuple[int, tuple]]:
-    text = decode_csv(content)
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        # A quoted cell may hold a line break; Excel still shows the record as one row, so count records.
-        for number, values in enumerate(reader, start=1):
-            yield number, tuple(values)
-    except csv.Error as exc:
-        raise UnreadableFile("file_encoding") from exc
-
-
-def _xlsx_rows(content: bytes) -> Iterator[tuple[int, tuple]]:
-    import openpyxl  # imported here: reading a .csv should not pay for it
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds (zip, XML, KeyError) for a damaged file
-        raise UnreadableFile("file_damaged") from exc
-    try:
-        if not workbook.worksheets:
-            raise UnreadableFile("file_empty")
-        sheet = workbook.worksheets[0]
-        # Some programs write a wrong <dimension>; without it openpyxl reads every row that is there.
-        sheet.reset_dimensions()
-        try:
-            yield from enumerate(sheet.iter_rows(values_only=True), start=1)
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
-            raise UnreadableFile("file_damaged") from exc
-    finally:
-        workbook.close()
-
-
-def read_cells(filename: str, content: bytes) -> Iterator[tuple[int, tuple]]:
-    """(row number, cell values) for every row of the file's first sheet, the header included."""
-    if file_kind(filename, content) == "xlsx":
-        return _xlsx_rows(content)
-    return _csv_rows(content)
-
-
 # --- Cells ------------------------------------------------------------------------------------------------------
 
 
-def _heading_key(text: str) -> str:
-    key = unicodedata.normalize("NFKC", text).strip().lower()
-    key = re.sub(r"\(.*\)$", "", key)  # "建筑面积（㎡）" → "建筑面积" (NFKC made the brackets ASCII)
-    return re.sub(r"[\s_\-*.:：#]", "", key)
-
-
-def _text(value) -> str:
-    """A cell as text. Numbers from .xlsx come as int or float: 502 → "502", 5.0 → "5", 89.5 → "89.5"."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
-        raise _CellError("looks_like_date")
-    return str(value).strip()
-
-
 _SPACES = re.compile(r"\s+")
-
-
-def _plain(value) -> str:
-    """Text with full-width characters folded (３号楼 → 3号楼, ㎡ → m2) and no spaces at all."""
-    text = _text(value)
-    if not text.isascii():  # most cells are; NFKC is the slow part of reading a row
-        text = unicodedata.normalize("NFKC", text)
-    return _SPACES.sub("", text)
 
 
 _CN_DIGITS = {
@@ -318,17 +198,17 @@ def _numbered(text: str, pattern: re.Pattern) -> str:
 
 def building_name(value) -> str:
     """ "3", "3号楼", "3栋", "3幢", "三号楼" → "3"; a name like "A座" stays as given."""
-    return _numbered(_plain(value), _BUILDING)
+    return _numbered(plain(value), _BUILDING)
 
 
 def entrance_name(value) -> str:
     """ "5", "5单元", "五单元" → "5"."""
-    return _numbered(_plain(value), _ENTRANCE)
+    return _numbered(plain(value), _ENTRANCE)
 
 
 def room_name(value) -> str:
     """ "502", "502室" → "502"; "0502" stays "0502" (leading zeros may be how the building numbers doors)."""
-    text = _plain(value)
+    text = plain(value)
     for suffix in ("室", "号房", "号"):
         if text.endswith(suffix) and len(text) > len(suffix):
             return text[: -len(suffix)]
@@ -342,25 +222,25 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 def parse_area(value) -> Decimal:
     """89.5, "89.5㎡", "89.50 m2", "89.5平方米" → Decimal("89.50"); never rounds away a third decimal."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        text = _text(value)
+        text = cell_text(value)
     else:
-        text = _plain(value).lower()
+        text = plain(value).lower()
         for unit in _AREA_UNITS:
             if text.endswith(unit):
                 text = text[: -len(unit)]
                 break
     if not _NUMBER.match(text):
-        raise _CellError("area_not_number")
+        raise CellError("area_not_number")
     try:
         area = Decimal(text)
     except InvalidOperation as exc:
-        raise _CellError("area_not_number") from exc
+        raise CellError("area_not_number") from exc
     if area <= 0:
-        raise _CellError("area_not_positive")
+        raise CellError("area_not_positive")
     if area != area.quantize(_CENT):
-        raise _CellError("area_decimals")
+        raise CellError("area_decimals")
     if area > MAX_AREA:
-        raise _CellError("area_too_large")
+        raise CellError("area_too_large")
     return area.quantize(_CENT)
 
 
@@ -371,18 +251,18 @@ _BASEMENT = re.compile(r"^(b|地下|负)(\d+)(层|楼|f)?$")
 def parse_floor(value) -> int:
     """5, 5.0, "5", "5层", "5F" → 5; "-1", "B1", "地下1层" → -1."""
     if isinstance(value, float) and not value.is_integer():
-        raise _CellError("floor_not_whole")
-    text = _plain(value).lower()
+        raise CellError("floor_not_whole")
+    text = plain(value).lower()
     match = _FLOOR.match(text)
     if match:
         floor = int(match.group(1))
     else:
         basement = _BASEMENT.match(text)
         if not basement:
-            raise _CellError("floor_not_whole")
+            raise CellError("floor_not_whole")
         floor = -int(basement.group(2))
     if floor == 0 or not MIN_FLOOR <= floor <= MAX_FLOOR:
-        raise _CellError("floor_range")
+        raise CellError("floor_range")
     return floor
 
 
@@ -391,27 +271,27 @@ _NO = {"", "否", "no", "n", "0", "false", "f", "×", "x", "-", "—"}
 
 
 def parse_flag(value) -> bool:
-    text = _plain(value).lower()
+    text = plain(value).lower()
     if text in _YES:
         return True
     if text in _NO:
         return False
-    raise _CellError("flag_unknown")
+    raise CellError("flag_unknown")
 
 
 def parse_phone(value) -> str:
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return ""
     try:
         return normalize_phone(unicodedata.normalize("NFKC", text))
     except ValueError as exc:
-        raise _CellError("phone_invalid") from exc
+        raise CellError("phone_invalid") from exc
 
 
 def parse_id_number(value) -> str:
     """The normalised ID number ("" when the cell is empty). The caller hashes it at once."""
-    text = unicodedata.normalize("NFKC", _text(value))
+    text = unicodedata.normalize("NFKC", cell_text(value))
     if not text:
         return ""
     try:
@@ -419,50 +299,26 @@ def parse_id_number(value) -> str:
     except ValueError as exc:
         compact = re.sub(r"\s", "", text)
         code = "id_check_digit" if len(compact) == 18 and compact[:17].isdigit() else "id_invalid"
-        raise _CellError(code) from exc
+        raise CellError(code) from exc
 
 
 def owner_name(value) -> str:
-    return _SPACES.sub(" ", _text(value))
+    return one_line(value)
 
 
 # --- The whole roster -------------------------------------------------------------------------------------------
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _same_name(a: str, b: str) -> bool:
     return a == b or _SPACES.sub("", a) == _SPACES.sub("", b)
 
 
-class _Header:
-    """Which column holds which field; the problems of the header row itself."""
+class _Header(Header):
+    """Which column holds which field; the problems of the header row itself (an unknown heading is one)."""
 
     def __init__(self, number: int, values: tuple):
-        self.row = number
-        self.columns: dict[str, int] = {}
-        self.labels: dict[int, str] = {}
-        self.problems: list[Problem] = []
-        for index, value in enumerate(values):
-            label = str(value).strip() if value is not None else ""
-            if not label:
-                continue
-            self.labels[index] = label
-            name = _HEADING_FIELD.get(_heading_key(label))
-            if name is None:
-                self.problems.append(Problem(number, label, "header_unknown", (("known", KNOWN_HEADINGS),)))
-            elif name in self.columns:
-                other = self.labels[self.columns[name]]
-                self.problems.append(Problem(number, label, "header_twice", (("other", other),)))
-            else:
-                self.columns[name] = index
+        unknown = ("header_unknown", (("known", KNOWN_HEADINGS),))
+        super().__init__(number, values, _HEADING_FIELD, Problem, unknown=unknown)
         missing = [name for name in REQUIRED if name not in self.columns]
         if missing:
             columns = "、".join(HEADINGS[name] for name in missing)
@@ -470,22 +326,21 @@ class _Header:
         if "phone" not in self.columns and "id_number" not in self.columns:
             self.problems.append(Problem(number, "", "header_no_identity"))
 
-    def label(self, name: str) -> str:
-        return self.labels[self.columns[name]]
 
+def parse_roster(filename: str, content: bytes, *, id_hash_key: str, limits: Limits = LIMITS) -> ParsedRoster:
+    """Read and check every row; collect every problem. `rows` is meaningful only when there are no problems.
 
-def parse_roster(filename: str, content: bytes, *, id_hash_key: str) -> ParsedRoster:
-    """Read and check every row; collect every problem. `rows` is meaningful only when there are no problems."""
+    A file refused as a whole (wrong kind, damaged, past `limits`) says so first.
+    """
     result = ParsedRoster()
     try:
-        _parse_into(result, read_cells(filename, content), id_hash_key)
+        _parse_into(result, read_cells(filename, content, limits), id_hash_key)
     except UnreadableFile as exc:
-        result.rows.clear()
-        result.problems.insert(0, exc.problem)
+        result.problems.insert(0, Problem.of(exc))
     if result.problems:
         result.rows.clear()
         result.owners.clear()
-        result.problems.sort(key=lambda problem: problem.row or 0)  # stable: a row's problems keep column order
+        sort_problems(result.problems)
     return result
 
 
@@ -496,17 +351,15 @@ def _parse_into(result: ParsedRoster, cells: Iterator[tuple[int, tuple]], id_has
     first_id: dict[str, tuple[int, str]] = {}
     phone_only: list[tuple[int, str, str]] = []  # (index in rows, phone, name) of rows with a phone and no ID
     blank_columns_reported: set[int] = set()
-    for number, values in cells:
-        if not any(value is not None and (not isinstance(value, str) or value.strip()) for value in values):
-            continue  # an entirely empty row
+    for number, values in data_rows(cells):
         if header is None:
             header = _Header(number, values)
             problems.extend(header.problems)
             continue
         for index, value in enumerate(values):
-            if index not in header.labels and index not in blank_columns_reported and _text_or_any(value):
+            if index not in header.labels and index not in blank_columns_reported and not blank(value):
                 blank_columns_reported.add(index)
-                problems.append(Problem(header.row, _column_letter(index), "header_blank"))
+                problems.append(Problem(header.row, column_letter(index), "header_blank"))
         row, location = _parse_row(number, values, header, problems, id_hash_key)
         if location is not None:
             if location in first_room:
@@ -531,10 +384,6 @@ def _parse_into(result: ParsedRoster, cells: Iterator[tuple[int, tuple]], id_has
         raise UnreadableFile("file_no_rows")
     if not problems:
         _assign_owners(result, phone_only, header)
-
-
-def _text_or_any(value) -> bool:
-    return value is not None and (not isinstance(value, str) or bool(value.strip()))
 
 
 _CELL_PARSERS: dict[str, Callable] = {
@@ -563,14 +412,14 @@ def _parse_row(
     width = len(values)
     for name, index in header.columns.items():
         value = values[index] if index < width else None
-        if not _text_or_any(value):
+        if blank(value):
             if name in REQUIRED:
                 problems.append(Problem(number, header.labels[index], "required"))
                 bad.add(name)
             continue
         try:
             parsed[name] = _CELL_PARSERS[name](value)
-        except _CellError as exc:
+        except CellError as exc:
             problems.append(Problem(number, header.labels[index], exc.code, exc.params))
             bad.add(name)
             continue
@@ -677,9 +526,6 @@ def template_csv() -> bytes:
 
 def template_xlsx() -> bytes:
     """The template as .xlsx, with the room, phone and ID columns formatted as text so Excel keeps "0502"."""
-    import openpyxl
-    from openpyxl.styles import Font
-
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "名册"
@@ -689,7 +535,7 @@ def template_xlsx() -> bytes:
     for values in TEMPLATE_ROWS:
         sheet.append([float(value) if index == 4 else value for index, value in enumerate(values)])
     for index, name in enumerate(FIELDS):
-        letter = _column_letter(index)
+        letter = column_letter(index)
         sheet.column_dimensions[letter].width = {"owner": 20, "phone": 16, "id_number": 22}.get(name, 11)
         if name in ("building", "entrance", "room", "phone", "id_number"):
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1, max_row=200):

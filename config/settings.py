@@ -196,6 +196,8 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ROSTER_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+# Rows a roster file may have (header included): the largest communities have 50,000 households.
+ROSTER_MAX_ROWS = int(os.environ.get("ROSTER_MAX_ROWS", "100000"))
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024  # images and PDFs attached to proposals, ballots and opinions
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

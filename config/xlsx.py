@@ -1,7 +1,8 @@
 """What every .xlsx export shares (openpyxl, write-only): the content type, cells, a table sheet, the bytes.
 
-Text that came from people (names, demands, a proxy's name) is always written as text: openpyxl would write a string
-starting with "=" as a formula, which the spreadsheet would run when the committee opens the file.
+Every row of every export is written by append(): text is always written as text. openpyxl writes a string
+starting with "=" as a formula, which the spreadsheet would run when the committee opens the file — and names,
+buildings, demands and proxies come from people (a building called "=1+1", an owner "=HYPERLINK(…)").
 """
 
 import io
@@ -31,13 +32,19 @@ def text(sheet, value):
     return cell(sheet, value) if isinstance(value, str) and value.startswith("=") else value
 
 
+def append(sheet, values) -> None:
+    """Write one row; the only way rows are written. Text stays text; cells made by cell() pass as they are."""
+    # text() inlined: a register of 50,000 rows passes 600,000 values through here.
+    sheet.append([cell(sheet, value) if type(value) is str and value[:1] == "=" else value for value in values])
+
+
 def table_sheet(workbook: Workbook, title: str, columns: list[tuple[str, int]]):
     """A sheet with its column widths, the headings (bold) in row 1, and row 1 frozen."""
     sheet = workbook.create_sheet(title[:31])
     for index, (_heading, width) in enumerate(columns):
         sheet.column_dimensions[chr(65 + index)].width = width
     sheet.freeze_panes = "A2"
-    sheet.append([cell(sheet, heading, bold=True) for heading, _width in columns])
+    append(sheet, [cell(sheet, heading, bold=True) for heading, _width in columns])
     return sheet
 
 

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from config.xlsx import cell, table_sheet, workbook_bytes
+from config.xlsx import append, cell, table_sheet, workbook_bytes
 from consult.selectors import DemandsSummary
 
 
@@ -15,8 +15,8 @@ def demands_xlsx(*, summary: DemandsSummary, about: list[tuple[str, str]]) -> by
     untagged = _("(no tag)")
     counts = table_sheet(workbook, _("Counts"), [(_("Tag"), 16), (_("Number of households"), 12)])
     for group in summary.groups:
-        counts.append([cell(counts, group.tag or untagged), group.households])
-    counts.append([cell(counts, _("Households with demands"), bold=True), summary.households])
+        append(counts, [cell(counts, group.tag or untagged), group.households])
+    append(counts, [cell(counts, _("Households with demands"), bold=True), summary.households])
 
     detail = table_sheet(
         workbook,
@@ -32,7 +32,8 @@ def demands_xlsx(*, summary: DemandsSummary, about: list[tuple[str, str]]) -> by
     )
     for group in summary.groups:
         for entry in group.entries:
-            detail.append(
+            append(
+                detail,
                 [
                     cell(detail, group.tag or untagged),
                     cell(detail, entry.code),
@@ -40,16 +41,15 @@ def demands_xlsx(*, summary: DemandsSummary, about: list[tuple[str, str]]) -> by
                     cell(detail, entry.text, wrap=True),
                     timezone.localtime(entry.visited_at).strftime("%Y-%m-%d %H:%M"),
                     cell(detail, entry.by),
-                ]
+                ],
             )
 
     info = workbook.create_sheet(_("About")[:31])
     info.column_dimensions["A"].width = 16
     info.column_dimensions["B"].width = 50
     for label, value in about:
-        info.append([cell(info, label, bold=True), cell(info, value)])
-    info.append(
-        [cell(info, _("Note"), bold=True), _("Each household counts once per tag, with its latest recorded demands.")]
-    )
+        append(info, [cell(info, label, bold=True), cell(info, value)])
+    note = _("Each household counts once per tag, with its latest recorded demands.")
+    append(info, [cell(info, _("Note"), bold=True), note])
 
     return workbook_bytes(workbook)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 
-from config.xlsx import cell, table_sheet, workbook_bytes
+from config.xlsx import append, cell, table_sheet, workbook_bytes
 from costs.models import Sharers
 from costs.selectors import ShareRow, Shares
 from proposals.models import Proposal
@@ -43,16 +43,17 @@ def shares_xlsx(*, proposal: Proposal, shares: Shares, rows: list[ShareRow], cho
         if with_weight:
             values.append(cell(sheet, row.weight, "0.##"))
         values.append(cell(sheet, row.amount, MONEY_FORMAT))
-        sheet.append(values)
+        append(sheet, values)
         total += row.amount
     blanks = [cell(sheet, None) for _column in columns[2:-1]]
-    sheet.append(
+    append(
+        sheet,
         [
             cell(sheet, pgettext("costs", "Total"), bold=True),
             cell(sheet, _("%(count)s households") % {"count": len(rows)}),
             *blanks,
             cell(sheet, total, MONEY_FORMAT, bold=True),
-        ]
+        ],
     )
 
     about = workbook.create_sheet(pgettext("costs", "About")[:31])
@@ -74,7 +75,6 @@ def shares_xlsx(*, proposal: Proposal, shares: Shares, rows: list[ShareRow], cho
         (pgettext("costs", "Filter"), filters or pgettext("costs", "none")),
         (pgettext("costs", "Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
     ]:
-        about.append(
-            [cell(about, label, bold=True), cell(about, value, MONEY_FORMAT if isinstance(value, Decimal) else None)]
-        )
+        money = MONEY_FORMAT if isinstance(value, Decimal) else None
+        append(about, [cell(about, label, bold=True), cell(about, value, money)])
     return workbook_bytes(workbook)

@@ -6,15 +6,29 @@ secretary can fix them all in one go. voting.paper_services feeds match_rows() w
 
 from __future__ import annotations
 
-import datetime
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from community.roster_file import MESSAGES as ROSTER_MESSAGES
-from community.roster_file import UnreadableFile, building_name, entrance_name, read_cells, room_name
+from community.roster_file import building_name, entrance_name, room_name
 from community.search import parse_household_query
+from core import spreadsheet
+from core.spreadsheet import (
+    LIMITS,
+    CellError,
+    Header,
+    Limits,
+    UnreadableFile,
+    blank,
+    cell_text,
+    data_rows,
+    heading_fields,
+    one_line,
+    read_cells,
+    sort_problems,
+    word,
+)
 
 FIELDS = ("household", "building", "entrance", "room", "choice", "channel", "proxy_name", "note")
 # The heading each field has in the template and in messages about a missing column.
@@ -39,7 +53,7 @@ _SYNONYMS = {
     "proxy_name": ("受托人", "受托人姓名", "代理人", "proxy", "proxyname"),
     "note": ("备注", "说明", "note", "notes", "remark", "remarks", "comment"),
 }
-_HEADING_FIELD = {key: name for name, keys in _SYNONYMS.items() for key in keys}
+_HEADING_FIELD = heading_fields(_SYNONYMS)
 
 AGREE, DISAGREE, ABSTAIN = "agree", "disagree", "abstain"
 PAPER, PROXY = "paper", "proxy"
@@ -68,17 +82,14 @@ _CHANNELS = {
 }
 MAX_LENGTH = {"proxy_name": 60, "note": 200}
 
-# Reasons, in English; the Django side translates them (locale part parts/register.po) and fills in the params.
-# The file-level reasons are the roster import's, word for word, so they share its translations.
+# Reasons, in English: the shared ones of every spreadsheet (core.spreadsheet) and the ballot sheet's. The Django
+# side translates them (locale part parts/register.po) and fills in the params.
 MESSAGES = {
-    **{code: ROSTER_MESSAGES[code] for code in ("file_xls", "file_damaged", "file_encoding", "file_empty")},
+    **spreadsheet.MESSAGES,
     "file_type": "Gongyi reads .xlsx and .csv files only. Save the ballot sheet as .xlsx (Excel or WPS) or .csv.",
     "file_no_rows": "The file has a header row but no ballots under it.",
-    "header_twice": ROSTER_MESSAGES["header_twice"],
     "header_no_household": "Add a column “房屋” (for example 3-5-502), or the three columns “楼栋”, “单元” and “房号”.",
     "header_no_choice": "Add a column “表决意见” with 同意, 不同意 or 弃权 on every row.",
-    "looks_like_date": ROSTER_MESSAGES["looks_like_date"],
-    "too_long": ROSTER_MESSAGES["too_long"],
     "household_empty": "This cell is empty; write the household, for example 3-5-502.",
     "household_unreadable": "Not a household: write building-entrance-room, for example 3-5-502.",
     "household_unknown": "There is no household %(household)s in this community.",
@@ -93,21 +104,10 @@ MESSAGES = {
 }
 
 
-def _identity(text: str) -> str:
-    return text
+class Problem(spreadsheet.Problem):
+    """One thing to fix in a ballot sheet: row (None: the whole file), column heading, reason."""
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing to fix: row as numbered in the spreadsheet (None: the whole file), column heading, reason."""
-
-    row: int | None
-    column: str
-    code: str
-    params: tuple[tuple[str, object], ...] = ()
-
-    def message(self, translate: Callable[[str], str] = _identity) -> str:
-        return translate(MESSAGES[self.code]) % dict(self.params)
+    messages = MESSAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,38 +141,7 @@ class ParsedBallots:
         return not self.problems
 
 
-class _CellError(Exception):
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = tuple(params.items())
-
-
 # --- Cells ------------------------------------------------------------------------------------------------------
-
-
-def _heading_key(text: str) -> str:
-    key = unicodedata.normalize("NFKC", text).strip().lower()
-    key = re.sub(r"\(.*\)$", "", key)  # "表决意见（同意/不同意/弃权）" → "表决意见"
-    return re.sub(r"[\s_\-*.:：#/]", "", key)
-
-
-def _text(value) -> str:
-    """A cell as text; numbers from .xlsx come as int or float (502 → "502"). A date means Excel changed the cell."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
-        raise _CellError("looks_like_date")
-    return str(value).strip()
-
-
-def _word(value) -> str:
-    """A cell reduced for comparing words: full-width folded, lower case, no spaces."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _text(value))).lower()
 
 
 _SEPARATORS = re.compile(r"[\s\-/\\_,，、.·#—－]+")
@@ -180,20 +149,20 @@ _SEPARATORS = re.compile(r"[\s\-/\\_,，、.·#—－]+")
 
 def parse_household(value) -> tuple[str, str, str]:
     """ "3-5-502", "3/5/502", "3 5 502", "3号楼5单元502室", "A座-2-301" → (building, entrance, room) as written."""
-    text = unicodedata.normalize("NFKC", _text(value)).strip()
+    text = unicodedata.normalize("NFKC", cell_text(value)).strip()
     if not text:
-        raise _CellError("household_empty")
+        raise CellError("household_empty")
     parts = [part for part in _SEPARATORS.split(text) if part]
     if len(parts) == 3:
         building, entrance, room = parts
     else:
         query = parse_household_query(text)
         if not (query.building and query.entrance and query.room):
-            raise _CellError("household_unreadable")
+            raise CellError("household_unreadable")
         building, entrance, room = query.building, query.entrance, query.room
     location = (building_name(building), entrance_name(entrance), room_name(room))
     if not all(location):
-        raise _CellError("household_unreadable")
+        raise CellError("household_unreadable")
     return location
 
 
@@ -217,83 +186,58 @@ def location_key(building: str, entrance: str, room: str) -> tuple[str, str, str
 
 
 def parse_choice(value) -> str:
-    word = _word(value)
-    if not word:
-        raise _CellError("choice_empty")
-    if word not in _CHOICES:
-        raise _CellError("choice_unknown")
-    return _CHOICES[word]
+    text = word(value)
+    if not text:
+        raise CellError("choice_empty")
+    if text not in _CHOICES:
+        raise CellError("choice_unknown")
+    return _CHOICES[text]
 
 
 def parse_channel(value) -> str:
-    word = _word(value)
-    if word not in _CHANNELS:
-        raise _CellError("channel_unknown")
-    return _CHANNELS[word]
+    text = word(value)
+    if text not in _CHANNELS:
+        raise CellError("channel_unknown")
+    return _CHANNELS[text]
 
 
 # --- The whole file ---------------------------------------------------------------------------------------------
 
 
-class _Header:
+class _Header(Header):
     """Which column holds which field; the problems of the header row itself."""
 
     def __init__(self, number: int, values: tuple):
-        self.row = number
-        self.columns: dict[str, int] = {}
-        self.labels: dict[int, str] = {}
-        self.ignored: list[str] = []
-        self.problems: list[Problem] = []
-        for index, value in enumerate(values):
-            label = str(value).strip() if value is not None else ""
-            if not label:
-                continue
-            self.labels[index] = label
-            name = _HEADING_FIELD.get(_heading_key(label))
-            if name is None:
-                # A ballot sheet often has a 序号, the owner's name or a signature column: not ours to read.
-                self.ignored.append(label)
-            elif name in self.columns:
-                other = self.labels[self.columns[name]]
-                self.problems.append(Problem(number, label, "header_twice", (("other", other),)))
-            else:
-                self.columns[name] = index
+        # A ballot sheet often has a 序号, the owner's name or a signature column: not ours to read.
+        super().__init__(number, values, _HEADING_FIELD, Problem)
+        self.ignored = self.unknown
         self.split = "household" not in self.columns
         if self.split and not all(name in self.columns for name in ("building", "entrance", "room")):
             self.problems.append(Problem(number, "", "header_no_household"))
         if "choice" not in self.columns:
             self.problems.append(Problem(number, "", "header_no_choice"))
 
-    def label(self, name: str) -> str:
-        return self.labels[self.columns[name]] if name in self.columns else HEADINGS[name]
-
-    def cell(self, values: tuple, name: str):
-        index = self.columns.get(name)
-        return values[index] if index is not None and index < len(values) else None
+    def label(self, name: str, default: str = "") -> str:
+        return super().label(name, default or HEADINGS[name])
 
 
-def parse_ballots(filename: str, content: bytes) -> ParsedBallots:
-    """Read and check every row; collect every problem."""
+def parse_ballots(filename: str, content: bytes, limits: Limits = LIMITS) -> ParsedBallots:
+    """Read and check every row; collect every problem. A file refused as a whole (wrong kind, damaged, past
+    `limits`) says so first and keeps no row."""
     result = ParsedBallots()
     try:
-        _parse_into(result, read_cells(filename, content))
+        _parse_into(result, read_cells(filename, content, limits))
     except UnreadableFile as exc:
         result.rows.clear()
-        result.problems.insert(0, Problem(None, "", exc.problem.code))
-    result.problems.sort(key=lambda problem: problem.row or 0)  # stable: a row's problems keep column order
+        result.problems.insert(0, Problem.of(exc))
+    sort_problems(result.problems)
     return result
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _parse_into(result: ParsedBallots, cells: Iterator[tuple[int, tuple]]) -> None:
     header: _Header | None = None
     first_row: dict[tuple[str, str, str], int] = {}
-    for number, values in cells:
-        if all(_blank(value) for value in values):
-            continue
+    for number, values in data_rows(cells):
         if header is None:
             header = _Header(number, values)
             result.problems.extend(header.problems)
@@ -327,8 +271,8 @@ def _parse_row(number: int, values: tuple, header: _Header, problems: list[Probl
         for name, parse in (("building", building_name), ("entrance", entrance_name), ("room", room_name)):
             value = header.cell(values, name)
             try:
-                text = parse(_text(value))
-            except _CellError as exc:
+                text = parse(cell_text(value))
+            except CellError as exc:
                 found.append(Problem(number, header.label(name), exc.code, exc.params))
                 continue
             if not text:
@@ -340,25 +284,25 @@ def _parse_row(number: int, values: tuple, header: _Header, problems: list[Probl
         column = header.label("household")
         try:
             location = parse_household(header.cell(values, "household"))
-        except _CellError as exc:
+        except CellError as exc:
             found.append(Problem(number, column, exc.code, exc.params))
 
     choice = channel = ""
     try:
         choice = parse_choice(header.cell(values, "choice"))
-    except _CellError as exc:
+    except CellError as exc:
         found.append(Problem(number, header.label("choice"), exc.code, exc.params))
-    channel_given = not _blank(header.cell(values, "channel"))
+    channel_given = not blank(header.cell(values, "channel"))
     try:
         channel = parse_channel(header.cell(values, "channel"))
-    except _CellError as exc:
+    except CellError as exc:
         found.append(Problem(number, header.label("channel"), exc.code, exc.params))
 
     texts = {}
     for name in ("proxy_name", "note"):
         try:
-            texts[name] = re.sub(r"\s+", " ", _text(header.cell(values, name)))
-        except _CellError:
+            texts[name] = one_line(header.cell(values, name))
+        except CellError:
             texts[name] = ""  # a date in a name or note column is odd but harmless; it is not read
         if len(texts[name]) > MAX_LENGTH[name]:
             found.append(Problem(number, header.label(name), "too_long", (("max", MAX_LENGTH[name]),)))

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 
-from config.xlsx import cell, table_sheet, text, workbook_bytes
+from config.xlsx import append, cell, table_sheet, workbook_bytes
 from voting.models import Channel, Choice, Elector
 
 CHUNK = 2000
@@ -60,16 +60,15 @@ def register_xlsx(*, rows: Iterable[Elector], full_phones: bool, about: list[tup
                 voted,
                 choices.get(ballot.choice, ballot.choice),
                 channels.get(ballot.channel, ballot.channel),
-                text(sheet, ballot.proxy_name) or None,
-                text(sheet, str(ballot.recorded_by)),
+                ballot.proxy_name or None,
+                str(ballot.recorded_by),
                 cell(sheet, at, "yyyy-mm-dd hh:mm"),
                 attached if ballot.evidence else None,
             ]
-        name = text(sheet, owner.name)
-        sheet.append([elector.label, name, phone, cell(sheet, elector.area, "0.00"), elector.head_flats, *tail])
+        append(sheet, [elector.label, owner.name, phone, cell(sheet, elector.area, "0.00"), elector.head_flats, *tail])
     notes = workbook.create_sheet(_("About")[:31])
     notes.column_dimensions["A"].width = 14
     notes.column_dimensions["B"].width = 60
     for label, value in about:
-        notes.append([cell(notes, label, bold=True), text(notes, value)])
+        append(notes, [cell(notes, label, bold=True), value])
     return workbook_bytes(workbook)

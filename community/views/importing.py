@@ -25,8 +25,9 @@ from community.importing import (
     roster_upload_preview,
 )
 from community.models import Community, RosterUpload
-from community.roster_file import UnreadableFile, file_kind, template_csv, template_xlsx
+from community.roster_file import Problem, template_csv, template_xlsx
 from config.xlsx import XLSX_TYPE
+from core.spreadsheet import UnreadableFile, file_kind
 
 # A file with a mistake repeated on every row has as many problems as rows: show the first ones,
 # and offer them all as a spreadsheet to work through.
@@ -63,9 +64,9 @@ class RosterUploadForm(forms.Form):
             )
         content = uploaded.read()
         try:
-            file_kind(uploaded.name, content)
+            file_kind(uploaded.name, content)  # a zip bomb is refused here, before the upload is kept
         except UnreadableFile as exc:
-            raise forms.ValidationError(exc.problem.message(gettext)) from exc
+            raise forms.ValidationError(Problem.of(exc).message(gettext)) from exc
         self.content = content
         return uploaded
 

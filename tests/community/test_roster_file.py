@@ -323,6 +323,9 @@ def test_empty_rows_are_skipped_and_do_not_count_as_problems():
 
 def test_every_reason_formats():
     params = {"known": "k", "columns": "c", "other": "o", "max": 3, "room": "3-5-502", "first_row": 2}
+    # The file limits shared with every import (core.spreadsheet).
+    params |= {"size": "2,048", "limit": 100, "part": "xl/worksheets/sheet1.xml", "ratio": 1000, "count": 5000}
+    params |= {"length": 5000}
     for code, text in MESSAGES.items():
         assert text % params, code
 

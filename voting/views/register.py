@@ -17,13 +17,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from community.models import Household
-from community.roster_file import UnreadableFile, file_kind
 from config.xlsx import XLSX_TYPE
+from core.spreadsheet import UnreadableFile, file_kind
 from lifecycle.services import proposal_close_if_due
 from proposals.models import Attachment, Proposal, State
 from proposals.services import sniff_upload
 from voting.models import Ballot, Channel, Choice, Elector
-from voting.paper_import import MESSAGES as PAPER_MESSAGES
+from voting.paper_import import Problem as SheetProblem
 from voting.paper_services import (
     BATCH_EVIDENCE_MAX_BYTES,
     ImportPlan,
@@ -301,7 +301,7 @@ class PaperImportForm(forms.Form):
         try:
             file_kind(uploaded.name, content)
         except UnreadableFile as exc:
-            raise forms.ValidationError(gettext(PAPER_MESSAGES[exc.problem.code])) from exc
+            raise forms.ValidationError(SheetProblem.of(exc).message(gettext)) from exc
         self.sheet_content = content
         return uploaded
 

@@ -4,8 +4,11 @@ Every problem is printed (in Chinese unless --language says otherwise) and the e
 the summary and the roster's totals are printed.
 """
 
+import os
+import stat
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import translation
@@ -28,6 +31,37 @@ def problem_line(problem: Problem) -> str:
         "column": problem.column,
         "reason": reason,
     }
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+
+
+def read_roster_file(path: Path) -> bytes:
+    """The file's bytes, refused as the upload page would: a regular file of at most ROSTER_UPLOAD_MAX_BYTES.
+
+    A device or a pipe (/dev/zero, /dev/stdin) would be read until memory runs out, or wait forever: it is
+    refused before it is opened. Whatever is refused, nothing is read into memory and nothing is written.
+    """
+    limit = settings.ROSTER_UPLOAD_MAX_BYTES
+    too_large = _("%(path)s is %(size)s MB; the limit is %(limit)s MB, as for an upload. Import only the roster sheet.")
+    not_regular = _("%(path)s is not a regular file; give the path of a roster file.")
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise CommandError(not_regular % {"path": path})
+        with path.open("rb") as file:
+            status = os.fstat(file.fileno())  # the file opened, should the path have changed meanwhile
+            if not stat.S_ISREG(status.st_mode):
+                raise CommandError(not_regular % {"path": path})
+            if status.st_size > limit:
+                size = _megabytes(status.st_size)
+                raise CommandError(too_large % {"path": path, "size": size, "limit": _megabytes(limit)})
+            content = file.read(limit + 1)  # a file growing while it is read still stops here
+    except OSError as exc:
+        raise CommandError(_("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc.strerror}) from exc
+    if len(content) > limit:
+        raise CommandError(too_large % {"path": path, "size": _megabytes(len(content)), "limit": _megabytes(limit)})
+    return content
 
 
 def summary_lines(summary: RosterSummary) -> list[str]:
@@ -75,10 +109,7 @@ class Command(BaseCommand):
 
     def _import(self, options):
         path = Path(options["path"])
-        try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(_("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc.strerror}) from exc
+        content = read_roster_file(path)
         # The file is checked before the database is touched: a bad file fails fast and changes nothing.
         roster = roster_file_read(filename=path.name, content=content)
         if not roster.ok:
