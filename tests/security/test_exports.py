@@ -17,8 +17,8 @@ from consult.models import DemandTag
 from consult.services import assignment_create
 from proposals.models import Scope
 from tests.consult.canvass.conftest import record
-from tests.factories import EntranceFactory, HouseholdFactory, RoleFactory
 from tests.costs.conftest import add_plan, consulting, open_voting
+from tests.factories import EntranceFactory, HouseholdFactory, RoleFactory
 from tests.voting.register.conftest import pdf
 from voting.models import Channel, Choice
 from voting.paper_services import paper_ballot_record
