@@ -182,7 +182,7 @@ def resolution_document(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def resolution_annex(request, pk: int):
     """The annex on its own: in the request up to INLINE_ANNEX_ROWS households, else a background job (a POST)."""
-    from documents.jobs import document_job_start
+    from documents.services import document_job_start
 
     proposal = _proposal(pk)
     if not request.user.has_perm("voting.view_register", proposal):
