@@ -187,7 +187,7 @@ def proposal_close(*, proposal: Proposal, by) -> Proposal:
 
 
 def proposal_close_if_due(*, proposal: Proposal) -> Proposal:
-    """Close a proposal whose voting window has ended (on access, or by the close_due_proposals command)."""
+    """Close a proposal whose voting window has ended (on access, or by proposals_close_due)."""
     if proposal.state != State.VOTING or proposal.voting_closes_at is None:
         return proposal
     if proposal.voting_closes_at > timezone.now():
@@ -197,6 +197,17 @@ def proposal_close_if_due(*, proposal: Proposal) -> Proposal:
         if locked.state != State.VOTING:
             return locked
         return _close(locked, by=None, note="closed at the end of the voting window")
+
+
+def proposals_close_due(*, now: datetime | None = None) -> int:
+    """Close every proposal whose voting window had ended by `now` (default: now); returns how many were closed.
+    A window that has not ended yet is never closed. Run every minute by proposals.tasks; safe to run at any time."""
+    due = Proposal.objects.filter(state=State.VOTING, voting_closes_at__lte=now or timezone.now())
+    closed = 0
+    for proposal in due.order_by("voting_closes_at", "pk"):
+        if proposal_close_if_due(proposal=proposal).state == State.CLOSED:
+            closed += 1
+    return closed
 
 
 @transaction.atomic
