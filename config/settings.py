@@ -246,7 +246,11 @@ LOGGING = {
     "filters": {"redis_outage": {"()": "config.log_filters.RedisOutageFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redis_outage"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The task queue's worker logs through the same handler (run_huey adds its own only to a bare logger).
+        "huey": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
+    },
 }
 TALLY_PUSH_INTERVAL = float(os.environ.get("TALLY_PUSH_INTERVAL", "0.25"))  # seconds between pushes in a burst
 # Seconds between checks for tally changes whose message was lost (Redis down or restarting); 0 turns them off.
