@@ -1,4 +1,4 @@
-# Gongyi: `make run` starts the demo on http://127.0.0.1:8000, `make test` runs every test.
+# Gongyi: `make run` starts the demo on http://127.0.0.1:8000 (with its worker), `make test` runs every test.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -29,8 +29,8 @@ $(MO): $(PARTS)
 run: $(VENV)/.installed $(MO)
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py load_demo
-	@echo "Starting Gongyi on http://127.0.0.1:8000 (Ctrl-C stops it)"
-	@DEBUG=1 $(VENV)/bin/daphne -b 127.0.0.1 -p 8000 config.asgi:application
+	@echo "Starting Gongyi on http://127.0.0.1:8000 and its task queue's worker (Ctrl-C stops both)"
+	@scripts/run.sh
 
 test: $(VENV)/.installed $(MO)
 	@$(PY) manage.py makemigrations --check --dry-run -v 0 || { echo "Models changed without a migration." >&2; exit 1; }
@@ -49,4 +49,4 @@ bench: $(VENV)/.installed $(MO)
 	@for script in bench/bench_*.py; do [ -e "$$script" ] && $(PY) "$$script"; done; true
 
 clean:
-	rm -rf $(VENV) gongyi.sqlite3 staticfiles $(MO) locale/zh_Hans/LC_MESSAGES/django.po
+	rm -rf $(VENV) gongyi.sqlite3 gongyi.sqlite3-huey* staticfiles $(MO) locale/zh_Hans/LC_MESSAGES/django.po

@@ -5,6 +5,7 @@ SECRET_KEY, a PostgreSQL DATABASE_URL and REDIS_URL (see .env.example).
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "huey.contrib.djhuey",
     "allauth",
     "allauth.account",
     "rules.apps.AutodiscoverRulesConfig",
@@ -137,6 +139,34 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The task queue (huey; `manage.py run_huey` is its worker): closing proposals when their voting window ends,
+# and the large document jobs. On Redis when REDIS_URL is set (production), else in a SQLite file beside the
+# database. HUEY_IMMEDIATE runs each task in the process that enqueues it, with no worker: the test suite's default.
+HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", default="pytest" in sys.modules)
+if REDIS_URL:
+    # The priority flavour, so that closing proposals overtakes document jobs waiting for a worker.
+    _huey_storage = {"huey_class": "huey.PriorityRedisHuey", "url": REDIS_URL}
+else:
+    # Beside the SQLite database (gongyi.sqlite3-huey, gitignored), or in the project folder beside PostgreSQL.
+    _sqlite = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    _beside = DATABASES["default"]["NAME"] if _sqlite else BASE_DIR / "gongyi.sqlite3"
+    _huey_file = os.environ.get("HUEY_SQLITE_PATH") or f"{_beside}-huey"
+    _huey_storage = {"huey_class": "huey.SqliteHuey", "filename": _huey_file}
+HUEY = {
+    # Tasks are queued under the database's name, so two deployments (or test databases) sharing one Redis never
+    # run each other's tasks.
+    "name": str(DATABASES["default"]["NAME"]),
+    **_huey_storage,
+    "immediate": HUEY_IMMEDIATE,
+    "results": False,  # nothing reads a task's return value; the DocumentJob row is the result
+    "consumer": {
+        # Tasks running at once. A document job renders with DOCUMENT_WORKERS processes of its own (~300 MB in all),
+        # so this also bounds the memory of document jobs running side by side.
+        "workers": int(os.environ.get("HUEY_WORKERS", "2")),
+        "worker_type": "thread",
+    },
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -222,7 +252,11 @@ LOGGING = {
     "filters": {"redis_outage": {"()": "config.log_filters.RedisOutageFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redis_outage"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The task queue's worker logs through the same handler (run_huey adds its own only to a bare logger).
+        "huey": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
+    },
 }
 TALLY_PUSH_INTERVAL = float(os.environ.get("TALLY_PUSH_INTERVAL", "0.25"))  # seconds between pushes in a burst
 # Seconds between checks for tally changes whose message was lost (Redis down or restarting); 0 turns them off.

@@ -1,23 +1,21 @@
-"""Large documents as background jobs: a DocumentJob row, then `manage.py run_document_job <id>` in a detached
-process that writes its progress (pages done / total) to the row and stores the finished PDF under
-MEDIA_ROOT/documents/ — outside the request, surviving it.
+"""Large documents as background jobs: a DocumentJob row (documents.services.document_job_start), then a task on
+the queue (documents.tasks) that a worker (`manage.py run_huey`) runs here: it writes its progress (pages done /
+total) to the row and stores the finished PDF under MEDIA_ROOT/documents/ — outside the request, surviving it.
 
 A kind of document is a builder (job, progress) -> PDF bytes and the permission that guards it; add one to KINDS.
+How many jobs render at once is the worker's concurrency (HUEY_WORKERS).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -27,11 +25,8 @@ from documents.render import FontMissing
 
 logger = logging.getLogger("gongyi.documents")
 
-# Jobs rendering at once on this deployment (each uses `builders.job_workers()` processes, ~300 MB in all).
-MAX_RUNNING = int(getattr(settings, "DOCUMENT_JOBS_MAX_RUNNING", 2))
-# Finished files are kept this long, then deleted with their job.
+# Finished files are kept this long, then deleted with their job (documents.tasks, daily).
 KEEP_DAYS = int(getattr(settings, "DOCUMENT_JOBS_KEEP_DAYS", 30))
-_WAIT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -56,86 +51,32 @@ def job_allowed(user, job: DocumentJob) -> bool:
     return kind is not None and user.has_perm(kind.perm, job_permission_object(job))
 
 
-def document_job_start(
-    *, kind: str, community, by, title: str, filename: str, proposal=None, params: dict | None = None
-) -> DocumentJob:
-    """A job for this document, started once the transaction commits. The same request while an identical job
-    is still under way returns that job instead of starting a second one."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown document kind {kind!r}")
-    params = {**(params or {}), "lang": translation.get_language() or settings.LANGUAGE_CODE}
+def document_jobs_delete_old() -> int:
+    """Delete the jobs made more than KEEP_DAYS ago, with their files; returns how many."""
+    old = list(DocumentJob.objects.filter(created_at__lt=timezone.now() - timedelta(days=KEEP_DAYS)))
+    for job in old:
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+    return len(old)
+
+
+def _claim(job_id: int) -> bool:
+    """Move the job from queued to running. A job that waited so long it is shown as failed (the page told its
+    reader to start it again) is left alone, as is one another worker has claimed."""
     fresh = timezone.now() - STALE_AFTER
-    existing = (
-        DocumentJob.objects.filter(
-            kind=kind,
-            community=community,
-            proposal=proposal,
-            requested_by=by,
-            state__in=[DocumentJob.State.QUEUED, DocumentJob.State.RUNNING],
-            updated_at__gte=fresh,
-        )
-        .order_by("-pk")
-        .first()
-    )
-    if existing is not None and existing.params == params:
-        return existing
-    _delete_old_jobs()
-    job = DocumentJob.objects.create(
-        kind=kind,
-        community=community,
-        proposal=proposal,
-        params=params,
-        title=title[:200],
-        filename=filename[:120],
-        requested_by=by,
-    )
-    transaction.on_commit(lambda: launch(job.pk))
-    logger.info("document job %s (%s) queued by user %s", job.pk, kind, getattr(by, "pk", None))
-    return job
-
-
-def launch(job_id: int) -> subprocess.Popen:
-    """`manage.py run_document_job <id>` in its own session: a server restart or a closed request does not stop it.
-    Its log goes where the server's goes."""
-    return subprocess.Popen(
-        [sys.executable, str(settings.BASE_DIR / "manage.py"), "run_document_job", str(job_id)],
-        cwd=settings.BASE_DIR,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-        close_fds=True,
-    )
-
-
-def _delete_old_jobs() -> None:
-    for old in DocumentJob.objects.filter(created_at__lt=timezone.now() - timedelta(days=KEEP_DAYS)):
-        if old.file:
-            old.file.delete(save=False)
-        old.delete()
-
-
-def _running_elsewhere(job_id: int) -> int:
-    fresh = timezone.now() - STALE_AFTER
-    return DocumentJob.objects.filter(state=DocumentJob.State.RUNNING, updated_at__gte=fresh).exclude(pk=job_id).count()
-
-
-def _claim(job_id: int, *, wait: bool) -> bool:
-    """Move the job from queued to running, waiting (and showing it is alive) while MAX_RUNNING others run."""
-    while wait and _running_elsewhere(job_id) >= MAX_RUNNING:
-        if not DocumentJob.objects.filter(pk=job_id, state=DocumentJob.State.QUEUED).update(updated_at=timezone.now()):
-            return False
-        time.sleep(_WAIT_SECONDS)
     return bool(
-        DocumentJob.objects.filter(pk=job_id, state=DocumentJob.State.QUEUED).update(
+        DocumentJob.objects.filter(pk=job_id, state=DocumentJob.State.QUEUED, updated_at__gte=fresh).update(
             state=DocumentJob.State.RUNNING, started_at=timezone.now(), updated_at=timezone.now()
         )
     )
 
 
-def document_job_run(*, job_id: int, wait: bool = True) -> DocumentJob:
-    """Make the job's document now, in this process (the run_document_job command). A job already claimed by
-    another process is left alone. Failures are recorded on the job with a message for the secretary."""
-    if not _claim(job_id, wait=wait):
+def document_job_run(*, job_id: int) -> DocumentJob:
+    """Make the job's document now, in this process (the worker's task, or the run_document_job command). A job
+    already claimed by another process is left alone. Failures are recorded on the job with a message for the
+    secretary."""
+    if not _claim(job_id):
         return DocumentJob.objects.get(pk=job_id)
     job = DocumentJob.objects.select_related("community", "proposal").get(pk=job_id)
 

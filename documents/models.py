@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from community.models import Community
 from proposals.models import Proposal
 
-# A running job writes its progress at least this often; one silent for longer has died (a killed process,
-# a restarted machine) and is shown as failed.
+# A running job writes its progress at least this often; one silent for longer has died (a killed worker,
+# a restarted machine) and is shown as failed. A queued job not started by then (no worker running) is too.
 STALE_AFTER = timedelta(minutes=10)
 
 

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from community.models import Building, Community, Entrance
 from core.access import refuse
 from documents.builders import register_title, render_register, render_slips, render_walk_sheet, slips_title
-from documents.jobs import document_job_start, job_allowed
+from documents.jobs import job_allowed
 from documents.models import DocumentJob
 from documents.selectors import SlipScope, electorate_size, households_without_code, walk_sheet_entrances
-from documents.services import slip_codes_issue_missing
+from documents.services import document_job_start, slip_codes_issue_missing
 from proposals.models import Proposal
 
 # Above these sizes a document is a background job rather than the answer to the request (bench/README.md:

@@ -72,10 +72,14 @@ def proposal_close_if_due(*, proposal: Proposal) -> Proposal:
         return _close(locked, by=None, note="closed at the end of the voting window")
 
 
-def proposals_close_due() -> int:
-    """Close every proposal whose voting window has ended, each in its own transaction; how many were closed."""
-    due = Proposal.objects.filter(state=State.VOTING, voting_closes_at__lte=timezone.now()).order_by("pk")
-    return sum(proposal_close_if_due(proposal=proposal).state == State.CLOSED for proposal in due)
+def proposals_close_due(*, now: datetime | None = None) -> int:
+    """Close every proposal whose voting window had ended by `now` (default: now), each in its own transaction;
+    returns how many were closed. Run every minute by lifecycle.tasks; safe to run at any time."""
+    due = Proposal.objects.filter(state=State.VOTING, voting_closes_at__lte=now or timezone.now())
+    return sum(
+        proposal_close_if_due(proposal=proposal).state == State.CLOSED
+        for proposal in due.order_by("voting_closes_at", "pk")
+    )
 
 
 @transaction.atomic

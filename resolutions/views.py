@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.throttle import Limit, client_ip
 from documents.chunked import merge_pdfs
-from documents.jobs import document_job_start
 from documents.models import DocumentJob
+from documents.services import document_job_start
 from proposals.access import proposal_or_refuse
 from proposals.models import Proposal
 from resolutions import canonical as resolution

@@ -96,3 +96,31 @@ def test_production_uses_a_connection_pool_that_connects():
     result = run_manage("shell", "-c", script, env={**GOOD, "DATABASE_URL": database_url, "DATABASE_POOL_SIZE": "4"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["4", "True"]
+
+
+HUEY_PROBE = (
+    "from huey.contrib.djhuey import HUEY; print(type(HUEY).__name__, type(HUEY.storage).__name__, HUEY.immediate,"
+    " getattr(HUEY.storage, 'filename', '-'))"
+)
+
+
+def test_the_task_queue_runs_on_redis_when_there_is_redis():
+    result = run_manage("shell", "-c", HUEY_PROBE, env={"REDIS_URL": "redis://127.0.0.1:6379/0", "HUEY_IMMEDIATE": ""})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["PriorityRedisHuey", "PriorityRedisStorage", "False", "-"]
+
+
+def test_the_task_queue_runs_on_a_sqlite_file_without_redis(tmp_path):
+    path = tmp_path / "queue.sqlite3"
+    env = {"REDIS_URL": "", "HUEY_IMMEDIATE": "", "HUEY_SQLITE_PATH": str(path)}
+    result = run_manage("shell", "-c", HUEY_PROBE, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["SqliteHuey", "SqliteStorage", "False", str(path)]
+    assert path.exists()
+
+
+def test_tests_run_tasks_in_their_own_process():
+    from huey.contrib.djhuey import HUEY
+    from huey.storage import MemoryStorage
+
+    assert HUEY.immediate and isinstance(HUEY.storage, MemoryStorage)  # nothing written to Redis or a file

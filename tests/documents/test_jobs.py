@@ -1,5 +1,6 @@
-"""Document jobs: started by a POST, made by `run_document_job` (here synchronously), progress to 100 %, the
-file kept and served to the people allowed; failures and dead jobs are shown with a message."""
+"""Document jobs: started by a POST, made by `run_document_job` (here synchronously; the worker's task in
+production, proven in tests/system/test_worker.py), progress to 100 %, the file kept and served to the people
+allowed; failures and dead jobs are shown with a message."""
 
 import os
 from datetime import timedelta
@@ -8,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from documents import jobs, render, views
+from documents import jobs, render, services, tasks, views
 from documents.models import DocumentJob
 from tests.documents.conftest import pdf_lines, response_bytes
 
@@ -82,7 +83,7 @@ def test_progress_is_written_while_the_pages_are_made(proposal, secretary_user, 
 
     monkeypatch.setitem(jobs.KINDS, "test", jobs.Kind("tests.documents.test_jobs.BUILDER", "voting.view_register"))
     monkeypatch.setattr("tests.documents.test_jobs.BUILDER", builder, raising=False)
-    job = jobs.document_job_start(
+    job = services.document_job_start(
         kind="test", community=proposal.community, proposal=proposal, by=secretary_user, title="t", filename="t.pdf"
     )
     job = real(job_id=job.pk)
@@ -121,7 +122,7 @@ def test_an_unexpected_error_is_recorded_in_words(proposal, secretary_user, monk
 
     monkeypatch.setitem(jobs.KINDS, "broken", jobs.Kind("tests.documents.test_jobs.BROKEN", "voting.view_register"))
     monkeypatch.setattr("tests.documents.test_jobs.BROKEN", broken, raising=False)
-    job = jobs.document_job_start(
+    job = services.document_job_start(
         kind="broken", community=proposal.community, proposal=proposal, by=secretary_user, title="t", filename="t"
     )
     job = jobs.document_job_run(job_id=job.pk)
@@ -140,11 +141,11 @@ def test_a_job_silent_for_too_long_is_shown_as_failed(client_as, proposal, secre
 
 
 def test_a_job_already_claimed_is_left_alone(proposal, secretary_user):
-    job = jobs.document_job_start(
+    job = services.document_job_start(
         kind="register", community=proposal.community, proposal=proposal, by=secretary_user, title="t", filename="t"
     )
     DocumentJob.objects.filter(pk=job.pk).update(state="running")
-    assert jobs.document_job_run(job_id=job.pk, wait=False).state == "running"
+    assert jobs.document_job_run(job_id=job.pk).state == "running"
 
 
 def test_the_command_refuses_an_unknown_job(db):
@@ -153,15 +154,44 @@ def test_the_command_refuses_an_unknown_job(db):
 
 
 def test_old_jobs_and_their_files_are_deleted(proposal, secretary_user):
-    old = jobs.document_job_start(
+    old = services.document_job_start(
         kind="register", community=proposal.community, proposal=proposal, by=secretary_user, title="t", filename="t"
     )
     jobs.document_job_run(job_id=old.pk)
     old.refresh_from_db()
     path = old.file.path
     DocumentJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=jobs.KEEP_DAYS + 1))
-    jobs.document_job_start(
+    recent = services.document_job_start(
         kind="slips", community=proposal.community, by=secretary_user, title="t", filename="t", params={"place": "x"}
     )
+    tasks.document_jobs_delete_old_task.call_local()  # the daily task, run here
     assert not DocumentJob.objects.filter(pk=old.pk).exists()
     assert not os.path.exists(path)
+    assert DocumentJob.objects.filter(pk=recent.pk).exists()
+
+
+def test_the_job_is_queued_once_the_row_is_committed(proposal, secretary_user, django_capture_on_commit_callbacks):
+    """The task runs in this process here (HUEY_IMMEDIATE under tests); the real worker in tests/system."""
+    with django_capture_on_commit_callbacks() as callbacks:
+        job = services.document_job_start(
+            kind="register", community=proposal.community, proposal=proposal, by=secretary_user, title="t", filename="t"
+        )
+        assert DocumentJob.objects.get(pk=job.pk).state == "queued"
+    assert len(callbacks) == 1
+    callbacks[0]()
+    job.refresh_from_db()
+    assert job.state == "done" and job.size > 1000
+
+
+def test_a_job_waiting_so_long_it_is_shown_as_failed_is_not_made_late(proposal, secretary_user):
+    job = services.document_job_start(
+        kind="register", community=proposal.community, proposal=proposal, by=secretary_user, title="t", filename="t"
+    )
+    DocumentJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
+    tasks.document_job_task.call_local(job.pk)
+    job.refresh_from_db()
+    assert job.state == "queued" and job.is_stale and not job.file
+
+
+def test_the_task_of_a_deleted_job_does_nothing(db):
+    tasks.document_job_task.call_local(999999)

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from community.models import JoinCode
 from consult.models import Assignment
-from documents import jobs
+from documents import services
 from tests.documents.conftest import open_proposal
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def here(actors):
 
 @pytest.fixture
 def finished_job(actors, here):
-    job = jobs.document_job_start(
+    job = services.document_job_start(
         kind="register",
         community=actors.community,
         proposal=here["proposal"],

@@ -90,7 +90,7 @@ def test_the_whole_community_is_a_job_with_progress_and_a_download(
     assert "在后台生成" in page.content.decode()
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(url(community, all=1))
-    assert len(callbacks) == 1  # the detached process is launched once the job row is committed
+    assert len(callbacks) == 1  # the task is queued once the job row is committed
     job = DocumentJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/documents/jobs/{job.pk}/"
     assert JoinCode.objects.count() == 12  # issued in the request, before the job

@@ -200,7 +200,7 @@ def test_a_large_annex_as_a_document_job_has_the_same_rows(client_as, closed, co
     job = DocumentJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/documents/jobs/{job.pk}/"
     assert (job.kind, job.proposal, job.requested_by) == (ANNEX_JOB_KIND, closed, committee_user)
-    job = jobs.document_job_run(job_id=job.pk, wait=False)
+    job = jobs.document_job_run(job_id=job.pk)
     assert job.state == "done", job.message
     with job.file.open("rb") as made:
         assert pdf_lines(made.read()) == inline

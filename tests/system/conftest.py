@@ -1,7 +1,8 @@
 """System tests: real daphne processes sharing PostgreSQL and Redis, as an operator runs Gongyi.
 
-They need PostgreSQL and Redis (DATABASE_URL, REDIS_URL). Elsewhere they skip, except under CI=true,
-where a missing prerequisite fails: CI provides both, so a skip there would hide a broken setup.
+They need PostgreSQL and Redis (DATABASE_URL, REDIS_URL; a module may say NEEDS_REDIS = False). Elsewhere they
+skip, except under CI=true, where a missing prerequisite fails: CI provides both, so a skip there would hide a
+broken setup.
 """
 
 import os
@@ -12,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.system.processes import RedisServer, start_daphnes, stop_all
+from tests.system.processes import RedisServer, Worker, start_daphnes, stop_all
 
 
 def _ci() -> bool:
@@ -34,7 +35,8 @@ def pytest_runtest_setup(item):
         settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql",
         "system tests need PostgreSQL (DATABASE_URL=postgres://...)",
     )
-    require(bool(settings.REDIS_URL), "system tests need Redis (REDIS_URL=redis://...)")
+    if getattr(item.module, "NEEDS_REDIS", True):
+        require(bool(settings.REDIS_URL), "system tests need Redis (REDIS_URL=redis://...)")
 
 
 def shared_database_url() -> str:
@@ -89,6 +91,34 @@ def daphnes(server_env, tmp_path):
         yield start
     finally:
         stop_all(started)
+
+
+@pytest.fixture
+def queue_env(server_env, tmp_path):
+    """The environment of a server or worker sharing this test's task queue: on Redis when the suite has it (CI),
+    else in a SQLite file of this test's own; files made and uploaded go to a folder of this test's own."""
+    env = {**server_env, "HUEY_IMMEDIATE": "0", "MEDIA_ROOT": str(tmp_path / "media")}
+    if not env["REDIS_URL"]:
+        env["HUEY_SQLITE_PATH"] = str(tmp_path / "huey.sqlite3")
+    return env
+
+
+@pytest.fixture
+def worker(queue_env, tmp_path):
+    """worker() → the task queue's consumer (`manage.py run_huey`), started and, whatever happens, stopped."""
+    started = []
+
+    def start():
+        process = Worker(queue_env, tmp_path)
+        started.append(process)
+        process.start()
+        return process
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            process.stop()
 
 
 @pytest.fixture

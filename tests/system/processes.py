@@ -1,8 +1,10 @@
-"""Real server processes for the system tests: daphne serving Gongyi, and a private redis-server.
+"""Real server processes for the system tests: daphne serving Gongyi, the task queue's worker, a private redis-server.
 
 Every process is started in its own session and always ended by the fixture that started it, by its id.
 """
 
+import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -136,6 +138,44 @@ def start_daphnes(named_envs: list[tuple[str, dict]], log_dir: Path, started: li
         else:
             raise AssertionError(f"daphne {server.name} found no free port:\n{server.log_tail()}")
     return servers
+
+
+class Worker:
+    """`manage.py run_huey`: the task queue's consumer, with its scheduler; its stdout and stderr go to `log`."""
+
+    def __init__(self, env: dict, log_dir: Path):
+        self.env = env
+        self.log = log_dir / "worker.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> None:
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "manage.py", "run_huey"],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_until(self._started, timeout, f"the worker to start:\n{self.log_text()}", interval=0.2)
+
+    def _started(self) -> bool:
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"the worker exited with {self.proc.returncode}:\n{self.log_text()}")
+        return "Huey consumer started" in self.log_text()
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL to its process group: the worker and the render processes it started."""
+        if self.proc is None:
+            return
+        _end(self.proc, signal.SIGTERM, 10)
+        with contextlib.suppress(ProcessLookupError):  # its own session: a render process left behind, if any
+            os.killpg(self.proc.pid, signal.SIGKILL)
 
 
 class RedisServer:

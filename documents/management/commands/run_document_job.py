@@ -1,4 +1,5 @@
-"""Make one queued document (started by documents.jobs in a detached process; safe to run by hand)."""
+"""Make one queued document now, in this process (the worker normally does it: documents.tasks). For an operator
+re-running a job by hand, and for tests."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,12 +12,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("job_id", type=int)
-        parser.add_argument("--no-wait", action="store_true", help="start even if other jobs are running")
 
-    def handle(self, *args, job_id: int, no_wait: bool, **options):
+    def handle(self, *args, job_id: int, **options):
         if not DocumentJob.objects.filter(pk=job_id).exists():
             raise CommandError(f"There is no document job {job_id}.")
-        job = document_job_run(job_id=job_id, wait=not no_wait)
+        job = document_job_run(job_id=job_id)
         if job.state == DocumentJob.State.FAILED:
             raise CommandError(f"Document job {job_id} failed: {job.message}")
         self.stdout.write(f"Document job {job_id}: {job.get_state_display()}, {job.pages_done}/{job.pages_total} pages")
