@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Building, Community, Entrance, Household
@@ -106,6 +107,21 @@ class Proposal(models.Model):
     @property
     def is_major(self) -> bool:
         return self.category in MAJOR_CATEGORIES
+
+    # What voting_status() answers: the one reading of the voting window, for the ballot writer and every page.
+    NOT_OPEN, NOT_YET, OPEN, ENDED = "not_open", "not_yet", "open", "ended"
+
+    def voting_status(self, now=None) -> str:
+        """not_open (not in the voting state), not_yet (before voting_opens_at), open, or ended (voting_closes_at
+        has passed, whether or not the scheduled job has closed the proposal yet). The window is [opens, closes)."""
+        if self.state != State.VOTING:
+            return self.NOT_OPEN
+        now = now or timezone.now()
+        if self.voting_opens_at and now < self.voting_opens_at:
+            return self.NOT_YET
+        if self.voting_closes_at and now >= self.voting_closes_at:
+            return self.ENDED
+        return self.OPEN
 
 
 class Transition(models.Model):
