@@ -49,7 +49,7 @@ from proposals.services import (
     proposal_start_consultation,
     rule_for,
 )
-from voting import permissions  # noqa: F401  (registers the voting.* perms)
+from voting import rules  # noqa: F401  (registers the voting.* perms)
 from voting.models import Elector
 from voting.paper_import import parse_ballots
 from voting.paper_services import paper_ballots_import

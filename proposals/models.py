@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Building, Community, Entrance, Household
+from voting import engine
 
 
 class Category(models.TextChoices):
@@ -28,10 +29,11 @@ MAJOR_CATEGORIES = frozenset({Category.FUND_RAISE, Category.REBUILD, Category.CO
 
 
 class RuleCode(models.TextChoices):
-    CIVIL_CODE_MAJOR = "civil_code_major", _("Civil Code, major matter: 2/3 take part, 3/4 of them agree")
-    CIVIL_CODE_ORDINARY = "civil_code_ordinary", _("Civil Code, ordinary matter: 2/3 take part, more than half agree")
-    UNANIMOUS = "unanimous", _("Unanimous: every household takes part and agrees")
-    ELEVATOR = "elevator_all_owners_no_objection", _("Elevator retrofit: 2/3 of all owners agree and nobody objects")
+    # Codes and labels are the engine's (voting/engine.py declares each rule's texts beside its conditions).
+    CIVIL_CODE_MAJOR = engine.CIVIL_CODE_MAJOR.code, _(engine.CIVIL_CODE_MAJOR.label)
+    CIVIL_CODE_ORDINARY = engine.CIVIL_CODE_ORDINARY.code, _(engine.CIVIL_CODE_ORDINARY.label)
+    UNANIMOUS = engine.UNANIMOUS.code, _(engine.UNANIMOUS.label)
+    ELEVATOR = engine.ELEVATOR_ALL_OWNERS_NO_OBJECTION.code, _(engine.ELEVATOR_ALL_OWNERS_NO_OBJECTION.label)
 
 
 class State(models.TextChoices):

@@ -109,7 +109,7 @@ def resolution_content(proposal: Proposal) -> dict:
     canonical bytes. The ballot chain's head is included: any counted ballot that changes through the platform
     changes the fingerprint, and one changed behind its back changes the tally.
     """
-    from voting import rules as engine
+    from voting import engine
     from voting.selectors import tally_outcome
 
     proposal = Proposal.objects.select_related("community").get(pk=proposal.pk)

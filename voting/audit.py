@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from proposals.models import Proposal
-from voting import rules as engine
+from voting import engine
 from voting.chain import event_hash
 from voting.models import Ballot, BallotEvent
 from voting.selectors import tally_outcome

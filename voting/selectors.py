@@ -13,7 +13,7 @@ from community.models import Entrance, Household
 from community.search import parse_household_query
 from community.selectors import household_search
 from proposals.models import Proposal, State
-from voting import rules as engine
+from voting import engine
 from voting.models import Ballot, Channel, Choice, Elector
 
 _ZERO = Decimal("0.00")

@@ -21,13 +21,13 @@ from community.models import Household
 from config.access import refuse
 from proposals.access import proposal_or_refuse
 from proposals.markdown import render_markdown
-from proposals.models import Proposal, RuleCode, Scope, State
+from proposals.models import Proposal, Scope, State
 from proposals.selectors import scope_households
 from proposals.services import rule_for
-from voting import rules as engine
+from voting import engine
 from voting.forms import ReceiptForm, VoteForm
 from voting.models import Channel, Choice
-from voting.permissions import bound_voter_may_vote
+from voting.rules import bound_voter_may_vote
 from voting.selectors import ballots_by_receipt, my_households, tally_json, window_refusal
 from voting.services import VotingError, ballot_cast
 
@@ -163,23 +163,8 @@ def _tally_context(proposal: Proposal) -> dict:
 
 
 def _rule_text(rule: str) -> str:
-    return {
-        RuleCode.UNANIMOUS: _(
-            "This matter needs the unanimous agreement of all owners: every household takes part and agrees."
-        ),
-        RuleCode.CIVIL_CODE_MAJOR: _(
-            "Major matter (Civil Code art. 278, items 6–8): owners holding at least 2/3 of the area and at least "
-            "2/3 of the heads take part, and at least 3/4 of those taking part agree, by area and by heads."
-        ),
-        RuleCode.CIVIL_CODE_ORDINARY: _(
-            "Ordinary matter (Civil Code art. 278): owners holding at least 2/3 of the area and at least 2/3 of "
-            "the heads take part, and more than half of those taking part agree, by area and by heads."
-        ),
-        RuleCode.ELEVATOR: _(
-            "Elevator retrofit: owners holding at least 2/3 of all the area and at least 2/3 of all the heads "
-            "agree, and no owner disagrees."
-        ),
-    }.get(rule, rule)
+    known = engine.RULES.get(rule)
+    return _(known.description) if known else rule
 
 
 def _scope_text(proposal: Proposal) -> str:
@@ -302,7 +287,7 @@ def _proposal_and_household(pk: int, user, form) -> tuple[Proposal, Household | 
 def _vote_refusal(request, proposal: Proposal, form, household: Household | None):
     """None when the user may vote for `household` on `proposal`; else the response (login, message or 403).
 
-    The usual case costs no query (voting.permissions.bound_voter_may_vote); anything else goes through both
+    The usual case costs no query (voting.rules.bound_voter_may_vote); anything else goes through both
     permissions, in the order a visitor meets them.
     """
     if household is not None and bound_voter_may_vote(request.user, proposal, household):
