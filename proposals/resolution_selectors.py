@@ -114,7 +114,7 @@ def resolution_content(proposal: Proposal) -> dict:
 
     proposal = Proposal.objects.select_related("community").get(pk=proposal.pk)
     rule = engine.RULES[proposal.rule]
-    outcome = tally_outcome(proposal)
+    outcome = tally_outcome(proposal, cached=False)  # the ballots as they are, not a tally cached by version
     passed = proposal.passed if proposal.state in RESULT_STATES else outcome.passed
     community = proposal.community
     return {
