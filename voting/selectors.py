@@ -31,28 +31,11 @@ def _distinct_head():
     return Collate("head", "C") if connection.vendor == "postgresql" else "head"
 
 
-def _heads(only: Q | None = None):
-    """Heads among the ballots matching `only`: a ballot of a single-flat head is a head of its own; only the few
-    heads holding several flats need COUNT(DISTINCT head), which was most of a tally's time (bench_tally.py)."""
+def _heads():
+    """Heads among the ballots: a ballot of a single-flat head is a head of its own; only the few heads holding
+    several flats need COUNT(DISTINCT head), which was most of a tally's time (bench_tally.py)."""
     single, shared = Q(shared_head=False), Q(shared_head=True)
-    if only is not None:
-        single, shared = single & only, shared & only
     return Count("id", filter=single) + Count(_distinct_head(), distinct=True, filter=shared)
-
-
-def _tally_aggregates() -> dict:
-    aggregates = {
-        "version": Max("seq"),
-        "p_households": Count("id"),
-        "p_heads": _heads(),
-        "p_area": Sum("area"),
-    }
-    for choice in Choice.values:
-        only = Q(choice=choice)
-        aggregates[f"{choice}_households"] = Count("id", filter=only)
-        aggregates[f"{choice}_heads"] = _heads(only)
-        aggregates[f"{choice}_area"] = Sum("area", filter=only)
-    return aggregates
 
 
 # A tally is a pure function of the proposal's ballots, which change only with its chain head (ballot_seq) and
@@ -61,8 +44,28 @@ TALLY_CACHE_SECONDS = 3600
 
 
 def _tally_row(proposal: Proposal) -> dict:
-    """The aggregates of the proposal's ballots, in ONE query, so the version and the counts come from one snapshot."""
-    return Ballot.objects.filter(proposal_id=proposal.pk).aggregate(**_tally_aggregates())
+    """The counts of the proposal's ballots in ONE query (so the version and the counts come from one snapshot),
+    grouped by choice like the bare aggregate it is measured against (bench/bench_tally.py): five aggregates for the
+    ORM to build instead of sixteen filtered ones. Those taking part are the sum over the choices — every flat of a
+    head carries the head's one choice (ballots_write), so a head is counted under one choice only."""
+    row = {"version": 0, "p_households": 0, "p_heads": 0, "p_area": _ZERO}
+    for choice in Choice.values:
+        row.update({f"{choice}_households": 0, f"{choice}_heads": 0, f"{choice}_area": _ZERO})
+    counts = (
+        Ballot.objects.filter(proposal_id=proposal.pk)
+        .values("choice")
+        .annotate(version=Max("seq"), households=Count("id"), heads=_heads(), area=Sum("area"))
+        .order_by()
+    )
+    for each in counts:
+        choice, area = each["choice"], _area(each["area"])
+        row[f"{choice}_households"], row[f"{choice}_heads"] = each["households"], each["heads"]
+        row[f"{choice}_area"] = area
+        row["p_households"] += each["households"]
+        row["p_heads"] += each["heads"]
+        row["p_area"] += area
+        row["version"] = max(row["version"], each["version"] or 0)
+    return row
 
 
 def _tally_counts(proposal: Proposal, *, cached: bool = True) -> tuple[int, dict[str, engine.Count]]:
