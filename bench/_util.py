@@ -42,8 +42,9 @@ def _admin(sql: str) -> None:
 
 @contextlib.contextmanager
 def bench_database(name: str):
-    """A fresh PostgreSQL database gongyi_bench_<name>, dropped afterwards (also after a failure or Ctrl-C)."""
-    db = f"gongyi_bench_{name}"
+    """A fresh PostgreSQL database gongyi_bench_<name> (or `name` itself when it starts with gongyi_), dropped
+    afterwards (also after a failure or Ctrl-C)."""
+    db = name if name.startswith("gongyi_") else f"gongyi_bench_{name}"
     _admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     _admin(f'CREATE DATABASE "{db}"')
     try:
@@ -93,7 +94,7 @@ def session_cookie(user) -> str:
 
     store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "accounts.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     return store.session_key

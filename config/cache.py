@@ -61,6 +61,10 @@ class ResilientRedisCache(RedisCache):
             _outage("delete")
             return False
 
+    def delete_strict(self, key, version=None):
+        """delete() that raises during an outage, for a caller that must know the key is gone (a logout)."""
+        return super().delete(key, version)
+
     def get_many(self, keys, version=None):
         try:
             return super().get_many(keys, version)

@@ -171,11 +171,13 @@ HUEY = {
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    # Django's and allauth's, reading the signed-in user with a precompiled query (accounts/backends.py).
-    "accounts.backends.ModelBackend",
-    "accounts.backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    # Logging in with a mobile number (ACCOUNT_LOGIN_METHODS) goes through allauth's backend.
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
-SESSION_ENGINE = "accounts.sessions"
+# Sessions in the database, read through the Redis cache where there is one (production). A logout during a Redis
+# outage still ends the session: accounts.signals.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},

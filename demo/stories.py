@@ -35,7 +35,6 @@ from costs.services import (
 from lifecycle.services import proposal_close, proposal_open_voting
 from proposals.models import Category, Proposal, Scope, Transition
 from proposals.services import proposal_create, proposal_start_consultation, rule_for
-from voting import permissions  # noqa: F401  (registers the voting.* perms)
 from voting.models import Elector
 from voting.paper_import import parse_ballots
 from voting.paper_services import paper_ballots_import

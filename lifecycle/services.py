@@ -61,9 +61,7 @@ def proposal_close(*, proposal: Proposal, by) -> Proposal:
 
 def proposal_close_if_due(*, proposal: Proposal) -> Proposal:
     """Close a proposal whose voting window has ended. Called by the scheduled job, never by a page."""
-    if proposal.state != State.VOTING or proposal.voting_closes_at is None:
-        return proposal
-    if proposal.voting_closes_at > timezone.now():
+    if proposal.voting_status() != Proposal.ENDED:
         return proposal
     with transaction.atomic():
         locked = proposal_lock(proposal)

@@ -19,8 +19,8 @@ from proposals.services import MOVES, rule_for
 RULE_LAW, RULE_UNANIMOUS, RULE_ELEVATOR = "law", "unanimous", "elevator"
 RULE_MODES = [
     (RULE_LAW, _("By law: derived from the matter (items 6–8 major, the others ordinary)")),
-    (RULE_UNANIMOUS, _("Unanimous: every household takes part and agrees")),
-    (RULE_ELEVATOR, _("Elevator retrofit rule: 2/3 of all owners agree and nobody objects")),
+    (RULE_UNANIMOUS, RuleCode.UNANIMOUS.label),
+    (RULE_ELEVATOR, RuleCode.ELEVATOR.label),
 ]
 
 # Codes in the households box: one per line, or separated by commas (Chinese or Western) or semicolons.

@@ -2,9 +2,11 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Building, Community, Entrance, Household
+from voting import engine
 
 
 class Category(models.TextChoices):
@@ -27,10 +29,11 @@ MAJOR_CATEGORIES = frozenset({Category.FUND_RAISE, Category.REBUILD, Category.CO
 
 
 class RuleCode(models.TextChoices):
-    CIVIL_CODE_MAJOR = "civil_code_major", _("Civil Code, major matter: 2/3 take part, 3/4 of them agree")
-    CIVIL_CODE_ORDINARY = "civil_code_ordinary", _("Civil Code, ordinary matter: 2/3 take part, more than half agree")
-    UNANIMOUS = "unanimous", _("Unanimous: every household takes part and agrees")
-    ELEVATOR = "elevator_all_owners_no_objection", _("Elevator retrofit: 2/3 of all owners agree and nobody objects")
+    # Codes and labels are the engine's (voting/engine.py declares each rule's texts beside its conditions).
+    CIVIL_CODE_MAJOR = engine.CIVIL_CODE_MAJOR.code, _(engine.CIVIL_CODE_MAJOR.label)
+    CIVIL_CODE_ORDINARY = engine.CIVIL_CODE_ORDINARY.code, _(engine.CIVIL_CODE_ORDINARY.label)
+    UNANIMOUS = engine.UNANIMOUS.code, _(engine.UNANIMOUS.label)
+    ELEVATOR = engine.ELEVATOR_ALL_OWNERS_NO_OBJECTION.code, _(engine.ELEVATOR_ALL_OWNERS_NO_OBJECTION.label)
 
 
 class State(models.TextChoices):
@@ -106,6 +109,21 @@ class Proposal(models.Model):
     @property
     def is_major(self) -> bool:
         return self.category in MAJOR_CATEGORIES
+
+    # What voting_status() answers: the one reading of the voting window, for the ballot writer and every page.
+    NOT_OPEN, NOT_YET, OPEN, ENDED = "not_open", "not_yet", "open", "ended"
+
+    def voting_status(self, now=None) -> str:
+        """not_open (not in the voting state), not_yet (before voting_opens_at), open, or ended (voting_closes_at
+        has passed, whether or not the scheduled job has closed the proposal yet). The window is [opens, closes)."""
+        if self.state != State.VOTING:
+            return self.NOT_OPEN
+        now = now or timezone.now()
+        if self.voting_opens_at and now < self.voting_opens_at:
+            return self.NOT_YET
+        if self.voting_closes_at and now >= self.voting_closes_at:
+            return self.ENDED
+        return self.OPEN
 
 
 class Transition(models.Model):

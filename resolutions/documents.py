@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext
+from django.utils.translation import pgettext
 
 from community.qr import join_qr_svg
 from consult.models import PartyKind, Position
@@ -26,44 +26,13 @@ from proposals.markdown import render_markdown
 from proposals.models import Category, RuleCode, Scope
 from resolutions.canonical import canonical, load, percent, ratio
 from resolutions.selectors import annex_rows, resolution_content, resolution_of
-
-# The Civil Code's own words (民法典 第278条 第2款, 第280条 第2款 and 法释〔2009〕7号 第12条), in the reader's language.
-PARTICIPATION_LAW = gettext_noop(
-    "Civil Code of the PRC, Article 278(2): matters decided jointly by the owners shall be voted on by owners whose"
-    " exclusive parts account for two thirds or more of the area and who account for two thirds or more of the"
-    " owners."
-)
-MAJOR_LAW = gettext_noop(
-    "Matters in items 6 to 8 of the preceding paragraph shall be agreed by three quarters or more of the area of"
-    " the exclusive parts taking part in the vote and three quarters or more of the owners taking part."
-)
-ORDINARY_LAW = gettext_noop(
-    "Other matters of the preceding paragraph shall be agreed by more than half of the area of the exclusive parts"
-    " taking part in the vote and more than half of the owners taking part."
-)
+from voting import engine
 
 
 def _law(code: str) -> list[str]:
-    if code == RuleCode.CIVIL_CODE_MAJOR:
-        return [_(PARTICIPATION_LAW), _(MAJOR_LAW)]
-    if code == RuleCode.CIVIL_CODE_ORDINARY:
-        return [_(PARTICIPATION_LAW), _(ORDINARY_LAW)]
-    if code == RuleCode.UNANIMOUS:
-        return [
-            _(
-                "This matter is decided unanimously, as the committee chose: every household in scope must take part"
-                " in the vote and every household taking part must agree."
-            )
-        ]
-    if code == RuleCode.ELEVATOR:
-        return [
-            _(
-                "Local rules on retrofitting elevators to existing residential buildings: owners accounting for two"
-                " thirds or more of the area and two thirds or more of the owners in scope agree, and no owner"
-                " objects."
-            )
-        ]
-    return []
+    """The rule's legal basis as the engine declares it, in the reader's language."""
+    rule = engine.RULES.get(code)
+    return [_(text) for text in rule.law] if rule else []
 
 
 def revocation_notice() -> str:

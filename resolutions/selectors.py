@@ -17,7 +17,7 @@ from documents.selectors import annex_rows as register_rows
 from proposals.models import Proposal, Scope, State
 from resolutions import canonical as resolution
 from resolutions.models import NoticeStage, Resolution, ResultNotice, Signature
-from voting import rules as engine
+from voting import engine
 from voting.audit import ballots_verify
 from voting.models import Ballot, Channel
 from voting.selectors import tally_outcome
@@ -110,7 +110,7 @@ def resolution_content(proposal: Proposal) -> dict:
     """
     proposal = Proposal.objects.select_related("community").get(pk=proposal.pk)
     rule = engine.RULES[proposal.rule]
-    outcome = tally_outcome(proposal)
+    outcome = tally_outcome(proposal, cached=False)  # the ballots as they are, not a tally cached by version
     passed = proposal.passed if proposal.state in RESULT_STATES else outcome.passed
     community = proposal.community
     return {

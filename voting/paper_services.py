@@ -18,15 +18,16 @@ from django.utils.translation import gettext as _
 from community.models import Household
 from proposals.models import Proposal
 from proposals.services import sniff_upload
-from voting.models import Ballot, BallotEvent, Channel, Elector
+from voting.models import Ballot, Channel, Elector
 from voting.paper_import import HouseholdRef, ParsedBallots, Problem, location_key, match_rows, parse_ballots
 from voting.services import (
     HeadChoice,
     VotingError,
-    _check_open,
-    _extend_chain,
     ballot_cast,
-    tally_changed_on_commit,
+    ballot_lock,
+    ballots_write,
+    chunks,
+    discard_file,
 )
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
@@ -195,78 +196,38 @@ def paper_ballots_import(*, proposal: Proposal, parsed: ParsedBallots, by, evide
     """Write every ballot of a checked sheet, or none, with one scan as the evidence of all of them.
 
     Caller holds voting.record_paper and has checked `evidence` is a PDF. Takes the proposal row lock and checks the
-    sheet again under it, so nothing recorded since the preview is overwritten unseen by a stale check. Raises
-    PaperImportInvalid (with the problems) or VotingError (voting not open).
+    sheet again under it, so nothing recorded since the preview is overwritten unseen by a stale check; the ballots
+    go through the one writer, voting.services.ballots_write. Raises PaperImportInvalid (with the problems) or
+    VotingError (voting not open).
     """
-    from lifecycle.services import proposal_close_if_due
-
-    proposal = proposal_close_if_due(proposal=proposal)
-    storage = Ballot._meta.get_field("evidence").storage
+    field = Ballot._meta.get_field("evidence")
     stored = ""
     try:
         with transaction.atomic():
-            locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-            _check_open(locked)
-            plan = paper_import_plan(proposal=locked, parsed=parsed)
+            locked, now = ballot_lock(proposal)
+            plan = paper_import_plan(proposal=proposal, parsed=parsed)
             if plan.problems:
                 raise PaperImportInvalid(plan.problems)
             # Stored once; every ballot of the batch names the same file.
-            name = Ballot._meta.get_field("evidence").generate_filename(None, f"batch-{secrets.token_hex(12)}.pdf")
-            stored = storage.save(name, evidence)
-            _write_heads(locked, plan.groups, by, stored)
-            tally_changed_on_commit(locked.pk)
+            stored = field.storage.save(field.generate_filename(None, f"batch-{secrets.token_hex(12)}.pdf"), evidence)
+            ballots_write(proposal=locked, heads=_head_choices(proposal, plan.groups), by=by, at=now, evidence=stored)
     except IntegrityError:
         # Only reachable where the row lock is not enforced (SQLite): a ballot was recorded at the same moment.
-        _discard(storage, stored)
+        discard_file(stored)
         raise VotingError(_("A ballot was being recorded at the same moment; please check the file again.")) from None
     except Exception:
-        _discard(storage, stored)
+        discard_file(stored)
         raise
     return plan
 
 
-# IN lists stay under SQLite's classic limit of 999 variables; bulk writes are batched by Django per database.
-_CHUNK = 900
-
-
-def _chunks(items: list) -> list[list]:
-    return [items[start : start + _CHUNK] for start in range(0, len(items), _CHUNK)]
-
-
-def _write_heads(proposal: Proposal, groups: list[_Group], by, evidence: str) -> None:
-    """What voting.services._write does for one head, for many heads in a few bulk queries. Caller holds the lock.
-
-    Same rows, same order (heads as listed, each head's flats by household id), one receipt per head, the chain
-    extended by the same voting.services._extend_chain — verify_ballots checks the result like any other ballot.
-    One _write per head costs five queries: a sheet of 3,000 households took 20–35 s, holding the proposal lock
-    (and every online vote) that long; this takes about a second. `evidence` is the name of the stored scan.
-    """
-    heads = [group.head for group in groups]
+def _head_choices(proposal: Proposal, groups: list[_Group]) -> list[HeadChoice]:
+    """Each listed head's flats in the electorate (by household id) with the sheet's choice for them."""
     flats: dict[str, list[Elector]] = {}
-    for chunk in _chunks(heads):
+    for chunk in chunks([group.head for group in groups]):
         for elector in Elector.objects.filter(proposal=proposal, head__in=chunk).order_by("household_id"):
             flats.setdefault(elector.head, []).append(elector)
-    elector_ids = [elector.pk for head in heads for elector in flats[head]]
-    existing: dict[int, Ballot] = {}
-    for chunk in _chunks(elector_ids):
-        existing.update((b.household_id, b) for b in Ballot.objects.filter(proposal=proposal, elector_id__in=chunk))
-    choices = [HeadChoice(flats[g.head], g.choice, g.channel, g.proxy_name) for g in groups]
-    ballots, events = _extend_chain(proposal, choices, existing, by)
-    for ballot in ballots:
-        ballot.evidence = evidence
-    Ballot.objects.bulk_create([b for b in ballots if b.pk is None], batch_size=2000)
-    Ballot.objects.bulk_update(
-        [b for b in ballots if b.pk is not None],
-        ["choice", "channel", "recorded_by", "proxy_name", "receipt", "seq", "cast_at", "evidence"],
-        batch_size=500,
-    )
-    BallotEvent.objects.bulk_create(events, batch_size=2000)
-    proposal.save(update_fields=["ballot_seq", "ballot_hash"])
-
-
-def _discard(storage, name: str) -> None:
-    if name:
-        storage.delete(name)
+    return [HeadChoice(flats[g.head], g.choice, g.channel, g.proxy_name) for g in groups]
 
 
 # --- Keeping the files between the check and the confirmation ----------------------------------------------------

@@ -3,16 +3,17 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Collate
+from django.utils.translation import gettext as _
 
 from community.models import Entrance, Household
 from community.search import parse_household_query
 from community.selectors import household_search
-from config.precompiled import Precompiled
 from proposals.models import Proposal, State
-from voting import rules as engine
+from voting import engine
 from voting.models import Ballot, Channel, Choice, Elector
 
 _ZERO = Decimal("0.00")
@@ -30,49 +31,56 @@ def _distinct_head():
     return Collate("head", "C") if connection.vendor == "postgresql" else "head"
 
 
-def _heads(only: Q | None = None):
-    """Heads among the ballots matching `only`: a ballot of a single-flat head is a head of its own; only the few
-    heads holding several flats need COUNT(DISTINCT head), which was most of a tally's time (bench_tally.py)."""
+def _heads():
+    """Heads among the ballots: a ballot of a single-flat head is a head of its own; only the few heads holding
+    several flats need COUNT(DISTINCT head), which was most of a tally's time (bench_tally.py)."""
     single, shared = Q(shared_head=False), Q(shared_head=True)
-    if only is not None:
-        single, shared = single & only, shared & only
     return Count("id", filter=single) + Count(_distinct_head(), distinct=True, filter=shared)
 
 
-def _tally_aggregates() -> dict:
-    aggregates = {
-        "version": Max("seq"),
-        "p_households": Count("id"),
-        "p_heads": _heads(),
-        "p_area": Sum("area"),
-    }
+# A tally is a pure function of the proposal's ballots, which change only with its chain head (ballot_seq) and
+# freeze with its state: cached under both, so a burst of readers runs the aggregate once per ballot, not per reader.
+TALLY_CACHE_SECONDS = 3600
+
+
+def _tally_row(proposal: Proposal) -> dict:
+    """The counts of the proposal's ballots in ONE query (so the version and the counts come from one snapshot),
+    grouped by choice like the bare aggregate it is measured against (bench/bench_tally.py): five aggregates for the
+    ORM to build instead of sixteen filtered ones. Those taking part are the sum over the choices — every flat of a
+    head carries the head's one choice (ballots_write), so a head is counted under one choice only."""
+    row = {"version": 0, "p_households": 0, "p_heads": 0, "p_area": _ZERO}
     for choice in Choice.values:
-        only = Q(choice=choice)
-        aggregates[f"{choice}_households"] = Count("id", filter=only)
-        aggregates[f"{choice}_heads"] = _heads(only)
-        aggregates[f"{choice}_area"] = Sum("area", filter=only)
-    return aggregates
-
-
-# Compiled once per process: building and compiling the sixteen expressions with the ORM on every call was a third
-# of a tally's time at 50,000 households (bench/bench_tally.py).
-_TALLY = Precompiled(
-    lambda proposal_id: (
-        Ballot.objects.filter(proposal_id=proposal_id)
-        .values("proposal_id")
-        .annotate(**_tally_aggregates())
-        .values(*_tally_aggregates())
+        row.update({f"{choice}_households": 0, f"{choice}_heads": 0, f"{choice}_area": _ZERO})
+    counts = (
+        Ballot.objects.filter(proposal_id=proposal.pk)
+        .values("choice")
+        .annotate(version=Max("seq"), households=Count("id"), heads=_heads(), area=Sum("area"))
         .order_by()
-    ),
-    arguments=1,
-)
-_TALLY_COLUMNS = tuple(_tally_aggregates())
+    )
+    for each in counts:
+        choice, area = each["choice"], _area(each["area"])
+        row[f"{choice}_households"], row[f"{choice}_heads"] = each["households"], each["heads"]
+        row[f"{choice}_area"] = area
+        row["p_households"] += each["households"]
+        row["p_heads"] += each["heads"]
+        row["p_area"] += area
+        row["version"] = max(row["version"], each["version"] or 0)
+    return row
 
 
-def _tally_counts(proposal: Proposal) -> tuple[int, dict[str, engine.Count]]:
-    """(version, counts per group) in ONE query, so the version and the counts come from one snapshot."""
-    values = _TALLY.row(proposal.pk)
-    row = dict(zip(_TALLY_COLUMNS, values, strict=True)) if values else dict.fromkeys(_TALLY_COLUMNS, 0)
+def _tally_counts(proposal: Proposal, *, cached: bool = True) -> tuple[int, dict[str, engine.Count]]:
+    """(version, counts per group). Cached by the proposal's id, ballot sequence and state as the database has them
+    now (one primary-key read; the caller's object may predate the last ballot), unless `cached` is False: the audit
+    reads the table itself, since a change made behind the writer's back leaves the sequence as it was."""
+    row = None
+    if cached:
+        seq, state = Proposal.objects.filter(pk=proposal.pk).values_list("ballot_seq", "state").get()
+        key = f"voting:tally:{proposal.pk}:{seq}:{state}"
+        row = cache.get(key)
+    if row is None:
+        row = _tally_row(proposal)
+        if cached:
+            cache.set(key, row, TALLY_CACHE_SECONDS)
     groups = {
         engine.ELECTORATE: engine.Count(
             proposal.electorate_households, proposal.electorate_heads, proposal.electorate_area or _ZERO
@@ -84,8 +92,8 @@ def _tally_counts(proposal: Proposal) -> tuple[int, dict[str, engine.Count]]:
     return row["version"] or 0, groups
 
 
-def tally_outcome(proposal: Proposal) -> engine.Outcome:
-    return engine.decide(engine.RULES[proposal.rule], _tally_counts(proposal)[1])
+def tally_outcome(proposal: Proposal, *, cached: bool = True) -> engine.Outcome:
+    return engine.decide(engine.RULES[proposal.rule], _tally_counts(proposal, cached=cached)[1])
 
 
 def _count_json(count: engine.Count) -> dict:
@@ -105,12 +113,15 @@ def tally_json(proposal: Proposal) -> dict:
     version, groups = _tally_counts(proposal)
     outcome = engine.decide(engine.RULES[proposal.rule], groups)
     needed = outcome.needed
+    status = proposal.voting_status()
     return {
         "proposal": proposal.pk,
-        "state": proposal.state,
+        # Once the window has ended no ballot can change the result: it reads as closed before the scheduled job
+        # has closed the proposal (with this same tally).
+        "state": State.CLOSED if status == Proposal.ENDED else proposal.state,
         "rule": proposal.rule,
         "version": version,
-        "open": proposal.state == State.VOTING,
+        "open": status == Proposal.OPEN,
         "closes_at": proposal.voting_closes_at.isoformat() if proposal.voting_closes_at else None,
         "electorate": _count_json(outcome.electorate),
         "participated": _count_json(outcome.participated),
@@ -150,16 +161,18 @@ def tally_recount(proposal: Proposal) -> engine.Outcome:
 # --- What one household's account sees of a proposal (the household pages) ---
 
 
-def voting_is_open(proposal: Proposal, now=None) -> bool:
-    """Whether a ballot cast now would be accepted as far as the window goes (ballot_cast checks again)."""
-    from django.utils import timezone
+# Why a ballot is refused, by Proposal.voting_status(): the writer's words, which the pages repeat before it.
+_WINDOW_REFUSALS = {
+    Proposal.NOT_OPEN: lambda: _("Voting on this proposal is not open."),
+    Proposal.NOT_YET: lambda: _("Voting on this proposal has not opened yet."),
+    Proposal.ENDED: lambda: _("Voting on this proposal has closed."),
+}
 
-    now = now or timezone.now()
-    if proposal.state != State.VOTING:
-        return False
-    if proposal.voting_opens_at and now < proposal.voting_opens_at:
-        return False
-    return not (proposal.voting_closes_at and now >= proposal.voting_closes_at)
+
+def window_refusal(proposal: Proposal, now=None) -> str:
+    """Why a ballot cast at `now` would be refused by the voting window, or "" while it is open."""
+    refusal = _WINDOW_REFUSALS.get(proposal.voting_status(now))
+    return refusal() if refusal else ""
 
 
 @dataclass

@@ -3,21 +3,22 @@
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import JOIN_CODE_ALPHABET, Household
 from community.selectors import head_key
-from config.precompiled import Precompiled
-from proposals.models import Proposal, State
+from proposals.models import Proposal
 from proposals.selectors import scope_households
 from voting import live
 from voting.chain import event_hash
 from voting.models import Ballot, BallotEvent, Channel, Choice, Elector
+from voting.selectors import window_refusal
 
 logger = logging.getLogger("gongyi.voting")
 
@@ -62,14 +63,18 @@ def new_receipt() -> str:
 LOCKED_FIELDS = ("state", "voting_opens_at", "voting_closes_at", "ballot_seq", "ballot_hash")
 
 
-def _check_open(proposal: Proposal) -> None:
+def ballot_lock(proposal: Proposal) -> tuple[Proposal, datetime]:
+    """Lock the proposal row, THEN read the clock and refuse unless its voting window is open at that moment.
+
+    Caller is inside transaction.atomic and passes both to ballots_write. A ballot that waited on the lock past the
+    deadline is refused like one that came late.
+    """
+    locked = Proposal.objects.select_for_update().only(*LOCKED_FIELDS).get(pk=proposal.pk)
     now = timezone.now()
-    if proposal.state != State.VOTING:
-        raise VotingError(_("Voting on this proposal is not open."))
-    if proposal.voting_opens_at and now < proposal.voting_opens_at:
-        raise VotingError(_("Voting on this proposal has not opened yet."))
-    if proposal.voting_closes_at and now >= proposal.voting_closes_at:
-        raise VotingError(_("Voting on this proposal has closed."))
+    refusal = window_refusal(locked, now)
+    if refusal:
+        raise VotingError(refusal)
+    return locked, now
 
 
 def ballot_cast(
@@ -85,10 +90,9 @@ def ballot_cast(
     """Record `household`'s choice — and the same choice for every household of its head in the electorate.
 
     Caller has checked that `by` may vote for the household (online) or record paper/proxy ballots. Takes the
-    proposal row lock; the unique (proposal, household) constraint is the second guard.
+    proposal row lock; the unique (proposal, household) constraint is the second guard. Once the window has ended
+    it only refuses: closing is the scheduled job's.
     """
-    from lifecycle.services import proposal_close_if_due
-
     if choice not in Choice.values:
         raise VotingError(_("Choose agree, disagree or abstain."))
     if channel not in Channel.values:
@@ -97,46 +101,32 @@ def ballot_cast(
         raise VotingError(_("A proxy ballot needs the proxy's name."))
     if channel in (Channel.PAPER, Channel.PROXY) and not evidence:
         raise VotingError(_("Attach a photo or scan of the signed ballot or the authorisation letter."))
-
-    proposal = proposal_close_if_due(proposal=proposal)
-    if channel == Channel.ONLINE and _one_statement():
-        return _cast_online_in_one_statement(proposal, household, choice, by)
     # The electorate is frozen when voting opens and never changes after: read before taking the lock.
-    electors = _HEAD_ELECTORS.objects(proposal.pk, household.pk)
+    electors = list(
+        Elector.objects.filter(
+            proposal_id=proposal.pk,
+            head=Subquery(Elector.objects.filter(proposal_id=proposal.pk, household_id=household.pk).values("head")),
+        ).order_by("household_id")
+    )
+    field = Ballot._meta.get_field("evidence")
+    stored = ""
     try:
         with transaction.atomic():
-            # The lock, then the head's ballots read under it: one round trip on PostgreSQL.
-            head = electors[0].head if electors else ""
-            (locked,), theirs = _LOCKED.objects_with((proposal.pk,), (_HEAD_BALLOTS, (proposal.pk, head)))
-            _check_open(locked)
+            locked, now = ballot_lock(proposal)
             if not electors:
                 raise VotingError(_("This household is not in the scope of this proposal."))
-            existing = {ballot.household_id: ballot for ballot in theirs}
-            ballots = _write(locked, electors, existing, choice, channel, by, proxy_name.strip(), evidence)
-            tally_changed_on_commit(locked.pk)
+            if evidence:
+                # Stored once; the owner's other flats name the same copy.
+                stored = field.storage.save(field.generate_filename(None, evidence.name), evidence)
+            head = HeadChoice(electors, choice, channel, proxy_name.strip())
+            return ballots_write(proposal=locked, heads=[head], by=by, at=now, evidence=stored)
     except IntegrityError:
         # Only reachable where the row lock is not enforced (SQLite): another request recorded it first.
+        discard_file(stored)
         raise VotingError(_("This ballot was being recorded at the same moment; please reload and check.")) from None
-    return ballots
-
-
-# The queries of casting a ballot, compiled once per process: the ORM building and compiling them was most of a
-# vote's time (bench/bench_vote.py); the lock is held from _LOCKED to the commit, so what runs there stays small.
-_LOCKED = Precompiled(
-    lambda pk: Proposal.objects.select_for_update().only(*LOCKED_FIELDS).filter(pk=pk).order_by(), arguments=1
-)
-# The electors of the household's head (all of its owner's flats in the electorate), by household id.
-_HEAD_ELECTORS = Precompiled(
-    lambda proposal_id, household_id: Elector.objects.filter(
-        proposal_id=proposal_id,
-        head=Subquery(Elector.objects.filter(proposal_id=proposal_id, household_id=household_id).values("head")[:1]),
-    ).order_by("household_id"),
-    arguments=2,
-)
-# Their ballots; read under the lock.
-_HEAD_BALLOTS = Precompiled(
-    lambda proposal_id, head: Ballot.objects.filter(proposal_id=proposal_id, head=head), arguments=2
-)
+    except Exception:
+        discard_file(stored)
+        raise
 
 
 @dataclass(frozen=True)
@@ -149,14 +139,27 @@ class HeadChoice:
     proxy_name: str = ""
 
 
-def _extend_chain(proposal: Proposal, heads: list[HeadChoice], existing: dict[int, Ballot], by):
-    """Set each flat's ballot (new or `existing`, by household id) and append one hash-chained log entry per flat.
+# IN lists stay under SQLite's classic limit of 999 variables; bulk writes are batched by Django per database.
+_CHUNK = 900
 
-    One receipt per head. Returns (ballots, events) in order, unsaved, and advances proposal.ballot_seq and
-    ballot_hash (unsaved). The one place the chain grows: single ballots and paper sheets both come through here.
-    Caller holds the proposal lock and saves everything.
+
+def chunks(items: list) -> list[list]:
+    return [items[start : start + _CHUNK] for start in range(0, len(items), _CHUNK)]
+
+
+def ballots_write(*, proposal: Proposal, heads: list[HeadChoice], by, at: datetime, evidence: str = "") -> list[Ballot]:
+    """THE ballot writer, for online, paper and proxy ballots and whole paper sheets alike: set each flat's ballot,
+    append one hash-chained log entry per flat (one receipt per head), move the chain head, and tell the watchers
+    after the commit. Returns the ballots in order (heads as given, each head's flats by household id).
+
+    Caller got `proposal` (the locked row) and `at` from ballot_lock in the same transaction; `evidence` is the
+    name of a stored file, or "". A few bulk queries whatever the number of heads: one query per flat made a sheet
+    of 3,000 households hold the proposal lock (and every online vote) for 20–35 s.
     """
-    now = timezone.now()
+    elector_ids = [elector.pk for head in heads for elector in head.electors]
+    existing: dict[int, Ballot] = {}
+    for chunk in chunks(elector_ids):
+        existing.update((b.household_id, b) for b in Ballot.objects.filter(proposal=proposal, elector_id__in=chunk))
     seq, prev_hash = proposal.ballot_seq, proposal.ballot_hash
     ballots, events = [], []
     for head in heads:
@@ -174,7 +177,7 @@ def _extend_chain(proposal: Proposal, heads: list[HeadChoice], existing: dict[in
                 channel=head.channel,
                 by_id=by.pk,
                 proxy_name=head.proxy_name,
-                at=now,
+                at=at,
                 prev_hash=prev_hash,
             )
             events.append(
@@ -187,7 +190,7 @@ def _extend_chain(proposal: Proposal, heads: list[HeadChoice], existing: dict[in
                     channel=head.channel,
                     by=by,
                     proxy_name=head.proxy_name,
-                    at=now,
+                    at=at,
                     prev_hash=prev_hash,
                     hash=digest,
                 )
@@ -203,64 +206,26 @@ def _extend_chain(proposal: Proposal, heads: list[HeadChoice], existing: dict[in
                     area=each.area,
                 )
             ballot.choice, ballot.channel, ballot.recorded_by = head.choice, head.channel, by
-            ballot.proxy_name, ballot.receipt, ballot.seq, ballot.cast_at = head.proxy_name, receipt, seq, now
+            ballot.proxy_name, ballot.receipt, ballot.seq, ballot.cast_at = head.proxy_name, receipt, seq, at
+            ballot.evidence = evidence
             ballots.append(ballot)
+    Ballot.objects.bulk_create([b for b in ballots if b.pk is None], batch_size=2000)
+    Ballot.objects.bulk_update(
+        [b for b in ballots if b.pk is not None],
+        ["choice", "channel", "recorded_by", "proxy_name", "receipt", "seq", "cast_at", "evidence"],
+        batch_size=500,
+    )
+    BallotEvent.objects.bulk_create(events, batch_size=2000)
     proposal.ballot_seq, proposal.ballot_hash = seq, prev_hash
-    return ballots, events
-
-
-def _write(proposal: Proposal, electors, existing, choice, channel, by, proxy_name, evidence) -> list[Ballot]:
-    """Caller holds the proposal lock; `electors` are the head's, `existing` their ballots by household id."""
-    ballots, events = _extend_chain(proposal, [HeadChoice(electors, choice, channel, proxy_name)], existing, by)
-    for ballot in ballots:
-        if evidence:
-            # The file is stored once (by the first save); the owner's other flats point at the same copy.
-            ballot.evidence = ballots[0].evidence.name if ballot is not ballots[0] else evidence
-        ballot.save()
-    BallotEvent.objects.bulk_create(events)
     proposal.save(update_fields=["ballot_seq", "ballot_hash"])
-    return ballots
-
-
-def _one_statement() -> bool:
-    return connection.vendor == "postgresql"
-
-
-# Why a ballot could not be recorded, by the status gongyi_cast_online() returns.
-_REFUSALS = {
-    "not_open": lambda: _("Voting on this proposal is not open."),
-    "not_yet": lambda: _("Voting on this proposal has not opened yet."),
-    "closed": lambda: _("Voting on this proposal has closed."),
-    "out_of_scope": lambda: _("This household is not in the scope of this proposal."),
-}
-
-
-def _cast_online_in_one_statement(proposal: Proposal, household: Household, choice: str, by) -> list[Ballot]:
-    """PostgreSQL, online ballots: the whole ballot — lock, window, the head's flats, log entries, ballots, chain
-    head — in ONE statement, gongyi_cast_online() (voting/cast.sql, migration voting/0003), so the proposal lock is
-    held for no round trip at all (bench/bench_vote.py). The same steps and the same hash as ballot_cast's Python
-    path (SQLite, paper and proxy ballots); tests compare both and verify_ballots recomputes the chain in Python."""
-    receipt, now = new_receipt(), timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT status, ballot_id, ballot_household, ballot_seq FROM gongyi_cast_online(%s, %s, %s, %s, %s, %s)",
-            [proposal.pk, household.pk, choice, by.pk, receipt, now],
-        )
-        rows = cursor.fetchall()
-    if rows[0][0] != "ok":
-        raise VotingError(_REFUSALS[rows[0][0]]())
     tally_changed_on_commit(proposal.pk)
-    ballots = []
-    for _status, ballot_id, household_id, seq in rows:
-        known = {
-            "id": ballot_id, "proposal_id": proposal.pk, "household_id": household_id, "choice": choice,
-            "channel": Channel.ONLINE, "recorded_by_id": by.pk, "proxy_name": "", "receipt": receipt, "seq": seq,
-            "cast_at": now,
-        }  # fmt: skip
-        names = [field.attname for field in Ballot._meta.concrete_fields if field.attname in known]
-        # The fields not known here (area, head, …) are deferred: they load on access.
-        ballots.append(Ballot.from_db(connection.alias, names, [known[name] for name in names]))
     return ballots
+
+
+def discard_file(name: str) -> None:
+    """Remove a stored evidence file whose ballots were not written."""
+    if name:
+        Ballot._meta.get_field("evidence").storage.delete(name)
 
 
 def tally_changed_on_commit(proposal_id: int) -> None:

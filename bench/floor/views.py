@@ -11,8 +11,10 @@ FLOOR_GROUP = "bench-floor"
 
 @require_POST
 def floor_insert(request):
-    """Same middleware as a ballot (session, CSRF, auth), then one INSERT and a redirect like the vote view's."""
-    FloorRow.objects.create(n=len(request.POST.get("choice", "")))
+    """The authenticated floor: same middleware as a ballot (session, CSRF, auth), reads request.user — the session
+    and the signed-in user, as every page for a household does — then one INSERT and a redirect like the vote
+    view's."""
+    FloorRow.objects.create(n=request.user.pk or 0)
     return HttpResponse(status=302, headers={"Location": "/bench/floor/"})
 
 

@@ -42,3 +42,9 @@ def test_working_redis_still_works(settings):
     cache.set("gongyi-test-key", 41)
     assert cache.incr("gongyi-test-key") == 42
     cache.delete("gongyi-test-key")
+
+
+def test_a_strict_delete_says_when_redis_is_down(down_cache):
+    """A logout must know whether the session's cache entry is gone (accounts.signals)."""
+    with pytest.raises(config.cache._OUTAGE):
+        down_cache.delete_strict("k")

@@ -5,11 +5,14 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from lifecycle.services import proposal_close, proposal_close_if_due
 from proposals.models import Proposal, RuleCode, State
+from voting import services
+from voting.chain import event_hash
 from voting.models import Ballot, BallotEvent, Channel
 from voting.selectors import tally_json, tally_outcome, tally_recount
 from voting.services import VotingError, ballot_cast
@@ -104,21 +107,112 @@ def test_refused_before_opening_after_closing_and_outside_scope(
     assert not Ballot.objects.exists()
 
 
-def test_vote_past_close_time_closes_the_proposal_and_is_refused(proposal, stairwell, residents):
+def test_vote_past_close_time_is_refused_and_closes_nothing(proposal, stairwell, residents):
     vote(proposal, stairwell[0], residents[0])
     now = timezone.now()
     Proposal.objects.filter(pk=proposal.pk).update(
         voting_opens_at=now - timedelta(hours=1), voting_closes_at=now - timedelta(seconds=1)
     )
     proposal.refresh_from_db()
-    with pytest.raises(VotingError):
+    with translation.override("en"), pytest.raises(VotingError, match="has closed"):
         vote(proposal, stairwell[1], residents[1])
     proposal.refresh_from_db()
-    assert proposal.state == State.CLOSED
+    # Refusing is all a ballot does: closing is the scheduled job's.
+    assert proposal.state == State.VOTING
+    assert proposal.voting_status() == Proposal.ENDED
+    assert not proposal.transitions.filter(to_state=State.CLOSED).exists()
     assert Ballot.objects.count() == 1
     # Closing is idempotent.
     assert proposal_close_if_due(proposal=proposal).state == State.CLOSED
+    assert proposal_close_if_due(proposal=proposal).state == State.CLOSED
     assert proposal.transitions.filter(to_state=State.CLOSED).count() == 1
+
+
+def test_a_ballot_that_waited_on_the_lock_past_the_deadline_is_refused(proposal, stairwell, residents, monkeypatch):
+    """The clock is read after the proposal lock: a ballot arriving just before the deadline but getting the lock
+    after it is refused (the SQL function that took its time before the lock accepted it)."""
+    deadline = timezone.now() + timedelta(minutes=5)
+    Proposal.objects.filter(pk=proposal.pk).update(voting_closes_at=deadline)
+    proposal.refresh_from_db()
+    assert proposal.voting_status() == Proposal.OPEN
+    real_lock = services.Proposal.objects.select_for_update
+
+    def lock_then_wait(*args, **kwargs):
+        # The lock is granted at the deadline: whatever the time was when the ballot arrived.
+        monkeypatch.setattr(services.timezone, "now", lambda: deadline)
+        return real_lock(*args, **kwargs)
+
+    monkeypatch.setattr(services.Proposal.objects, "select_for_update", lock_then_wait)
+    with translation.override("en"), pytest.raises(VotingError, match="has closed"):
+        vote(proposal, stairwell[0], residents[0])
+    assert not Ballot.objects.filter(proposal=proposal).exists()
+    assert not BallotEvent.objects.filter(proposal=proposal).exists()
+
+
+def test_refusals_change_nothing(proposal, stairwell, residents):
+    Proposal.objects.filter(pk=proposal.pk).update(voting_opens_at=timezone.now() + timedelta(hours=1))
+    with pytest.raises(VotingError) as refused:
+        vote(proposal, stairwell[0], residents[0])
+    assert refused.value.messages == [gettext("Voting on this proposal has not opened yet.")]
+    Proposal.objects.filter(pk=proposal.pk).update(
+        voting_opens_at=None, voting_closes_at=timezone.now() - timedelta(seconds=1)
+    )
+    proposal.refresh_from_db()
+    with pytest.raises(VotingError) as refused:
+        vote(proposal, stairwell[0], residents[0])
+    assert refused.value.messages == [gettext("Voting on this proposal has closed.")]
+    assert not Ballot.objects.filter(proposal=proposal).exists()
+    assert not BallotEvent.objects.filter(proposal=proposal).exists()
+
+
+def test_the_hash_of_every_entry_is_the_chains(proposal, stairwell, residents):
+    vote(proposal, stairwell[0], residents[0], "agree")
+    vote(proposal, stairwell[0], residents[0], "abstain")
+    previous = ""
+    for event in BallotEvent.objects.filter(proposal=proposal).order_by("seq"):
+        expected = event_hash(
+            proposal_id=proposal.pk, seq=event.seq, household_id=event.household_id, old_choice=event.old_choice,
+            new_choice=event.new_choice, channel=event.channel, by_id=event.by_id, proxy_name=event.proxy_name,
+            at=event.at, prev_hash=previous,
+        )  # fmt: skip
+        assert (event.prev_hash, event.hash) == (previous, expected)
+        previous = event.hash
+    proposal.refresh_from_db()
+    assert (proposal.ballot_seq, proposal.ballot_hash) == (2, previous)
+
+
+def test_changes_of_mind_of_a_multi_flat_head_keep_one_chain(
+    same_owner, community, committee_user, stairwell, residents
+):
+    """A head with two flats, changes of mind, several households: one receipt per head, one entry per flat, and
+    verify_ballots recomputes every hash."""
+    proposal = open_proposal(community, committee_user)
+    for household, user, choice in (
+        (stairwell[0], residents[0], "agree"),  # the same owner's two flats
+        (stairwell[2], residents[2], "disagree"),
+        (stairwell[1], residents[0], "abstain"),  # the other flat of that head: both change
+        (stairwell[2], residents[2], "agree"),
+        (stairwell[3], residents[3], "agree"),
+    ):
+        ballots = vote(proposal, household, user, choice)
+        assert len({ballot.receipt for ballot in ballots}) == 1
+        assert [b.choice for b in ballots] == [choice] * len(ballots)
+    proposal.refresh_from_db()
+    assert proposal.ballot_seq == 7  # 2 + 1 + 2 + 1 + 1 log entries
+    call_command("verify_ballots", proposal.pk)  # recomputes every hash in Python; raises if one differs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_callers_transaction_it_is_the_callers_to_commit(proposal, stairwell, residents):
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():
+        vote(proposal, stairwell[0], residents[0])
+        raise Undo
+    assert not Ballot.objects.filter(proposal=proposal).exists()
+    vote(proposal, stairwell[0], residents[0])
+    assert Ballot.objects.filter(proposal=proposal).count() == 1
 
 
 def test_unanimous_door_proposal_passes_only_with_all(community, committee_user, stairwell, residents):

@@ -12,26 +12,23 @@ from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.throttle import Limit, client_ip
 from community.models import Household
-from config.precompiled import Precompiled
 from core.access import refuse
-from lifecycle.services import proposal_close_if_due
 from proposals.access import proposal_or_refuse
 from proposals.markdown import render_markdown
-from proposals.models import Proposal, RuleCode, Scope, State
+from proposals.models import Proposal, Scope, State
 from proposals.selectors import scope_households
 from proposals.services import rule_for
-from voting import rules as engine
-from voting.forms import BIGINT_MAX, ReceiptForm, VoteForm
+from voting import engine
+from voting.forms import ReceiptForm, VoteForm
 from voting.models import Channel, Choice
-from voting.permissions import bound_voter_may_vote
-from voting.selectors import ballots_by_receipt, my_households, tally_json, voting_is_open
+from voting.rules import bound_voter_may_vote
+from voting.selectors import ballots_by_receipt, my_households, tally_json, window_refusal
 from voting.services import VotingError, ballot_cast
 
 MANAGE_PANEL = "proposals/_manage_panel.html"
@@ -39,15 +36,6 @@ MANAGE_PANEL = "proposals/_manage_panel.html"
 RECEIPT_TRIES_PER_IP = Limit("receipt-ip", max_hits=20, window=15 * 60)
 RECEIPT_TRIES_PER_SESSION = Limit("receipt-session", max_hits=20, window=15 * 60)
 TALLY_STATES = {State.VOTING, State.CLOSED, State.PUBLISHED}
-
-
-# --- Permissions ---------------------------------------------------------------------------------------------
-
-
-def _proposal_or_refuse(request, pk: int, perm: str):
-    """(proposal, None) when the user holds `perm` on it; else (proposal, the refusal). Closes it if it is due."""
-    proposal, refusal = proposal_or_refuse(request, pk, perm)
-    return (proposal, refusal) if refusal else (proposal_close_if_due(proposal=proposal), None)
 
 
 # --- The tally in words: shared by the page (first render, no JS needed) and tally.js (every update) ---------
@@ -175,23 +163,8 @@ def _tally_context(proposal: Proposal) -> dict:
 
 
 def _rule_text(rule: str) -> str:
-    return {
-        RuleCode.UNANIMOUS: _(
-            "This matter needs the unanimous agreement of all owners: every household takes part and agrees."
-        ),
-        RuleCode.CIVIL_CODE_MAJOR: _(
-            "Major matter (Civil Code art. 278, items 6–8): owners holding at least 2/3 of the area and at least "
-            "2/3 of the heads take part, and at least 3/4 of those taking part agree, by area and by heads."
-        ),
-        RuleCode.CIVIL_CODE_ORDINARY: _(
-            "Ordinary matter (Civil Code art. 278): owners holding at least 2/3 of the area and at least 2/3 of "
-            "the heads take part, and more than half of those taking part agree, by area and by heads."
-        ),
-        RuleCode.ELEVATOR: _(
-            "Elevator retrofit: owners holding at least 2/3 of all the area and at least 2/3 of all the heads "
-            "agree, and no owner disagrees."
-        ),
-    }.get(rule, rule)
+    known = engine.RULES.get(rule)
+    return _(known.description) if known else rule
 
 
 def _scope_text(proposal: Proposal) -> str:
@@ -226,7 +199,7 @@ def _vote_groups(mine) -> list:
 
 @never_cache
 def proposal_detail(request, pk: int):
-    proposal, refusal = _proposal_or_refuse(request, pk, "proposals.view_proposal")
+    proposal, refusal = proposal_or_refuse(request, pk, "proposals.view_proposal")
     if refusal:
         return refusal
     user = request.user
@@ -240,6 +213,7 @@ def proposal_detail(request, pk: int):
         groups = [item for item in mine if item.household.pk in in_scope]
         outside = [item.household for item in mine if item.household.pk not in in_scope]
     can_manage = user.has_perm("proposals.manage_proposal", proposal)
+    status = proposal.voting_status()
     context = {
         "proposal": proposal,
         "community": proposal.community,
@@ -251,8 +225,8 @@ def proposal_detail(request, pk: int):
         "mine": mine,
         "vote_groups": groups,
         "outside": outside,
-        "voting_open": voting_is_open(proposal),
-        "before_opening": proposal.state == State.VOTING and not voting_is_open(proposal),
+        "voting_open": status == Proposal.OPEN,
+        "before_opening": status == Proposal.NOT_YET,
         "can_manage": can_manage,
         "manage_panel": _manage_panel() if can_manage else "",
         "can_view_register": user.has_perm("voting.view_register", proposal),
@@ -267,18 +241,6 @@ def proposal_detail(request, pk: int):
 # --- Voting -----------------------------------------------------------------------------------------------------
 
 
-def _window_problem(proposal: Proposal) -> str:
-    """Why a ballot would be refused now (the service's own words), or "" while voting is open."""
-    now = timezone.now()
-    if proposal.state != State.VOTING:
-        return _("Voting on this proposal is not open.")
-    if proposal.voting_opens_at and now < proposal.voting_opens_at:
-        return _("Voting on this proposal has not opened yet.")
-    if not voting_is_open(proposal, now):
-        return _("Voting on this proposal has closed.")
-    return ""
-
-
 @require_POST
 def vote(request, pk: int):
     """Step 1 (no confirm): show what will be recorded. Step 2 (confirm=1): record it and go back to the page."""
@@ -287,7 +249,6 @@ def vote(request, pk: int):
     refusal = _vote_refusal(request, proposal, form, household)
     if refusal:
         return refusal
-    proposal = proposal_close_if_due(proposal=proposal)
     choice = form.cleaned_data["choice"]
     if not form.cleaned_data["confirm"]:
         return _confirm(request, proposal, household, choice)
@@ -307,38 +268,26 @@ def vote(request, pk: int):
     return redirect("proposal_detail", pk=proposal.pk)
 
 
-# The vote path's two reads, compiled once per process (bench/bench_vote.py: compiling queries was most of a vote).
-_PROPOSAL = Precompiled(lambda pk: Proposal.objects.filter(pk=pk).order_by(), arguments=1)
-_BOUND_HOUSEHOLD = Precompiled(
-    lambda pk, user_id: (
-        Household.objects.filter(pk=pk, bindings__user_id=user_id)
-        .annotate(in_community=F("entrance__building__community_id"))
-        .order_by()
-    ),
-    arguments=2,
-)
-
-
 def _proposal_and_household(pk: int, user, form) -> tuple[Proposal, Household | None]:
     """The proposal (404 without), and the household the form votes for when the user is bound to it, with
-    `in_community` (else None): one round trip on PostgreSQL."""
-    if pk > BIGINT_MAX:  # a forged address: no such proposal (PostgreSQL would refuse the number)
+    `in_community` (else None). An id beyond the database's range is no row (the ORM's own check): a 404."""
+    proposal = Proposal.objects.filter(pk=pk).first()
+    if proposal is None:
         raise Http404
+    household = None
     if user.is_authenticated and form.is_valid():
-        proposals, households = _PROPOSAL.objects_with(
-            (pk,), (_BOUND_HOUSEHOLD, (form.cleaned_data["household"], user.pk))
+        household = (
+            Household.objects.filter(pk=form.cleaned_data["household"], bindings__user_id=user.pk)
+            .annotate(in_community=F("entrance__building__community_id"))
+            .first()
         )
-    else:
-        proposals, households = _PROPOSAL.objects(pk), []
-    if not proposals:
-        raise Http404
-    return proposals[0], next(iter(households), None)
+    return proposal, household
 
 
 def _vote_refusal(request, proposal: Proposal, form, household: Household | None):
     """None when the user may vote for `household` on `proposal`; else the response (login, message or 403).
 
-    The usual case costs no query (voting.permissions.bound_voter_may_vote); anything else goes through both
+    The usual case costs no query (voting.rules.bound_voter_may_vote); anything else goes through both
     permissions, in the order a visitor meets them.
     """
     if household is not None and bound_voter_may_vote(request.user, proposal, household):
@@ -354,7 +303,7 @@ def _vote_refusal(request, proposal: Proposal, form, household: Household | None
 
 
 def _confirm(request, proposal: Proposal, household: Household, choice: str):
-    problem = _window_problem(proposal)
+    problem = window_refusal(proposal)
     item = next((item for item in my_households(proposal, request.user) if item.household.pk == household.pk), None)
     if not problem and (item is None or not item.in_scope):
         problem = _("This household is not in the scope of this proposal.")
@@ -384,7 +333,7 @@ def _receipt_limits(request) -> list[tuple[Limit, str]]:
 @never_cache
 def receipt_check(request, pk: int):
     """A household types its receipt code and sees what was recorded for it — on this proposal only."""
-    proposal, refusal = _proposal_or_refuse(request, pk, "proposals.view_proposal")
+    proposal, refusal = proposal_or_refuse(request, pk, "proposals.view_proposal")
     if refusal:
         return refusal
     context = {"proposal": proposal, "community": proposal.community}
@@ -429,7 +378,6 @@ def tally(request, pk: int):
         return _json_error("not found", 404)
     if not request.user.has_perm("voting.view_tally", proposal):
         return _json_error("forbidden", 403)
-    proposal = proposal_close_if_due(proposal=proposal)
     response = JsonResponse(tally_json(proposal))
     response["Cache-Control"] = "no-store"
     return response
@@ -437,7 +385,7 @@ def tally(request, pk: int):
 
 @never_cache
 def big_screen(request, pk: int):
-    proposal, refusal = _proposal_or_refuse(request, pk, "voting.view_tally")
+    proposal, refusal = proposal_or_refuse(request, pk, "voting.view_tally")
     if refusal:
         return refusal
     context = {"proposal": proposal, "community": proposal.community, **_tally_context(proposal)}

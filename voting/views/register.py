@@ -19,8 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from community.models import Household
 from config.xlsx import XLSX_TYPE
 from core.spreadsheet import UnreadableFile, file_kind
-from lifecycle.services import proposal_close_if_due
-from proposals.models import Attachment, Proposal, State
+from proposals.models import Attachment, Proposal
 from proposals.services import sniff_upload
 from voting.models import Ballot, Channel, Choice, Elector
 from voting.paper_import import Problem as SheetProblem
@@ -67,12 +66,7 @@ def _proposal(request, pk: int, perm: str) -> Proposal:
 
 
 def _voting_open(proposal: Proposal) -> bool:
-    now = timezone.now()
-    return (
-        proposal.state == State.VOTING
-        and (proposal.voting_opens_at is None or proposal.voting_opens_at <= now)
-        and (proposal.voting_closes_at is None or now < proposal.voting_closes_at)
-    )
+    return proposal.voting_status() == Proposal.OPEN
 
 
 def _channel_word(channel: str) -> str:
@@ -134,7 +128,7 @@ def _register_xlsx(request, proposal: Proposal, filters: RegisterFilters, electo
 @require_GET
 @never_cache
 def register(request, pk: int):
-    proposal = proposal_close_if_due(proposal=_proposal(request, pk, "voting.view_register"))
+    proposal = _proposal(request, pk, "voting.view_register")
     community = proposal.community
     full_phones = request.user.has_perm("community.see_full_phones", community)
     filters = RegisterFilters.from_query(request.GET)
@@ -221,7 +215,7 @@ def _elector(proposal: Proposal, household_id) -> Elector | None:
 @require_http_methods(["GET", "POST"])
 @never_cache
 def paper_entry(request, pk: int):
-    proposal = proposal_close_if_due(proposal=_proposal(request, pk, "voting.record_paper"))
+    proposal = _proposal(request, pk, "voting.record_paper")
     community = proposal.community
     full_phones = request.user.has_perm("community.see_full_phones", community)
     context = {"proposal": proposal, "community": community, "full_phones": full_phones, "q": "", "found": []}
@@ -369,7 +363,7 @@ def _imported_message(plan) -> str:
 @require_http_methods(["GET", "POST"])
 @never_cache
 def paper_import(request, pk: int):
-    proposal = proposal_close_if_due(proposal=_proposal(request, pk, "voting.record_paper"))
+    proposal = _proposal(request, pk, "voting.record_paper")
     voting_open = _voting_open(proposal)
     form = PaperImportForm()
     if request.method == "POST" and "token" in request.POST:

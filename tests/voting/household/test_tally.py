@@ -83,7 +83,7 @@ def test_labels_of_every_rule():
         RuleCode.CIVIL_CODE_MAJOR: ["参与表决的专有部分面积 ≥ 2/3", "参与表决的人数 ≥ 2/3",
                                     "同意的面积（占参与表决面积） ≥ 3/4", "同意的人数（占参与表决人数） ≥ 3/4"],
     }  # fmt: skip
-    from voting import rules as engine
+    from voting import engine
     from voting.selectors import _ratio_json
 
     for code, expected in labels.items():

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from voting.rules import (
+from voting.engine import (
     CIVIL_CODE_MAJOR,
     CIVIL_CODE_ORDINARY,
     ELEVATOR_ALL_OWNERS_NO_OBJECTION,
@@ -222,3 +222,31 @@ def test_needed_is_enough_and_minimal_in_heads(election):
         fewer = dict(choices) | {v.key: "agree" for v in voters if v.owner in free[: outcome.needed.heads - 1]}
         short = evaluate(rule, voters, fewer)
         assert not all(check.met for check in short.checks if check.condition.dimension == "heads")
+
+
+def test_each_rule_declares_its_texts_once_and_the_engine_needs_no_django():
+    import ast
+    from pathlib import Path
+
+    from django.utils import translation
+
+    import voting.engine
+    from proposals.models import RuleCode
+
+    tree = ast.parse(Path(voting.engine.__file__).read_text())
+    imported = {
+        (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert "django" not in imported
+    assert set(RULES) == set(RuleCode.values)
+    for code, rule in RULES.items():
+        assert rule.label and rule.description and rule.law, code
+        # The choice's label is the engine's, and it is translated.
+        with translation.override("en"):
+            assert str(RuleCode(code).label) == rule.label
+        with translation.override("zh-hans"):
+            assert str(RuleCode(code).label) != rule.label
+            assert all(translation.gettext(text) != text for text in (rule.description, *rule.law))

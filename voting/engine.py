@@ -1,0 +1,379 @@
+"""The decision engine: does a proposal pass under the law's double thresholds? Pure Python, no Django.
+
+民法典 第278条 and 法释〔2009〕7号: participation is measured against the electorate, approval against
+those taking part, each by area AND by heads. One owner holding several households is one head (all
+their area counts); all developer-held households are one head (the caller gives them one `owner`).
+"以上" is inclusive, "过半数" strictly more than half. Abstentions take part but do not agree; a
+household without a choice did not take part. Arithmetic is exact: Fraction and Decimal only.
+
+A rule is a tuple of declarative conditions, so a local rule (see ELEVATOR_ALL_OWNERS_NO_OBJECTION) is a
+few lines.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
+from fractions import Fraction
+
+AGREE, DISAGREE, ABSTAIN = "agree", "disagree", "abstain"
+CHOICES = (AGREE, DISAGREE, ABSTAIN)
+
+# What a condition counts: a group of voters measured in one dimension.
+ELECTORATE, PARTICIPATED = "electorate", "participated"
+GROUPS = (ELECTORATE, PARTICIPATED, AGREE, DISAGREE, ABSTAIN)
+AREA, HEADS, HOUSEHOLDS = "area", "heads", "households"
+AT_LEAST, MORE_THAN, AT_MOST = ">=", ">", "<="
+
+_GROUP_NAMES = {
+    ELECTORATE: "the electorate",
+    PARTICIPATED: "those taking part",
+    AGREE: "agreeing",
+    DISAGREE: "disagreeing",
+    ABSTAIN: "abstaining",
+}
+_OP_NAMES = {AT_LEAST: "at least", MORE_THAN: "more than", AT_MOST: "at most"}
+
+
+@dataclass(frozen=True)
+class Voter:
+    """One household of the frozen electorate. Households with the same `owner` are one head."""
+
+    key: str
+    area: Decimal
+    owner: str
+
+
+@dataclass(frozen=True)
+class Condition:
+    """`group` / `of` measured in `dimension` must be `op` `ratio` (e.g. agree / participated by area > 1/2)."""
+
+    group: str
+    of: str
+    dimension: str
+    op: str
+    ratio: Fraction
+
+    def __post_init__(self):
+        if self.group not in GROUPS or self.of not in GROUPS:
+            raise ValueError(f"unknown group in {self}")
+        if self.dimension not in (AREA, HEADS, HOUSEHOLDS) or self.op not in _OP_NAMES:
+            raise ValueError(f"unknown dimension or operator in {self}")
+
+    def holds(self, value: Fraction) -> bool:
+        if self.op == AT_LEAST:
+            return value >= self.ratio
+        if self.op == MORE_THAN:
+            return value > self.ratio
+        return value <= self.ratio
+
+    def describe(self) -> str:
+        ratio = "none" if self.ratio == 0 and self.op == AT_MOST else f"{self.ratio}"
+        return (
+            f"{_GROUP_NAMES[self.group]} by {self.dimension}: {_OP_NAMES[self.op]} {ratio} of {_GROUP_NAMES[self.of]}"
+        )
+
+
+def gettext_noop(text: str) -> str:
+    """Marks an English source string for the catalogue (makemessages finds it by this name) and returns it as is:
+    the engine stays free of Django, and each caller passes the text through gettext in the reader's language."""
+    return text
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A decision rule and, declared once beside its conditions, its texts: `label` (one line: the proposal form,
+    the rule's choice), `description` (the proposal page) and `law` (its legal basis, paragraph by paragraph, on
+    the printed resolution). The texts are English source strings for gettext."""
+
+    code: str
+    name: str
+    basis: str
+    conditions: tuple[Condition, ...]
+    label: str = ""
+    description: str = ""
+    law: tuple[str, ...] = ()
+
+
+def _both(group: str, of: str, op: str, ratio: Fraction) -> tuple[Condition, Condition]:
+    """The law's double threshold: the same ratio by area AND by heads."""
+    return Condition(group, of, AREA, op, ratio), Condition(group, of, HEADS, op, ratio)
+
+
+TWO_THIRDS, THREE_QUARTERS, HALF = Fraction(2, 3), Fraction(3, 4), Fraction(1, 2)
+
+# The Civil Code's own words (民法典 第278条 第2款 and 法释〔2009〕7号 第12条), printed on resolutions.
+PARTICIPATION_LAW = gettext_noop(
+    "Civil Code of the PRC, Article 278(2): matters decided jointly by the owners shall be voted on by owners whose"
+    " exclusive parts account for two thirds or more of the area and who account for two thirds or more of the"
+    " owners."
+)
+MAJOR_LAW = gettext_noop(
+    "Matters in items 6 to 8 of the preceding paragraph shall be agreed by three quarters or more of the area of"
+    " the exclusive parts taking part in the vote and three quarters or more of the owners taking part."
+)
+ORDINARY_LAW = gettext_noop(
+    "Other matters of the preceding paragraph shall be agreed by more than half of the area of the exclusive parts"
+    " taking part in the vote and more than half of the owners taking part."
+)
+
+CIVIL_CODE_MAJOR = Rule(
+    code="civil_code_major",
+    name="Civil Code major matter",
+    basis="民法典 第278条 (items 6-8): participation ≥ 2/3 by area and heads; approval ≥ 3/4 of those taking part",
+    conditions=(
+        *_both(PARTICIPATED, ELECTORATE, AT_LEAST, TWO_THIRDS),
+        *_both(AGREE, PARTICIPATED, AT_LEAST, THREE_QUARTERS),
+    ),
+    label=gettext_noop("Civil Code, major matter: 2/3 take part, 3/4 of them agree"),
+    description=gettext_noop(
+        "Major matter (Civil Code art. 278, items 6–8): owners holding at least 2/3 of the area and at least "
+        "2/3 of the heads take part, and at least 3/4 of those taking part agree, by area and by heads."
+    ),
+    law=(PARTICIPATION_LAW, MAJOR_LAW),
+)
+CIVIL_CODE_ORDINARY = Rule(
+    code="civil_code_ordinary",
+    name="Civil Code ordinary matter",
+    basis="民法典 第278条 (other items): participation ≥ 2/3 by area and heads; approval > 1/2 of those taking part",
+    conditions=(
+        *_both(PARTICIPATED, ELECTORATE, AT_LEAST, TWO_THIRDS),
+        *_both(AGREE, PARTICIPATED, MORE_THAN, HALF),
+    ),
+    label=gettext_noop("Civil Code, ordinary matter: 2/3 take part, more than half agree"),
+    description=gettext_noop(
+        "Ordinary matter (Civil Code art. 278): owners holding at least 2/3 of the area and at least 2/3 of "
+        "the heads take part, and more than half of those taking part agree, by area and by heads."
+    ),
+    law=(PARTICIPATION_LAW, ORDINARY_LAW),
+)
+UNANIMOUS = Rule(
+    code="unanimous",
+    name="Unanimous",
+    basis="Every household in scope takes part and every household agrees",
+    conditions=(
+        Condition(PARTICIPATED, ELECTORATE, HOUSEHOLDS, AT_LEAST, Fraction(1)),
+        Condition(AGREE, PARTICIPATED, HOUSEHOLDS, AT_LEAST, Fraction(1)),
+    ),
+    label=gettext_noop("Unanimous: every household takes part and agrees"),
+    description=gettext_noop(
+        "This matter needs the unanimous agreement of all owners: every household takes part and agrees."
+    ),
+    law=(
+        gettext_noop(
+            "This matter is decided unanimously, as the committee chose: every household in scope must take part"
+            " in the vote and every household taking part must agree."
+        ),
+    ),
+)
+# Some cities' elevator retrofit rule: two thirds of ALL owners agree, by area and heads, and nobody objects.
+ELEVATOR_ALL_OWNERS_NO_OBJECTION = Rule(
+    code="elevator_all_owners_no_objection",
+    name="Elevator retrofit: 2/3 of all owners agree, no objection",
+    basis="Local elevator retrofit rules: agree ≥ 2/3 of all owners by area and heads, and no owner disagrees",
+    conditions=(
+        *_both(AGREE, ELECTORATE, AT_LEAST, TWO_THIRDS),
+        Condition(DISAGREE, ELECTORATE, HOUSEHOLDS, AT_MOST, Fraction(0)),
+    ),
+    label=gettext_noop("Elevator retrofit: 2/3 of all owners agree and nobody objects"),
+    description=gettext_noop(
+        "Elevator retrofit: owners holding at least 2/3 of all the area and at least 2/3 of all the heads "
+        "agree, and no owner disagrees."
+    ),
+    law=(
+        gettext_noop(
+            "Local rules on retrofitting elevators to existing residential buildings: owners accounting for two"
+            " thirds or more of the area and two thirds or more of the owners in scope agree, and no owner"
+            " objects."
+        ),
+    ),
+)
+
+RULES = {
+    rule.code: rule for rule in (CIVIL_CODE_MAJOR, CIVIL_CODE_ORDINARY, UNANIMOUS, ELEVATOR_ALL_OWNERS_NO_OBJECTION)
+}
+
+
+@dataclass(frozen=True)
+class Count:
+    households: int
+    heads: int
+    area: Decimal
+
+    def measure(self, dimension: str) -> Fraction:
+        return Fraction(getattr(self, dimension))
+
+
+@dataclass(frozen=True)
+class Check:
+    condition: Condition
+    value: Fraction
+    met: bool
+
+
+@dataclass(frozen=True)
+class Needed:
+    """The least further support that would pass the rule if it came from households not yet taking part.
+
+    None where no amount of new agreement can do it (e.g. an objection under a no-objection rule, or not
+    enough households left). `area` is in m², rounded up to the hundredth.
+    """
+
+    households: int | None
+    heads: int | None
+    area: Decimal | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    rule: Rule
+    passed: bool
+    electorate: Count
+    participated: Count
+    agree: Count
+    disagree: Count
+    abstain: Count
+    participation_area: Fraction
+    participation_heads: Fraction
+    approval_area: Fraction
+    approval_heads: Fraction
+    checks: tuple[Check, ...]
+    needed: Needed
+
+    @property
+    def failed(self) -> list[str]:
+        """Human-readable thresholds that are not met (English; the UI translates the checks)."""
+        return [check.condition.describe() for check in self.checks if not check.met]
+
+    def group(self, name: str) -> Count:
+        return getattr(self, name)
+
+
+def _ratio(part: Fraction, whole: Fraction) -> Fraction:
+    return part / whole if whole else Fraction(0)
+
+
+def _count(voters: Sequence[Voter]) -> Count:
+    return Count(
+        households=len(voters),
+        heads=len({voter.owner for voter in voters}),
+        area=sum((voter.area for voter in voters), Decimal("0")),
+    )
+
+
+def evaluate(rule: Rule, voters: Sequence[Voter], choices: Mapping[str, str]) -> Outcome:
+    """Decide `rule` for the electorate `voters` given each participating household's choice."""
+    by_key = {voter.key: voter for voter in voters}
+    if len(by_key) != len(voters):
+        raise ValueError("two voters share a key")
+    owner_choice: dict[str, str] = {}
+    for key, choice in choices.items():
+        if key not in by_key:
+            raise ValueError(f"{key!r} is not in the electorate")
+        if choice not in CHOICES:
+            raise ValueError(f"unknown choice {choice!r} for {key!r}")
+        owner = by_key[key].owner
+        if owner_choice.setdefault(owner, choice) != choice:
+            raise ValueError(f"households of owner {owner!r} have different choices")
+
+    participants = [by_key[key] for key in choices]
+    groups = {ELECTORATE: _count(voters), PARTICIPATED: _count(participants)}
+    for choice in CHOICES:
+        groups[choice] = _count([voter for voter in participants if choices[voter.key] == choice])
+    return decide(rule, groups)
+
+
+def decide(rule: Rule, groups: Mapping[str, Count]) -> Outcome:
+    """Decide `rule` from the counts of each group (electorate, participated, agree, disagree, abstain).
+
+    This is what a tally computed by SQL aggregates calls; `evaluate` counts voters and calls it. It relies
+    on one owner's households sharing one choice, so the heads not yet taking part are simply
+    electorate heads − participating heads.
+    """
+    checks = []
+    for condition in rule.conditions:
+        value = _ratio(
+            groups[condition.group].measure(condition.dimension), groups[condition.of].measure(condition.dimension)
+        )
+        checks.append(Check(condition, value, condition.holds(value)))
+    passed = all(check.met for check in checks)
+
+    electorate, participated, agree = groups[ELECTORATE], groups[PARTICIPATED], groups[AGREE]
+    return Outcome(
+        rule=rule,
+        passed=passed,
+        electorate=electorate,
+        participated=participated,
+        agree=agree,
+        disagree=groups[DISAGREE],
+        abstain=groups[ABSTAIN],
+        participation_area=_ratio(participated.measure(AREA), electorate.measure(AREA)),
+        participation_heads=_ratio(participated.measure(HEADS), electorate.measure(HEADS)),
+        approval_area=_ratio(agree.measure(AREA), participated.measure(AREA)),
+        approval_heads=_ratio(agree.measure(HEADS), participated.measure(HEADS)),
+        checks=tuple(checks),
+        needed=_needed(rule, groups, passed),
+    )
+
+
+def _needed(rule: Rule, groups: Mapping[str, Count], passed: bool) -> Needed:
+    if passed:
+        return Needed(households=0, heads=0, area=Decimal("0.00"))
+    electorate, participated = groups[ELECTORATE], groups[PARTICIPATED]
+    available = {
+        dimension: electorate.measure(dimension) - participated.measure(dimension)
+        for dimension in (HOUSEHOLDS, HEADS, AREA)
+    }
+    result: dict[str, Fraction | None] = {HOUSEHOLDS: Fraction(0), HEADS: Fraction(0), AREA: Fraction(0)}
+    for condition in rule.conditions:
+        dimension = condition.dimension
+        extra = _extra_agreement(condition, groups, available[dimension], integral=dimension != AREA)
+        if extra is None or result[dimension] is None:
+            result[dimension] = None
+        else:
+            result[dimension] = max(result[dimension], extra)
+    households, heads, area = result[HOUSEHOLDS], result[HEADS], result[AREA]
+    return Needed(
+        households=None if households is None else int(households),
+        heads=None if heads is None else int(heads),
+        area=None if area is None else _round_up_area(area),
+    )
+
+
+def _extra_agreement(condition: Condition, groups: Mapping[str, Count], available: Fraction, *, integral: bool):
+    """The least x ≥ 0 of new agreeing support (households not yet taking part) that meets `condition`.
+
+    New agreement adds x to `agree` and `participated` and leaves the other groups as they are, so the
+    condition reads (n + a·x) op r·(d + b·x) with a, b ∈ {0, 1}.
+    """
+    grows = {AGREE, PARTICIPATED}
+    n = groups[condition.group].measure(condition.dimension)
+    d = groups[condition.of].measure(condition.dimension)
+    a, b = int(condition.group in grows), int(condition.of in grows)
+
+    def meets(x: Fraction) -> bool:
+        return condition.holds(_ratio(n + a * x, d + b * x))
+
+    if meets(Fraction(0)) and (d or not b):
+        return Fraction(0)
+    slope = a - condition.ratio * b
+    gap = condition.ratio * d - n
+    if condition.op == AT_MOST or slope <= 0:
+        # Agreement cannot raise this ratio (or it is already as high as it gets).
+        return None
+    x = max(gap / slope, Fraction(0))
+    if integral:
+        x = Fraction(math.floor(x) + 1) if condition.op == MORE_THAN and x == int(x) else Fraction(math.ceil(x))
+        if x == 0 and b and not d:
+            x = Fraction(1)
+    elif condition.op == MORE_THAN or (b and not d and x == 0):
+        x += Fraction(1, 100)  # "more than": one hundredth of a m² beyond the line
+    if not meets(x) or x > available:
+        return None
+    return x
+
+
+def _round_up_area(value: Fraction) -> Decimal:
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
