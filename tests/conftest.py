@@ -223,7 +223,10 @@ def _demo_module(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture
-def demo(_demo_module, db, settings) -> Demo:
+def demo(request, _demo_module, db, settings) -> Demo:
     """The demo as `load_demo` left it (tests may change it: each change is rolled back after the test)."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        pytest.fail("a transactional test commits and flushes: it cannot share the module's demo")
     settings.MEDIA_ROOT = _demo_module.media_root
     return _demo_module
