@@ -22,12 +22,6 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    """load_demo's stories store a scan of paper ballots: keep it out of the project's media folder."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def load_demo() -> str:
     out = StringIO()
     call_command("load_demo", stdout=out)
@@ -41,8 +35,7 @@ def _counts() -> dict[str, int]:
     }
 
 
-def test_unit_door_stairwell_has_exactly_fourteen_households():
-    load_demo()
+def test_unit_door_stairwell_has_exactly_fourteen_households(demo):
     stairwell = Household.objects.filter(
         entrance__building__community__slug=XIANGJIAOYUAN, entrance__building__name="3", entrance__name="5"
     )
@@ -59,8 +52,7 @@ def test_unit_door_stairwell_has_exactly_fourteen_households():
     assert xiangjiaoyuan.buildings.count() >= 5
 
 
-def test_shanshui_has_developer_flats_and_multi_flat_owners():
-    load_demo()
+def test_shanshui_has_developer_flats_and_multi_flat_owners(demo):
     shanshui = Community.objects.get(slug=SHANSHUI)
     totals = community_totals(shanshui)
     assert 400 <= totals.households <= 600
@@ -82,8 +74,7 @@ def test_shanshui_has_developer_flats_and_multi_flat_owners():
     assert all(len(phone) == 11 and phone[0] == "1" and phone[1] in "3456789" for phone in phones)
 
 
-def test_demo_accounts_roles_and_bindings():
-    load_demo()
+def test_demo_accounts_roles_and_bindings(demo):
     User = get_user_model()
 
     def kinds(username, slug):
@@ -109,16 +100,15 @@ def test_demo_accounts_roles_and_bindings():
     assert all(user.phone_verified for user in User.objects.exclude(phone=None))
 
 
-def test_demo_accounts_log_in_with_the_published_password(client):
-    load_demo()
+def test_demo_accounts_log_in_with_the_published_password(client, demo):
     for account in DEMO_ACCOUNTS:
         assert client.login(username=account.username, password=DEMO_PASSWORD), account.username
         client.logout()
     assert not client.login(username="committee", password="wrong-password")
 
 
-def test_load_demo_twice_changes_nothing():
-    first_output = load_demo()
+def test_load_demo_twice_changes_nothing(demo):
+    first_output = demo.output
     before = _counts()
     snapshot = list(Household.objects.order_by("pk").values_list("pk", "room", "area", "owner_id"))
     with CaptureQueriesContext(connection) as queries:
@@ -134,16 +124,15 @@ def test_load_demo_twice_changes_nothing():
     assert "committee" in first_output and "committee" in second_output
 
 
-def test_load_demo_prints_accounts_and_where_to_log_in():
-    output = load_demo()
+def test_load_demo_prints_accounts_and_where_to_log_in(demo):
+    output = demo.output
     for account in DEMO_ACCOUNTS:
         assert account.username in output
     assert DEMO_PASSWORD in output
     assert "http://127.0.0.1:8000/accounts/login/" in output
 
 
-def test_load_demo_completes_a_partly_loaded_demo():
-    load_demo()
+def test_load_demo_completes_a_partly_loaded_demo(demo):
     Role.objects.filter(user__username="secretary").delete()
     before = _counts()
     load_demo()

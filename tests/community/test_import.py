@@ -1,5 +1,6 @@
 """The import service and the import_roster command: all or nothing, idempotent, owners matched, heads counted."""
 
+import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -310,6 +311,8 @@ def test_command_exit_status_is_non_zero(tmp_path):
     done = subprocess.run(
         [sys.executable, "manage.py", "import_roster", path, "--community", "any"],
         cwd=settings.BASE_DIR,
+        # Its own scratch database: never the checkout's gongyi.sqlite3 nor whatever DATABASE_URL names.
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'scratch.sqlite3'}"},
         capture_output=True,
         text=True,
         timeout=120,

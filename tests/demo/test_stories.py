@@ -36,12 +36,6 @@ pytestmark = pytest.mark.django_db
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    """The paper ballots' scan is a file: keep it out of the project's media folder."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def load_demo() -> str:
     out = StringIO()
     call_command("load_demo", stdout=out)
@@ -59,8 +53,7 @@ def user(username: str):
 # --- 1. The unit door of 橡胶园 3号楼5单元 ----------------------------------------------------------------------
 
 
-def test_the_door_proposal_is_in_consultation_for_fourteen_households_at_600_each():
-    load_demo()
+def test_the_door_proposal_is_in_consultation_for_fourteen_households_at_600_each(demo):
     door = story(XIANGJIAOYUAN, DOOR_TITLE)
     assert door.state == State.CONSULTATION
     assert door.rule == RuleCode.UNANIMOUS
@@ -81,8 +74,7 @@ def test_the_door_proposal_is_in_consultation_for_fourteen_households_at_600_eac
     assert {row.amount for row in shares.rows} == {Decimal("600.00")}
 
 
-def test_the_door_was_canvassed_by_gao_guilan_over_a_week():
-    load_demo()
+def test_the_door_was_canvassed_by_gao_guilan_over_a_week(demo):
     door = story(XIANGJIAOYUAN, DOOR_TITLE)
     canvasser = user("canvasser")
     assert canvasser.display_name == "高桂兰"
@@ -110,8 +102,7 @@ def test_the_door_was_canvassed_by_gao_guilan_over_a_week():
     assert set(DemandTag.objects.filter(community=door.community).values_list("name", flat=True)) == used
 
 
-def test_the_door_has_the_residents_opinion_and_a_three_party_meeting():
-    load_demo()
+def test_the_door_has_the_residents_opinion_and_a_three_party_meeting(demo):
     door = story(XIANGJIAOYUAN, DOOR_TITLE)
     [opinion] = Opinion.objects.filter(proposal=door)
     assert opinion.author == user("resident")
@@ -128,8 +119,7 @@ def test_the_door_has_the_residents_opinion_and_a_three_party_meeting():
 # --- 2. 山水名城's e-bike garage -----------------------------------------------------------------------------
 
 
-def test_the_garage_proposal_shares_by_e_bikes_among_its_sign_ups():
-    load_demo()
+def test_the_garage_proposal_shares_by_e_bikes_among_its_sign_ups(demo):
     garage = story(SHANSHUI, GARAGE_TITLE)
     assert garage.state == State.CONSULTATION
     assert garage.rule == RuleCode.CIVIL_CODE_MAJOR
@@ -161,8 +151,7 @@ def test_the_garage_proposal_shares_by_e_bikes_among_its_sign_ups():
     assert sum(row.amount for row in shares.rows) == Decimal("180000.00")
 
 
-def test_the_garage_was_canvassed_in_two_buildings_by_two_volunteers():
-    load_demo()
+def test_the_garage_was_canvassed_in_two_buildings_by_two_volunteers(demo):
     garage = story(SHANSHUI, GARAGE_TITLE)
     for username in ("canvasser", "party"):
         assert Role.objects.filter(user__username=username, community=garage.community, kind="canvasser").exists()
@@ -186,8 +175,7 @@ def test_the_garage_was_canvassed_in_two_buildings_by_two_volunteers():
     assert used == {"位置", "充电安全", "费用", "噪音"}
 
 
-def test_the_garage_has_six_parties_and_moderated_opinions():
-    load_demo()
+def test_the_garage_has_six_parties_and_moderated_opinions(demo):
     garage = story(SHANSHUI, GARAGE_TITLE)
     positions = {p.kind: p for p in party_positions(garage)}
     assert set(positions) == {"party", "residents_committee", "owners", "property", "department", "other_unit"}
@@ -204,8 +192,7 @@ def test_the_garage_has_six_parties_and_moderated_opinions():
     assert replied[0].author == user("resident2")
 
 
-def test_resident2_sees_the_household_share_on_the_proposal_page(client):
-    load_demo()
+def test_resident2_sees_the_household_share_on_the_proposal_page(client, demo):
     garage = story(SHANSHUI, GARAGE_TITLE)
     household = Household.objects.of(garage.community).get(
         entrance__building__name=SHANSHUI_RESIDENT2_FLAT[0],
@@ -225,8 +212,7 @@ def test_resident2_sees_the_household_share_on_the_proposal_page(client):
 # --- 3. The first phase: passed, billed, being paid -----------------------------------------------------------
 
 
-def test_the_first_phase_passed_on_paper_ballots():
-    load_demo()
+def test_the_first_phase_passed_on_paper_ballots(demo):
     phase = story(SHANSHUI, PHASE_ONE_TITLE)
     assert phase.state == State.CLOSED and phase.passed is True
     assert phase.voting_opens_at < phase.voting_closes_at <= timezone.now()
@@ -249,16 +235,14 @@ def test_the_first_phase_passed_on_paper_ballots():
     assert tally_recount(phase).passed
 
 
-def test_verify_ballots_passes_for_the_first_phase():
-    load_demo()
+def test_verify_ballots_passes_for_the_first_phase(demo):
     phase = story(SHANSHUI, PHASE_ONE_TITLE)
     out = StringIO()
     call_command("verify_ballots", phase.pk, stdout=out)
     assert out.getvalue().startswith("OK")
 
 
-def test_the_first_phase_bills_add_up_to_the_fen_some_paid_one_waived():
-    load_demo()
+def test_the_first_phase_bills_add_up_to_the_fen_some_paid_one_waived(demo):
     phase = story(SHANSHUI, PHASE_ONE_TITLE)
     plan = phase.cost_plan
     assert plan.method == CostMethod.AREA and plan.subsidy_total > 0 and plan.billed_at is not None
@@ -290,8 +274,7 @@ def _story_counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in (*models, get_user_model(), HouseholdBinding)}
 
 
-def test_load_demo_twice_writes_nothing_and_is_quick():
-    load_demo()
+def test_load_demo_twice_writes_nothing_and_is_quick(demo):
     before = _story_counts()
     bills = list(Bill.objects.order_by("pk").values_list("pk", "status", "amount"))
     with CaptureQueriesContext(connection) as queries:
@@ -304,8 +287,7 @@ def test_load_demo_twice_writes_nothing_and_is_quick():
     assert "已添加演示故事" not in output and "演示故事" in output
 
 
-def test_a_missing_story_is_told_again_and_the_others_are_left_alone():
-    load_demo()
+def test_a_missing_story_is_told_again_and_the_others_are_left_alone(demo):
     door, phase = story(XIANGJIAOYUAN, DOOR_TITLE), story(SHANSHUI, PHASE_ONE_TITLE)
     story(SHANSHUI, GARAGE_TITLE).delete()
     output = load_demo()
@@ -316,8 +298,8 @@ def test_a_missing_story_is_told_again_and_the_others_are_left_alone():
     assert Proposal.objects.filter(title=GARAGE_TITLE).count() == 1
 
 
-def test_the_guide_says_who_logs_in_where():
-    output = load_demo()
+def test_the_guide_says_who_logs_in_where(demo):
+    output = demo.output
     door, garage, phase = (
         story(XIANGJIAOYUAN, DOOR_TITLE),
         story(SHANSHUI, GARAGE_TITLE),
@@ -345,8 +327,7 @@ def test_the_guide_says_who_logs_in_where():
     assert table.count("山水名城小区") >= 6
 
 
-def test_every_page_of_the_guide_opens_for_the_account_it_names(client):
-    load_demo()
+def test_every_page_of_the_guide_opens_for_the_account_it_names(client, demo):
     door, garage, phase = (
         story(XIANGJIAOYUAN, DOOR_TITLE),
         story(SHANSHUI, GARAGE_TITLE),

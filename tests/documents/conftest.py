@@ -1,5 +1,5 @@
 """Fixtures for the printed documents: the voting fixtures (a 12-household stairwell of 3号楼5单元, an open
-proposal over it), files kept in a temporary MEDIA_ROOT, jobs rendered in the test process."""
+proposal over it), jobs rendered in the test process (files go to the test's own MEDIA_ROOT: tests/conftest.py)."""
 
 import pytest
 from pypdf import PdfReader
@@ -16,8 +16,7 @@ from tests.voting.conftest import (  # noqa: F401 - fixtures and helpers shared 
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _jobs_in_process(settings):
     settings.DOCUMENT_WORKERS = 1  # jobs render in the test process; the parallel path has its own test
 
 

@@ -16,12 +16,6 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    """Attachments are written to a folder of this test's own, never the project's media."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def make_proposal(community, by, state: str = State.DRAFT, **kwargs):
     """A proposal of `community` moved through the services to `state` (the scope must hold a household)."""
     fields = {"title": "更换单元门", "summary": "更换3号楼5单元的单元门", "category": Category.OTHER} | kwargs

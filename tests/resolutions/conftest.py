@@ -32,8 +32,7 @@ ROLES = ["anonymous", "household", "other_household", "canvasser", "secretary", 
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _jobs_in_process(settings):
     settings.DOCUMENT_WORKERS = 1
 
 

@@ -22,12 +22,6 @@ def upload(name: str, content: bytes, content_type: str = "image/png") -> Simple
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    """Photos are written to a folder of this test's own, never the project's media."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def make_proposal(community, by, state: str = State.CONSULTATION, **kwargs):
     """A proposal of `community` moved through the lead's services to `state`."""
     fields = {"title": "建设电动车充电车棚", "summary": "在5号楼北侧建设充电车棚", "category": Category.OTHER} | kwargs

@@ -1,5 +1,5 @@
-"""Fixtures for the register, paper entry and paper import tests: files kept out of the real media folder,
-a proposal open for voting in the `actors` community, a PDF scan."""
+"""Fixtures for the register, paper entry and paper import tests: a proposal open for voting in the `actors`
+community, a PDF scan (stored in the test's own MEDIA_ROOT, as tests/conftest.py gives every test)."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,13 +13,6 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 def pdf(name: str = "ballots.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    """Evidence files go to a temporary folder, never the project's media/."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 @pytest.fixture
