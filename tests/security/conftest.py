@@ -1,5 +1,5 @@
 """Fixtures for the attack tests: the resolution's (a 12-household stairwell, a closed proposal with ballots), a zip
-bomb built once per run, files kept out of media/, a time bound."""
+bomb built once per run, a time bound."""
 
 import signal
 from contextlib import contextmanager
@@ -34,11 +34,6 @@ def roster_bomb() -> bytes:
 def ballot_bomb() -> bytes:
     """表决票.xlsx: the same bomb under a ballot sheet's header, which the unguarded reader would walk to the end."""
     return xlsx_bomb(BALLOT_HEADER)
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 class TookTooLong(BaseException):
