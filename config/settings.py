@@ -30,7 +30,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 PRODUCTION = os.environ.get("GONGYI_ENV", "development").strip().lower() == "production"
 
 if PRODUCTION:
-    missing = [name for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+    missing = [
+        name for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "BALLOT_CHAIN_KEY") if not os.environ.get(name)
+    ]
     if missing:
         raise ImproperlyConfigured("GONGYI_ENV=production needs these environment variables: " + ", ".join(missing))
     if not os.environ["DATABASE_URL"].startswith(("postgres://", "postgresql://")):
@@ -40,6 +42,11 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-do-not-use-i
 # The key that hashes ID numbers for matching owners. Set it once and never change it:
 # a new key makes every stored hash unmatchable.
 ID_HASH_KEY = os.environ.get("ID_HASH_KEY") or SECRET_KEY
+# The key of the ballot log's MACs (voting/chain.py). Never in the database: whoever can write there but lacks this
+# key cannot rewrite the log unseen. Rotation: the new key here, the old ones in BALLOT_CHAIN_PREVIOUS_KEYS (comma
+# separated) for as long as their proposals must verify.
+BALLOT_CHAIN_KEY = os.environ.get("BALLOT_CHAIN_KEY") or f"{SECRET_KEY}:ballot-chain"
+BALLOT_CHAIN_PREVIOUS_KEYS = env_list("BALLOT_CHAIN_PREVIOUS_KEYS", [])
 # DEBUG is on only where asked for (`make run` asks); never in production.
 DEBUG = env_bool("DEBUG", default=False) and not PRODUCTION
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"])

@@ -180,6 +180,8 @@ def result_view(content: dict) -> dict:
         "costs": _costs_view(content.get("costs")),
         "positions": _positions_view(content.get("positions") or []),
         "ballot_seq": content["ballots"]["seq"],
+        # The ballot log's head as `manage.py verify_ballots --head` reads it back off paper.
+        "ballot_head": f"{content['ballots']['seq']}:{content['ballots']['hash']}",
     }
 
 

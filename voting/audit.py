@@ -1,21 +1,51 @@
-"""Checking a proposal's ballots against their hash-chained log: what was altered, deleted or inserted."""
+"""Checking a proposal's ballots against their MAC-chained log (voting/chain.py): what was altered, deleted or
+inserted, whether the frozen electorate is the one the chain started from, and — against a head read off paper —
+whether the log was cut short."""
+
+import hmac
 
 from django.utils.translation import gettext as _
 
 from proposals.models import Proposal
 from voting import engine
-from voting.chain import event_hash
+from voting.chain import electorate_mac, event_mac
+from voting.keys import chain_keys
 from voting.models import Ballot, BallotEvent
 from voting.selectors import tally_outcome
 
 
-def ballots_verify(proposal: Proposal) -> list[str]:
-    """Every inconsistency between the ballot log, the ballots table and the tally; empty when intact."""
+def _verified_under(keys: list[bytes], expected: str, mac) -> bytes | None:
+    """The first of `keys` under which `mac(key)` gives `expected` (the key that matched last goes first)."""
+    for key in keys:
+        if hmac.compare_digest(mac(key), expected):
+            keys.remove(key)
+            keys.insert(0, key)
+            return key
+    return None
+
+
+def ballots_verify(proposal: Proposal, *, head: tuple[int, str] | None = None) -> list[str]:
+    """Every inconsistency between the ballot log, the electorate, the ballots table and the tally; empty when
+    intact. `head`: (sequence number, MAC) read off a printed resolution or notice, which the log must contain."""
     problems: list[str] = []
-    labels = dict(proposal.electors.values_list("household_id", "label"))
-    prev_hash, expected_seq = "", 1
+    keys = chain_keys()
+    electors = list(proposal.electors.values_list("household_id", "head", "area", "label"))
+    labels = {household_id: label for household_id, _head, _area, label in electors}
+    events = BallotEvent.objects.filter(proposal=proposal).order_by("seq")
+    first = events.values_list("prev_hash", flat=True).first()
+    genesis = proposal.ballot_hash if first is None else first
+    frozen = [(household_id, head_key, area) for household_id, head_key, area, _label in electors]
+    if (
+        _verified_under(keys, genesis, lambda k: electorate_mac(key=k, proposal_id=proposal.pk, electors=frozen))
+        is None
+    ):
+        problems.append(
+            _("The frozen electorate (a household, its owner or its area) was altered after voting opened.")
+        )
+    prev_hash, expected_seq = genesis, 1
+    printed_mac = genesis if head and head[0] == 0 else None  # the log's MAC at the printed sequence number
     replayed: dict[int, tuple[str, int]] = {}
-    for event in BallotEvent.objects.filter(proposal=proposal).order_by("seq").iterator(chunk_size=5000):
+    for event in events.iterator(chunk_size=5000):
         where = labels.get(event.household_id, f"#{event.household_id}")
         if event.seq != expected_seq:
             problems.append(
@@ -24,19 +54,19 @@ def ballots_verify(proposal: Proposal) -> list[str]:
             )
         if event.prev_hash != prev_hash:
             problems.append(_("Log entry %(seq)s does not follow the entry before it.") % {"seq": event.seq})
-        digest = event_hash(
-            proposal_id=event.proposal_id,
-            seq=event.seq,
-            household_id=event.household_id,
-            old_choice=event.old_choice,
-            new_choice=event.new_choice,
-            channel=event.channel,
-            by_id=event.by_id,
-            proxy_name=event.proxy_name,
-            at=event.at,
-            prev_hash=event.prev_hash,
-        )
-        if digest != event.hash:
+        fields = {
+            "proposal_id": event.proposal_id,
+            "seq": event.seq,
+            "household_id": event.household_id,
+            "old_choice": event.old_choice,
+            "new_choice": event.new_choice,
+            "channel": event.channel,
+            "by_id": event.by_id,
+            "proxy_name": event.proxy_name,
+            "at": event.at,
+            "prev_hash": event.prev_hash,
+        }
+        if _verified_under(keys, event.hash, lambda k, fields=fields: event_mac(key=k, **fields)) is None:
             problems.append(_("Log entry %(seq)s (%(where)s) was altered.") % {"seq": event.seq, "where": where})
         previous = replayed.get(event.household_id, ("", 0))[0]
         if event.old_choice != previous:
@@ -45,11 +75,23 @@ def ballots_verify(proposal: Proposal) -> list[str]:
                 % {"seq": event.seq, "where": where}
             )
         replayed[event.household_id] = (event.new_choice, event.seq)
+        if head and event.seq == head[0]:
+            printed_mac = event.hash
         prev_hash, expected_seq = event.hash, event.seq + 1
     if expected_seq - 1 != proposal.ballot_seq or prev_hash != proposal.ballot_hash:
         problems.append(
             _("The log ends at entry %(found)s but the proposal recorded %(expected)s entries.")
             % {"found": expected_seq - 1, "expected": proposal.ballot_seq}
+        )
+    if head is not None and printed_mac is None:
+        problems.append(
+            _("The printed head is entry %(printed)s but the log ends at entry %(found)s: entries were cut off.")
+            % {"printed": head[0], "found": expected_seq - 1}
+        )
+    elif head is not None and not hmac.compare_digest(printed_mac, head[1]):
+        problems.append(
+            _("Entry %(printed)s of the log is not the one printed on paper: the log was rewritten.")
+            % {"printed": head[0]}
         )
 
     ballots = {

@@ -1,12 +1,28 @@
-"""The ballot log's hash chain, without Django: each entry's hash covers its content and the previous hash."""
+"""The ballot log's chain, without Django: each entry's MAC (HMAC-SHA256 under a key the server reads from its
+environment, never stored in the database) covers its content and the previous entry's MAC; the chain starts from
+the MAC of the frozen electorate, so an edited electorate breaks it too.
+
+Someone who can write to the database but does not hold the key cannot change, insert or delete an entry, or alter
+the electorate, and recompute MACs that verify. Truncating the log (erasing the last votes and moving the head back)
+is caught against the head printed on paper (sequence number and MAC): see voting.audit.
+"""
 
 import hashlib
+import hmac
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from decimal import Decimal
 
 
-def event_hash(
+def _mac(key: bytes, payload: list) -> str:
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def event_mac(
     *,
+    key: bytes,
     proposal_id: int,
     seq: int,
     household_id: int,
@@ -18,6 +34,7 @@ def event_hash(
     at: datetime,
     prev_hash: str,
 ) -> str:
+    """The MAC of one log entry."""
     payload = [
         proposal_id,
         seq,
@@ -30,5 +47,26 @@ def event_hash(
         at.astimezone(UTC).isoformat(timespec="microseconds"),
         prev_hash,
     ]
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return _mac(key, payload)
+
+
+def electorate_mac(*, key: bytes, proposal_id: int, electors: Iterable[tuple[int, str, Decimal]]) -> str:
+    """The chain's start: the MAC of the frozen electorate, every (household id, head, area), in household order."""
+    digest = hmac.new(key, json.dumps(["electorate", proposal_id]).encode(), hashlib.sha256)
+    for household_id, head, area in sorted(electors):
+        digest.update(json.dumps([household_id, head, f"{Decimal(area):.2f}"], ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def parse_head(text: str) -> tuple[int, str]:
+    """(sequence number, MAC) of a chain head as printed on paper, "SEQ:MAC"; ValueError when it is not one."""
+    seq, _, mac = (text or "").strip().partition(":")
+    mac = mac.strip().lower()
+    if (
+        not seq.strip().isdigit()
+        or len(seq.strip()) > 12
+        or len(mac) != 64
+        or any(c not in "0123456789abcdef" for c in mac)
+    ):
+        raise ValueError("a chain head is written SEQ:MAC, e.g. 42:3f…(64 hexadecimal digits)")
+    return int(seq), mac

@@ -16,7 +16,8 @@ from community.selectors import head_key
 from proposals.models import Proposal
 from proposals.selectors import scope_households
 from voting import live
-from voting.chain import event_hash
+from voting.chain import electorate_mac, event_mac
+from voting.keys import chain_key
 from voting.models import Ballot, BallotEvent, Channel, Choice, Elector
 from voting.selectors import window_refusal
 
@@ -50,6 +51,10 @@ def electorate_freeze(*, proposal: Proposal) -> None:
             )
         )
     Elector.objects.bulk_create(electors, batch_size=2000)
+    # The chain starts from the electorate's MAC: an elector's area or head edited later breaks it.
+    proposal.ballot_hash = electorate_mac(
+        key=chain_key(), proposal_id=proposal.pk, electors=[(e.household_id, e.head, e.area) for e in electors]
+    )
     proposal.electorate_households = len(electors)
     proposal.electorate_heads = len(heads)
     proposal.electorate_area = area
@@ -161,6 +166,7 @@ def ballots_write(*, proposal: Proposal, heads: list[HeadChoice], by, at: dateti
     for chunk in chunks(elector_ids):
         existing.update((b.household_id, b) for b in Ballot.objects.filter(proposal=proposal, elector_id__in=chunk))
     seq, prev_hash = proposal.ballot_seq, proposal.ballot_hash
+    key = chain_key()
     ballots, events = [], []
     for head in heads:
         receipt = new_receipt()
@@ -168,7 +174,8 @@ def ballots_write(*, proposal: Proposal, heads: list[HeadChoice], by, at: dateti
             ballot = existing.get(each.household_id)
             old_choice = ballot.choice if ballot else ""
             seq += 1
-            digest = event_hash(
+            digest = event_mac(
+                key=key,
                 proposal_id=proposal.pk,
                 seq=seq,
                 household_id=each.household_id,

@@ -13,6 +13,7 @@ GOOD = {
     "SECRET_KEY": "x7!Qm2#Lp9$Vt4&Rz8*Wn3^Kd6(Hs1)Bf5_Gc0+Jy-Ua=Xe{Ti}Ob[Nr]Sl",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/gongyi",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "BALLOT_CHAIN_KEY": "k3#Vq9!Lm2$Rt7&Wz4*Pn8^Xd1(Hs6)Bf0_Gc5+Jy-Ua=Qe{Ti}Ob[Nr]Sl",
     "ALLOWED_HOSTS": "gongyi.example.org",
 }
 
@@ -29,7 +30,7 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "BALLOT_CHAIN_KEY"])
 def test_production_refuses_to_start_without(missing):
     env = {k: v for k, v in GOOD.items() if k != missing}
     result = run_manage("check", env=env)

@@ -20,6 +20,16 @@ from tests.resolutions.conftest import (  # noqa: F401 - fixtures shared with th
 from tests.security.zipbomb import xlsx_bomb
 from tests.voting.conftest import proposal  # noqa: F401 - fixture
 
+# The server's own key, as production reads it from its environment: not the development default an attacker with
+# the code knows (tests/security/test_verification.py's GUESSED_KEY).
+SERVER_CHAIN_KEY = "server-secret: 4c1f0d9e7a2b6c8e3f5a1d7b9c2e4f6a8b0d2c4e6f8a1b3c5d7e9f0a2b4c6d8"
+
+
+@pytest.fixture(autouse=True)
+def _server_chain_key(settings):
+    settings.BALLOT_CHAIN_KEY = SERVER_CHAIN_KEY
+
+
 ROSTER_HEADER = ["楼栋", "单元", "房号", "楼层", "建筑面积", "业主", "手机号", "证件号", "开发商持有"]
 BALLOT_HEADER = ["房屋", "表决意见", "方式", "受托人"]
 

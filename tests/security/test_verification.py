@@ -1,17 +1,23 @@
 """Attacks on the public verification page by someone with write access to the database and a copy of the code, but
 not the server's secrets: every forgery must end in "the record has been altered", never in "record intact"."""
 
-import pytest
+from io import StringIO
 
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import F
+
+from community.models import Household
 from proposals.models import Proposal
 from resolutions.canonical import fingerprint as sha
 from resolutions.models import Resolution
 from resolutions.selectors import resolution_canonical
 from resolutions.services import resolution_sign
 from resolutions.views import VERIFY_PER_CLIENT
-from tests.resolutions.conftest import PASSWORD
-from voting.chain import event_hash
-from voting.models import Ballot, BallotEvent, Choice
+from tests.resolutions.conftest import PASSWORD, pdf_text
+from voting.audit import ballots_verify
+from voting.chain import electorate_mac, event_mac, parse_head
+from voting.models import Ballot, BallotEvent, Choice, Elector
 
 pytestmark = pytest.mark.django_db
 
@@ -23,13 +29,19 @@ def signed(closed, committee_user, second_member):
     return closed.resolution
 
 
-def rewrite_chain(proposal: Proposal) -> None:
-    """What an attacker with the code does after editing ballots and log entries: recompute every entry's hash with
-    the code's own function (they have no server secret to give it) and move the proposal's chain head."""
-    prev = ""
+# The attacker has the code and the database, not the server's environment: their best guess at the key.
+GUESSED_KEY = b"dev-only-insecure-key-do-not-use-in-production-9f3b:ballot-chain"
+
+
+def rewrite_chain(proposal: Proposal, key: bytes = GUESSED_KEY) -> None:
+    """What an attacker with the code does after editing ballots, log entries or the electorate: recompute the chain
+    with the code's own functions under the key they can guess, and move the proposal's chain head."""
+    electors = proposal.electors.values_list("household_id", "head", "area")
+    prev = electorate_mac(key=key, proposal_id=proposal.pk, electors=electors)
     for event in BallotEvent.objects.filter(proposal=proposal).order_by("seq"):
         event.prev_hash = prev
-        event.hash = event_hash(
+        event.hash = event_mac(
+            key=key,
             proposal_id=event.proposal_id,
             seq=event.seq,
             household_id=event.household_id,
@@ -97,3 +109,65 @@ def test_the_public_check_is_throttled_per_client(client, signed, settings):
     for _ in range(VERIFY_PER_CLIENT.max_hits):
         assert client.get(f"/verify/{signed.fingerprint}").status_code == 200
     assert client.get(f"/verify/{signed.fingerprint}").status_code == 429
+
+
+# --- The ballot log against someone who can write to the database but lacks the key ---------------------------------
+
+
+def test_a_chain_rewritten_without_the_key_is_caught(signed):
+    flip_a_disagreeing_ballot(signed.proposal)
+    problems = ballots_verify(Proposal.objects.get(pk=signed.proposal_id))
+    # Every rewritten entry fails its MAC (today's main, with an unkeyed chain, found nothing to say here).
+    assert any("已被篡改" in p for p in problems), problems
+
+
+def test_a_truncated_log_is_caught_against_the_printed_head(signed):
+    proposal = Proposal.objects.get(pk=signed.proposal_id)
+    printed = f"{proposal.ballot_seq}:{proposal.ballot_hash}"
+    # The last vote erased: its log entry and its ballot deleted, the head moved back to the entry before.
+    last = BallotEvent.objects.filter(proposal=proposal).order_by("-seq").first()
+    before = BallotEvent.objects.get(proposal=proposal, seq=last.seq - 1)
+    BallotEvent.objects.filter(pk=last.pk).delete()
+    if last.old_choice:
+        Ballot.objects.filter(proposal=proposal, household_id=last.household_id).update(
+            choice=last.old_choice,
+            seq=BallotEvent.objects.filter(proposal=proposal, household_id=last.household_id)
+            .order_by("-seq")
+            .values("seq")[:1],
+        )
+    else:
+        Ballot.objects.filter(proposal=proposal, household_id=last.household_id).delete()
+    Proposal.objects.filter(pk=proposal.pk).update(ballot_seq=before.seq, ballot_hash=before.hash)
+
+    with pytest.raises(CommandError):
+        call_command("verify_ballots", str(proposal.pk), "--head", printed, stderr=StringIO(), stdout=StringIO())
+    problems = ballots_verify(Proposal.objects.get(pk=proposal.pk), head=parse_head(printed))
+    assert any(f"第{last.seq}条" in p for p in problems), problems
+
+
+def test_the_printed_head_of_an_intact_log_verifies(signed):
+    proposal = Proposal.objects.get(pk=signed.proposal_id)
+    out = StringIO()
+    call_command(
+        "verify_ballots", str(proposal.pk), "--head", f"{proposal.ballot_seq}:{proposal.ballot_hash}", stdout=out
+    )
+    assert out.getvalue().startswith("OK:")
+
+
+def test_a_consistent_edit_of_the_frozen_electorate_is_caught(signed):
+    proposal = Proposal.objects.get(pk=signed.proposal_id)
+    elector = proposal.electors.first()
+    # A flat's area ×10 everywhere it is written: the roster, the electorate, its ballot and the proposal's totals.
+    Household.objects.filter(pk=elector.household_id).update(area=F("area") * 10)
+    Elector.objects.filter(pk=elector.pk).update(area=F("area") * 10)
+    Ballot.objects.filter(proposal=proposal, household_id=elector.household_id).update(area=F("area") * 10)
+    Proposal.objects.filter(pk=proposal.pk).update(electorate_area=F("electorate_area") + elector.area * 9)
+    problems = ballots_verify(Proposal.objects.get(pk=proposal.pk))
+    assert any("表决人名单" in p for p in problems), problems
+
+
+def test_the_resolution_pdf_prints_the_chain_head(client_as, signed, committee_user):
+    proposal = Proposal.objects.get(pk=signed.proposal_id)
+    response = client_as(committee_user).get(f"/proposals/{proposal.pk}/resolution.pdf")
+    text = "".join(pdf_text(response.content).split())
+    assert f"{proposal.ballot_seq}:{proposal.ballot_hash}" in text

@@ -62,6 +62,8 @@ def server_env(transactional_db):
             "REDIS_URL": settings.REDIS_URL,
             # Sessions made by the test are signed with it, and session auth hashes depend on it.
             "SECRET_KEY": settings.SECRET_KEY,
+            # Ballots cast by the servers are chained under the same key the tests verify with.
+            "BALLOT_CHAIN_KEY": settings.BALLOT_CHAIN_KEY,
             "DEBUG": "0",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "LOG_LEVEL": "INFO",

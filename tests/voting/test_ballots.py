@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from lifecycle.services import proposal_close, proposal_close_if_due
 from proposals.models import Proposal, RuleCode, State
 from voting import services
-from voting.chain import event_hash
+from voting.chain import electorate_mac, event_mac
 from voting.models import Ballot, BallotEvent, Channel
 from voting.selectors import tally_json, tally_outcome, tally_recount
 from voting.services import VotingError, ballot_cast
@@ -165,15 +165,19 @@ def test_refusals_change_nothing(proposal, stairwell, residents):
     assert not BallotEvent.objects.filter(proposal=proposal).exists()
 
 
-def test_the_hash_of_every_entry_is_the_chains(proposal, stairwell, residents):
+def test_the_hash_of_every_entry_is_the_chains(proposal, stairwell, residents, settings):
     vote(proposal, stairwell[0], residents[0], "agree")
     vote(proposal, stairwell[0], residents[0], "abstain")
-    previous = ""
+    key = settings.BALLOT_CHAIN_KEY.encode()
+    # The chain starts from the frozen electorate's MAC, under the server's key.
+    previous = electorate_mac(
+        key=key, proposal_id=proposal.pk, electors=proposal.electors.values_list("household_id", "head", "area")
+    )
     for event in BallotEvent.objects.filter(proposal=proposal).order_by("seq"):
-        expected = event_hash(
-            proposal_id=proposal.pk, seq=event.seq, household_id=event.household_id, old_choice=event.old_choice,
-            new_choice=event.new_choice, channel=event.channel, by_id=event.by_id, proxy_name=event.proxy_name,
-            at=event.at, prev_hash=previous,
+        expected = event_mac(
+            key=key, proposal_id=proposal.pk, seq=event.seq, household_id=event.household_id,
+            old_choice=event.old_choice, new_choice=event.new_choice, channel=event.channel, by_id=event.by_id,
+            proxy_name=event.proxy_name, at=event.at, prev_hash=previous,
         )  # fmt: skip
         assert (event.prev_hash, event.hash) == (previous, expected)
         previous = event.hash
