@@ -85,6 +85,7 @@ def proposal_list(request, slug: str):
     page = Paginator(_with_list_columns(proposals), PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
     for proposal in page.object_list:
         proposal.scope_text = scope_summary(proposal)
+        proposal.voting_ended = proposal.voting_status() == Proposal.ENDED  # until the scheduled job closes it
         if proposal.state in (State.VOTING, State.CLOSED, State.PUBLISHED):
             proposal.participation = {
                 "households": proposal.voted_households or 0,

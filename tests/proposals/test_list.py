@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.models import Building, Entrance, Household, Role
+from lifecycle.services import proposals_close_due
 from proposals.models import Category, Proposal, RuleCode, Scope, State
 from tests.factories import RoleFactory, build_community
 from tests.proposals.conftest import make_proposal
@@ -90,7 +91,8 @@ def test_a_row_shows_state_rule_scope_window_and_participation(actors, client_as
     assert timezone.localtime(proposal.voting_closes_at).strftime("%Y-%m-%d %H:%M") in html
 
 
-def test_a_vote_past_its_close_is_closed_when_the_list_is_opened(actors, client_as):
+def test_a_vote_past_its_close_is_shown_ended_and_the_list_writes_nothing(actors, client_as):
+    """Pages only read: the list shows a vote whose window has ended as ended; the scheduled job closes it."""
     committee = actors.users["committee"]
     proposal = make_proposal(actors.community, committee, state=State.VOTING)
     now = timezone.now()
@@ -99,8 +101,12 @@ def test_a_vote_past_its_close_is_closed_when_the_list_is_opened(actors, client_
     )
     response = client_as(actors.users["household"]).get(reverse("proposal_list", args=[actors.community.slug]))
     proposal.refresh_from_db()
+    assert proposal.state == State.VOTING  # the GET closed nothing
+    assert [p.voting_status() for p in response.context["page"].object_list] == [Proposal.ENDED]
+    assert "表决已结束" in response.content.decode()
+    assert proposals_close_due() == 1  # what the scheduled job does
+    proposal.refresh_from_db()
     assert proposal.state == State.CLOSED
-    assert [p.state for p in response.context["page"].object_list] == [State.CLOSED]
 
 
 def test_scope_summaries(actors):
