@@ -9,6 +9,7 @@ from django.db.models import F
 
 from community.models import Household
 from proposals.models import Proposal
+from resolutions import tasks
 from resolutions.canonical import fingerprint as sha
 from resolutions.models import Resolution
 from resolutions.selectors import resolution_canonical
@@ -171,3 +172,13 @@ def test_the_resolution_pdf_prints_the_chain_head(client_as, signed, committee_u
     response = client_as(committee_user).get(f"/proposals/{proposal.pk}/resolution.pdf")
     text = "".join(pdf_text(response.content).split())
     assert f"{proposal.ballot_seq}:{proposal.ballot_hash}" in text
+
+
+def test_the_scheduled_check_catches_an_edit_that_left_the_log_head_alone(client, signed):
+    """The page answers from a check cached by the log's head; an edit behind the platform's back that does not move
+    the head is caught by the job that checks recent resolutions again every few minutes."""
+    assert verdict(client, signed.fingerprint) == "intact"  # now cached
+    ballot = Ballot.objects.filter(proposal=signed.proposal, choice=Choice.DISAGREE).first()
+    Ballot.objects.filter(pk=ballot.pk).update(choice=Choice.AGREE)
+    tasks.resolution_checks_refresh_task.call_local()
+    assert verdict(client, signed.fingerprint) == "altered"
