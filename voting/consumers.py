@@ -3,6 +3,7 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from proposals.models import Proposal
 from voting import live
 
 
@@ -21,7 +22,6 @@ class TallyConsumer(AsyncWebsocketConsumer):
         live.hub.seen(self.proposal_id, marker)
 
     def _allowed(self) -> bool:
-        from proposals.models import Proposal
 
         user = self.scope.get("user")
         proposal = Proposal.objects.select_related("community").filter(pk=self.proposal_id).first()

@@ -22,6 +22,9 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from proposals.models import Proposal
+from voting.selectors import tally_json
+
 logger = logging.getLogger("gongyi.live")
 _last_failure_log = 0.0
 # A healthy Redis answers in milliseconds. A frozen one (stopped, swapping, cut off) must not hold a ballot's
@@ -105,17 +108,12 @@ def load_tally(proposal_id: int) -> str:
 
 def load_tally_marked(proposal_id: int) -> tuple[str, tuple]:
     """The tally's JSON text, and the marker (ballot sequence, state) of the proposal it was computed from."""
-    from proposals.models import Proposal
-    from voting.selectors import tally_json
-
     proposal = Proposal.objects.get(pk=proposal_id)
     return json.dumps(tally_json(proposal), ensure_ascii=False), (proposal.ballot_seq, proposal.state)
 
 
 def tally_markers(proposal_ids: list[int]) -> dict[int, tuple]:
     """The current marker of each proposal, in one query: what the resync compares with what was pushed."""
-    from proposals.models import Proposal
-
     rows = Proposal.objects.filter(pk__in=proposal_ids).values_list("pk", "ballot_seq", "state")
     return {pk: (seq, state) for pk, seq, state in rows}
 

@@ -4,7 +4,7 @@ of paper ballots from a spreadsheet, and the ballots' evidence files (never unde
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from community.models import Household
 from config.xlsx import XLSX_TYPE
 from core.spreadsheet import UnreadableFile, file_kind
+from proposals.access import proposal_for
 from proposals.models import Attachment, Proposal
 from proposals.services import sniff_upload
 from voting.models import Ballot, Channel, Choice, Elector
@@ -56,13 +57,6 @@ SHEET_MAX_BYTES = 5 * 1024 * 1024
 PROBLEMS_SHOWN = 500
 REPLACEMENTS_SHOWN = 200
 _CONTENT_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".webp": "image/webp", ".pdf": "application/pdf"}
-
-
-def _proposal(request, pk: int, perm: str) -> Proposal:
-    proposal = get_object_or_404(Proposal.objects.select_related("community"), pk=pk)
-    if not request.user.has_perm(perm, proposal):
-        raise PermissionDenied
-    return proposal
 
 
 def _voting_open(proposal: Proposal) -> bool:
@@ -128,7 +122,7 @@ def _register_xlsx(request, proposal: Proposal, filters: RegisterFilters, electo
 @require_GET
 @never_cache
 def register(request, pk: int):
-    proposal = _proposal(request, pk, "voting.view_register")
+    proposal = proposal_for(request, pk, "voting.view_register")
     community = proposal.community
     full_phones = request.user.has_perm("community.see_full_phones", community)
     filters = RegisterFilters.from_query(request.GET)
@@ -215,7 +209,7 @@ def _elector(proposal: Proposal, household_id) -> Elector | None:
 @require_http_methods(["GET", "POST"])
 @never_cache
 def paper_entry(request, pk: int):
-    proposal = _proposal(request, pk, "voting.record_paper")
+    proposal = proposal_for(request, pk, "voting.record_paper")
     community = proposal.community
     full_phones = request.user.has_perm("community.see_full_phones", community)
     context = {"proposal": proposal, "community": community, "full_phones": full_phones, "q": "", "found": []}
@@ -363,7 +357,7 @@ def _imported_message(plan) -> str:
 @require_http_methods(["GET", "POST"])
 @never_cache
 def paper_import(request, pk: int):
-    proposal = _proposal(request, pk, "voting.record_paper")
+    proposal = proposal_for(request, pk, "voting.record_paper")
     voting_open = _voting_open(proposal)
     form = PaperImportForm()
     if request.method == "POST" and "token" in request.POST:
@@ -424,7 +418,7 @@ def paper_import(request, pk: int):
 @require_GET
 def evidence_file(request, pk: int, ballot_id: int):
     """A ballot's photo or scan, to the committee and the secretary only: media/ is never served for it."""
-    proposal = _proposal(request, pk, "voting.view_register")
+    proposal = proposal_for(request, pk, "voting.view_register")
     ballot = get_object_or_404(Ballot.objects.select_related("elector"), pk=ballot_id, proposal=proposal)
     if not ballot.evidence:
         raise Http404("no evidence")
