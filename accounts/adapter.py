@@ -86,12 +86,16 @@ class AccountAdapter(DefaultAccountAdapter):
         """The account a login attempt aims at, however it was typed (username, or the number in any spelling):
         "user:<pk>", or the normalised text when no account has it."""
         typed = (credentials.get("phone") or credentials.get("username") or credentials.get("email") or "").strip()
-        phone = _phone_or_none(typed)
-        if phone:
-            user = self.get_user_by_phone(phone)
-        else:
-            user = next((u for u in filter_users_by_username(typed) if u.username.lower() == typed.lower()), None)
-        return f"user:{user.pk}" if user is not None else f"typed:{phone or typed.lower()}"
+        # One lookup per attempt: the key is asked for before, during and after authenticating.
+        known = self.__dict__.setdefault("_login_accounts", {})
+        if typed not in known:
+            phone = _phone_or_none(typed)
+            if phone:
+                user = self.get_user_by_phone(phone)
+            else:
+                user = next((u for u in filter_users_by_username(typed) if u.username.lower() == typed.lower()), None)
+            known[typed] = f"user:{user.pk}" if user is not None else f"typed:{phone or typed.lower()}"
+        return known[typed]
 
     def _get_login_attempts_cache_key(self, request, **credentials) -> str:
         # allauth keys failed logins on the text as typed, so a username and the account's number (in each of its
