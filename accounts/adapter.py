@@ -4,12 +4,20 @@ import secrets
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.fields import PhoneField
+from allauth.account.utils import filter_users_by_username
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from accounts.sms import send_sms
+from accounts.throttle import Backoff, client_ip
 from core.identity import normalize_phone
+
+# Failed logins. allauth's "login_failed" limit counts them per address (10 a minute, whatever the accounts) and per
+# key, and the key here is the address AND the account (_get_login_attempts_cache_key): a stranger who types a
+# committee member's name or number five times stops himself, not her. Counted over every address, an account's
+# failures only slow its logins down to one every few seconds (at most a minute apart), never lock it.
+LOGIN_BACKOFF = Backoff("login-account", free=5, window=24 * 3600, max_delay=60)
 
 
 def _phone_or_none(text: str | None) -> str | None:
@@ -69,16 +77,58 @@ class AccountAdapter(DefaultAccountAdapter):
         # Six digits, the form every Chinese SMS code takes; allauth's default is 8 letters with a dash.
         return f"{secrets.randbelow(10**6):06d}"
 
+    def get_login_stages(self) -> list[str]:
+        allauths = "allauth.account.stages.PhoneVerificationStage"
+        ours = "accounts.stages.StaffPhoneVerificationStage"  # a module of its own: allauth's stages import us
+        return [ours if stage == allauths else stage for stage in super().get_login_stages()]
+
+    def login_account(self, **credentials) -> str:
+        """The account a login attempt aims at, however it was typed (username, or the number in any spelling):
+        "user:<pk>", or the normalised text when no account has it."""
+        typed = (credentials.get("phone") or credentials.get("username") or credentials.get("email") or "").strip()
+        # One lookup per attempt: the key is asked for before, during and after authenticating.
+        known = self.__dict__.setdefault("_login_accounts", {})
+        if typed not in known:
+            phone = _phone_or_none(typed)
+            if phone:
+                user = self.get_user_by_phone(phone)
+            else:
+                user = next((u for u in filter_users_by_username(typed) if u.username.lower() == typed.lower()), None)
+            known[typed] = f"user:{user.pk}" if user is not None else f"typed:{phone or typed.lower()}"
+        return known[typed]
+
     def _get_login_attempts_cache_key(self, request, **credentials) -> str:
-        # allauth keys failed logins on the text as typed, so "138 1234 5678" and "13812345678" would be
-        # two budgets for one account. Key a phone on its 11 digits. (allauth 65: private hook, see
-        # DefaultAccountAdapter.pre_authenticate.)
-        login = credentials.get("phone") or credentials.get("username") or credentials.get("email") or ""
-        return f"login:{_phone_or_none(login) or login.strip().lower()}"
+        # allauth keys failed logins on the text as typed, so a username and the account's number (in each of its
+        # spellings) would be budgets of their own. Key them on the account, and on the client's address with it
+        # (see LOGIN_BACKOFF). (allauth 65: private hook, see DefaultAccountAdapter.pre_authenticate.)
+        return f"login:{client_ip(request)}:{self.login_account(**credentials)}"
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        # allauth's limits first: an address over its own budget is refused without taking the account's turn.
+        super().pre_authenticate(request, **credentials)
+        wait = LOGIN_BACKOFF.take_turn(self.login_account(**credentials))
+        if wait:
+            self._rollback_login_failed_rl_usage()  # waiting is not a failure of this address
+            raise forms.ValidationError(
+                _("Wrong passwords were tried on this account. Wait %(seconds)s seconds and try again.")
+                % {"seconds": wait},
+                code="login_delayed",
+            )
+
+    def authenticate(self, request, **credentials):
+        user = super().authenticate(request, **credentials)
+        if user is not None:
+            LOGIN_BACKOFF.reset(self.login_account(**credentials))
+        return user
+
+    def authentication_failed(self, request, **credentials) -> None:
+        super().authentication_failed(request, **credentials)
+        LOGIN_BACKOFF.fail(self.login_account(**credentials))
 
     def clear_login_failures(self, request, *, phone: str) -> None:
         """After a password reset by SMS the owner of the number may log in at once."""
         self._delete_login_attempts_cached_email(request, phone=phone)
+        LOGIN_BACKOFF.reset(self.login_account(phone=phone))
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
         send_sms(phone=phone, text=_("Gongyi verification code: %(code)s (valid for 15 minutes).") % {"code": code})

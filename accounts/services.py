@@ -22,6 +22,9 @@ RESET_MAX_WRONG = 5
 # (a family or an office shares one).
 RESET_SENDS_PER_PHONE = Limit("pwreset-phone", max_hits=3, window=15 * 60)
 RESET_SENDS_PER_IP = Limit("pwreset-ip", max_hits=10, window=60 * 60)
+# Wrong codes per number and day, over every code sent: each code allows RESET_MAX_WRONG guesses and a new one can
+# be asked for every few minutes, so without this cap a guesser would get thousands of tries a day.
+RESET_WRONG_PER_PHONE = Limit("pwreset-wrong-phone", max_hits=10, window=24 * 60 * 60)
 
 
 def _code_key(phone: str) -> str:
@@ -36,11 +39,17 @@ def _digest(phone: str, code: str) -> str:
     return salted_hmac("gongyi.password_reset", f"{phone}:{code}", algorithm="sha256").hexdigest()
 
 
+def _too_many_today() -> str:
+    return _("The code for this number was entered wrongly too many times today. Please try again tomorrow.")
+
+
 def password_reset_code_send(*, phone: str, ip: str) -> None:
     """Text a reset code to `phone` (normalised) if an active account has it; otherwise do the same, silently.
 
     Raises ValidationError(code="rate_limited") when this number or this address asked too often.
     """
+    if RESET_WRONG_PER_PHONE.exceeded(phone):
+        raise ValidationError(_too_many_today(), code="rate_limited")
     if RESET_SENDS_PER_PHONE.exceeded(phone) or RESET_SENDS_PER_IP.exceeded(ip):
         raise ValidationError(
             _("Too many codes were requested. Please wait 15 minutes and try again."), code="rate_limited"
@@ -62,14 +71,18 @@ def password_reset_complete(*, phone: str, code: str, password: str):
     """Check `code` for `phone` and set the account's password; returns the user.
 
     Raises ValidationError with code "expired" (no code, or too old), "too_many_attempts" (the 5th
-    wrong code; the code is then dropped), "wrong_code", or the password validators' errors (the code
-    stays valid so the person can choose another password).
+    wrong code, or the day's RESET_WRONG_PER_PHONE; the code is then dropped), "wrong_code", or the password
+    validators' errors (the code stays valid so the person can choose another password).
     """
     entry = cache.get(_code_key(phone))
     if entry is None or entry["expires"] <= time.time():
         raise ValidationError(_("This code has expired. Ask for a new one."), code="expired")
+    if RESET_WRONG_PER_PHONE.exceeded(phone):
+        cache.delete_many([_code_key(phone), _wrong_key(phone)])
+        raise ValidationError(_too_many_today(), code="too_many_attempts")
     user = get_user_model().objects.filter(phone=phone, is_active=True).first()
     if user is None or not constant_time_compare(entry["hash"], _digest(phone, code.strip())):
+        RESET_WRONG_PER_PHONE.hit(phone)
         cache.add(_wrong_key(phone), 0, timeout=RESET_CODE_SECONDS)
         try:
             wrong = cache.incr(_wrong_key(phone))

@@ -481,12 +481,21 @@ def _summary_after(community: Community, planned: RosterSummary) -> RosterSummar
 # --- Uploads from the web page ------------------------------------------------------------------------------------
 
 
+def roster_uploads_delete_old() -> int:
+    """Delete every upload older than UPLOAD_KEPT_FOR, imported or abandoned: they hold raw ID numbers.
+
+    Runs every hour on the task queue (community.tasks) and before each new upload. Returns how many went.
+    """
+    deleted, _per_model = RosterUpload.objects.filter(created_at__lt=timezone.now() - UPLOAD_KEPT_FOR).delete()
+    return deleted
+
+
 def roster_upload_create(*, community: Community, user, filename: str, content: bytes) -> RosterUpload:
     """Keep an uploaded file until it is confirmed. Caller checked its size and type.
 
     Deletes every upload older than a day first: they hold raw ID numbers.
     """
-    RosterUpload.objects.filter(created_at__lt=timezone.now() - UPLOAD_KEPT_FOR).delete()
+    roster_uploads_delete_old()
     return RosterUpload.objects.create(
         community=community,
         uploaded_by=user if user and user.is_authenticated else None,

@@ -276,7 +276,7 @@ class RosterUpload(models.Model):
     """A roster file uploaded on the import page, kept between the preview and the confirmation.
 
     It lives in the database because several processes serve requests. The content holds raw ID numbers,
-    so it is emptied once imported, and uploads older than a day are deleted (community.importing).
+    so it is emptied once imported, and uploads older than a day are deleted every hour (community.tasks).
     """
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="roster_uploads")

@@ -206,8 +206,21 @@ ACCOUNT_RATE_LIMITS_ENABLED = True  # allauth's defaults: failed logins per user
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_USER_DISPLAY = str  # the display name, not the generated username
 ACCOUNT_LOGOUT_ON_GET = False
-# Where one-time codes go. The console backend writes them to the log; plug a gateway in here.
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.sms.ConsoleBackend")
+# Where one-time codes go. The console backend writes them to the log, for development only; plug a gateway in here.
+SMS_BACKEND = os.environ.get("SMS_BACKEND") or "accounts.sms.ConsoleBackend"
+if PRODUCTION and SMS_BACKEND in {"accounts.sms.ConsoleBackend", "accounts.sms.LocmemBackend"}:
+    # The console backend would write every login and reset code to the log; the in-memory one sends nothing.
+    raise ImproperlyConfigured("GONGYI_ENV=production needs SMS_BACKEND set to a real text-message gateway.")
+
+# The client's address, which every limit counts by (accounts.throttle.client_ip, allauth's rate limits). Behind
+# nginx every request comes from the proxy: TRUSTED_PROXY_COUNT=1 takes the address nginx appends to
+# X-Forwarded-For (the last one; what a client put there itself is never trusted), or TRUSTED_CLIENT_IP_HEADER
+# names a header the proxy overwrites (X-Real-IP). 0 and none: the connection's address (`make run`, no proxy).
+try:
+    ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or "0")
+except ValueError:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be a whole number (proxies in front of daphne).") from None
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("TRUSTED_CLIENT_IP_HEADER") or None
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -1,5 +1,10 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+
+# The admin's own login page has no limit on failed passwords: send it to allauth's, which has them (and the growing
+# delays of accounts.adapter). Staff log in there like everybody and come back to /admin/.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

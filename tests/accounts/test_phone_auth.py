@@ -112,7 +112,7 @@ def test_a_wrong_password_is_refused(client, phone_user):
 
 
 def test_failed_logins_hit_allauths_limit_even_when_the_number_is_typed_differently(client, phone_user):
-    # allauth's default "login_failed": 10/m/ip, 5/300s/key; the key is the account's 11-digit number.
+    # allauth's "login_failed": 10/m/ip, 5/300s/key; the key is the address and the account (accounts.adapter).
     spellings = ["13812345678", "138 1234 5678", "+8613812345678", "138-1234-5678", "0086 13812345678"]
     for login in spellings:
         response = client.post(reverse("account_login"), {"login": login, "password": "wrong-password"})
