@@ -89,7 +89,7 @@ async def watch_main(port: int, path: str) -> None:
 
     async def connect(cookie: str):
         async with gate:
-            return await _util.WebSocket.connect(port, path, cookie=cookie)
+            return await asyncio.wait_for(_util.WebSocket.connect(port, path, cookie=cookie), 60)
 
     started = time.monotonic()
     try:
@@ -426,16 +426,23 @@ def database_tally(proposal) -> dict:
 
 
 def run(args, url, load_start) -> None:
+    started = time.monotonic()
+    proposal, voters = setup(args)
+    print(f"Set up {args.community:,} households, {len(voters):,} voters with their sessions in "
+          f"{time.monotonic() - started:.0f} s.")  # fmt: skip
+    try:
+        measure(args, url, load_start, proposal, voters)
+    finally:
+        end_sessions(voters)
+
+
+def measure(args, url, load_start, proposal, voters: list[Voter]) -> None:
     from django.urls import reverse
 
     from proposals.models import Proposal
     from voting.models import Ballot, BallotEvent
     from voting.selectors import tally_json
 
-    started = time.monotonic()
-    proposal, voters = setup(args)
-    print(f"Set up {args.community:,} households, {len(voters):,} voters with their sessions in "
-          f"{time.monotonic() - started:.0f} s.")  # fmt: skip
     page = reverse("proposal_detail", args=[proposal.pk])
     socket_path = f"/ws/proposals/{proposal.pk}/tally/"
     cookies = [f"sessionid={voters[i % len(voters)].session}" for i in range(args.watchers)]
@@ -448,11 +455,11 @@ def run(args, url, load_start) -> None:
             print(f"{args.watchers} sockets watching the tally ({watchers.connect_seconds:.1f} s to connect).")
             warm_up(port, page, voters[: min(10, len(voters))], args)
             load_before = os.getloadavg()
-            cpu_before = cpu_seconds(pid)
+            cpu_before, client_before = cpu_seconds(pid), cpu_seconds(os.getpid())
             burst = Burst(port, page, args)
             print(f"Burst: {len(voters):,} households over {args.seconds:g} s …", flush=True)
             asyncio.run(burst.run(voters))
-            cpu_burst = cpu_seconds(pid) - cpu_before
+            cpu_burst, client_cpu = cpu_seconds(pid) - cpu_before, cpu_seconds(os.getpid()) - client_before
             load_after = os.getloadavg()
             # The trailing push comes at most one coalescing interval after the last vote; wait for every socket.
             proposal = Proposal.objects.get(pk=proposal.pk)
@@ -507,8 +514,10 @@ def run(args, url, load_start) -> None:
         f"(first request → last answer); the last vote answered {last_vote:.1f} s into the {args.seconds:g} s window.",
         f"Households on the server at once: at most {burst.max_open} (limit {args.max_open}); {burst.waited} waited "
         f"for a slot" + (f" (up to {max(burst.slot_waits):.1f} s)" if burst.slot_waits else "") + ".",
-        f"daphne CPU during the burst: {cpu_burst:.1f} s ({cpu_burst / span:.0%} of one core); load average "
-        f"{load_start[0]:.2f} at the start, {load_before[0]:.2f} before the burst, {load_after[0]:.2f} after.",
+        f"daphne CPU during the burst: {cpu_burst:.1f} s ({cpu_burst / span:.0%} of one core, "
+        f"{cpu_burst / max(1, burst.requests) * 1000:.0f} ms per request, pushes included); the phones (this "
+        f"process): {client_cpu:.1f} s. Load average {load_start[0]:.2f} at the start, {load_before[0]:.2f} before "
+        f"the burst, {load_after[0]:.2f} after.",
         f"Errors: {_errors(burst.errors)}"
         + (f"; {not_recorded} votes answered 302 but not recorded as sent" if not_recorded else "")
         + (f"; {unanswered} ballots written for households that saw no 302" if unanswered else "")
@@ -526,6 +535,17 @@ def run(args, url, load_start) -> None:
     print(f"Target no error: {errors} — {_util.verdict(errors == 0)}.")
     print(f"Target final tally exact on every socket: {exact}/{len(finals)} — {_util.verdict(exact_ok)}.")
     print(f"Machine: {_util.machine_note()}")
+
+
+def end_sessions(voters: list[Voter]) -> None:
+    """Delete the voters' sessions through the session engine: nothing left in a cache (Redis) once the database
+    is dropped, whichever engine the settings name."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    for voter in voters:
+        store(voter.session).delete()
 
 
 def warm_up(port: int, page: str, voters: list[Voter], args) -> None:
