@@ -31,6 +31,7 @@ import random
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from html.parser import HTMLParser
@@ -351,6 +352,12 @@ def main() -> None:
     parser.add_argument("--community", type=int, default=0, help="households in the community (default 1.25 × voting)")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--quick", action="store_true", help="200 households in 15 s, 50 sockets")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile the requests inside daphne (bench/profiling.py) and print where the time goes; slower, so "
+        "such a run's figures are not the hall's",
+    )
     parser.add_argument("--watch", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.watch:
@@ -447,7 +454,8 @@ def measure(args, url, load_start, proposal, voters: list[Voter]) -> None:
     socket_path = f"/ws/proposals/{proposal.pk}/tally/"
     cookies = [f"sessionid={voters[i % len(voters)].session}" for i in range(args.watchers)]
 
-    env = _util.server_env(url, BENCH_CHANNEL_PREFIX=CHANNEL_PREFIX)
+    profile = tempfile.mktemp(prefix="gongyi-bench-hall-") if args.profile else ""
+    env = _util.server_env(url, BENCH_CHANNEL_PREFIX=CHANNEL_PREFIX, **({"BENCH_PROFILE": profile} if profile else {}))
     with _util.daphne(env) as port:
         pid = _util.DAPHNE_PIDS[port]
         watchers = Watchers(port, socket_path, cookies)
@@ -535,6 +543,23 @@ def measure(args, url, load_start, proposal, voters: list[Voter]) -> None:
     print(f"Target no error: {errors} — {_util.verdict(errors == 0)}.")
     print(f"Target final tally exact on every socket: {exact}/{len(finals)} — {_util.verdict(exact_ok)}.")
     print(f"Machine: {_util.machine_note()}")
+    if profile:
+        print_profiles(profile)
+
+
+def print_profiles(prefix: str) -> None:
+    """Where daphne's request thread spent its time: the vote view (steps 2 and 3) and the rest (the pages)."""
+    import pstats
+
+    for kind, what in (("vote", "POST …/vote/ (steps 2 and 3)"), ("other", "the other requests (the pages)")):
+        path = Path(f"{prefix}.{kind}.prof")
+        if not path.exists():
+            continue
+        print(f"\nProfile of {what} inside daphne, top 25 by cumulative time ({path})")
+        stats = pstats.Stats(str(path))
+        stats.sort_stats("cumulative").print_stats(25)
+        print(f"{kind}: top 15 by own time")
+        stats.sort_stats("tottime").print_stats(15)
 
 
 def end_sessions(voters: list[Voter]) -> None:
