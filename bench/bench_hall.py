@@ -214,6 +214,15 @@ class Refused(Exception):
     pass
 
 
+class Phone:
+    """One household's phone: its keep-alive connection, its cookies, and the form it is on."""
+
+    def __init__(self, voter: Voter, port: int):
+        self.voter, self.conn, self.jar = voter, _util.HttpConnection(port), {"sessionid": voter.session}
+        self.form: Form | None = None
+        self.at = ""  # the address of the page it is on
+
+
 class Burst:
     """1,000 phones in one event loop: each its own connection and cookies."""
 
@@ -268,6 +277,42 @@ class Burst:
             raise Refused(f"HTTP {response.status}")
         return response
 
+    async def step(self, phone: "Phone", step: str) -> None:
+        """One step of a household's visit (STEPS), on its own connection, with its cookies."""
+        voter, conn, jar = phone.voter, phone.conn, phone.jar
+        if step == "page":
+            page = await self.request(step, conn, jar, "GET", self.page)
+            phone.form, phone.at = vote_form(page.text, voter.choice), self.page
+            if phone.form is None:
+                raise Refused("no vote form on the page")
+        elif step == "choose":
+            action = urlsplit(urljoin(phone.at, phone.form.action)).path
+            fields = {**phone.form.fields, "choice": voter.choice}
+            confirm = await self.request(step, conn, jar, "POST", action, fields=fields, referer=phone.at)
+            phone.form, phone.at = confirm_form(confirm.text), action
+            if phone.form is None or phone.form.fields.get("choice") != voter.choice:
+                raise Refused("no confirm form for the choice")
+        elif step == "vote":
+            action = urlsplit(urljoin(phone.at, phone.form.action)).path
+            fields = phone.form.fields
+            answer = await self.request(step, conn, jar, "POST", action, fields=fields, referer=phone.at, expect=302)
+            self.sent[voter.household] = voter.choice
+            self.last_vote = max(self.last_vote, self.last_response)
+            phone.at = urlsplit(urljoin(action, answer.header("location"))).path
+        elif step == "receipt":
+            await self.request(step, conn, jar, "GET", phone.at)
+
+    async def attempt(self, phone: "Phone", step: str) -> bool:
+        """The step; False (the error counted) when it failed."""
+        try:
+            await self.step(phone, step)
+            return True
+        except Refused as error:
+            self.errors[step, str(error)] += 1
+        except Exception as error:  # counted, never lost in a task nobody awaits
+            self.errors[step, f"{type(error).__name__}: {error}"[:80]] += 1
+        return False
+
     async def journey(self, voter: Voter, due: float, window_opens: float) -> None:
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         arrived = time.monotonic()
@@ -277,46 +322,27 @@ class Burst:
                 self.slot_waits.append(wait)
             self.open += 1
             self.max_open = max(self.max_open, self.open)
-            conn, jar, step = _util.HttpConnection(self.port), {"sessionid": voter.session}, "page"
+            phone = Phone(voter, self.port)
             try:
-                page = await self.request(step, conn, jar, "GET", self.page)
-                form = vote_form(page.text, voter.choice)
-                if form is None:
-                    raise Refused("no vote form on the page")
-                await asyncio.sleep(self.args.think)
-                step = "choose"
-                action = urlsplit(urljoin(self.page, form.action)).path
-                fields = {**form.fields, "choice": voter.choice}
-                confirm = await self.request(step, conn, jar, "POST", action, fields=fields, referer=self.page)
-                form = confirm_form(confirm.text)
-                if form is None or form.fields.get("choice") != voter.choice:
-                    raise Refused("no confirm form for the choice")
-                await asyncio.sleep(self.args.think)
-                step = "vote"
-                action = urlsplit(urljoin(action, form.action)).path
-                answer = await self.request(
-                    step, conn, jar, "POST", action, fields=form.fields, referer=action, expect=302
-                )
-                self.sent[voter.household] = voter.choice
-                self.last_vote = max(self.last_vote, self.last_response)
-                self.vote_done_at.append(self.last_response - window_opens)
-                step = "receipt"
-                await self.request(step, conn, jar, "GET", urlsplit(urljoin(action, answer.header("location"))).path)
+                for step in STEPS:
+                    if step in ("choose", "vote"):
+                        await asyncio.sleep(self.args.think)  # reading the page, then the confirm page
+                    if not await self.attempt(phone, step):
+                        return
+                    if step == "vote":
+                        self.vote_done_at.append(self.last_response - window_opens)
                 # The whole visit as the household felt it, from arriving (a slot wait included), less its pauses.
                 self.visits.append(time.monotonic() - arrived - 2 * self.args.think)
-            except Refused as error:
-                self.errors[step, str(error)] += 1
-            except Exception as error:  # counted, never lost in a task nobody awaits
-                self.errors[step, f"{type(error).__name__}: {error}"[:80]] += 1
             finally:
-                await conn.close()
+                await phone.conn.close()
                 self.open -= 1
 
     async def run(self, voters: list[Voter]) -> None:
         """All journeys, arriving over the window."""
         args = self.args
         rng = random.Random(args.seed)
-        span = max(0.0, args.seconds - 2 * args.think - 1.0)  # the last arrival's confirmation is due in the window
+        # Arrivals end early enough that the last household's confirmation is due inside the window.
+        span = self.arrival_span = max(0.0, args.seconds - 2 * args.think - 1.0)
         if args.arrivals == "even":
             offsets = [span * i / len(voters) for i in range(len(voters))]
         else:
@@ -350,6 +376,13 @@ def main() -> None:
         "--timeout", type=float, default=30.0, help="seconds a request may take before it counts as an error"
     )
     parser.add_argument("--community", type=int, default=0, help="households in the community (default 1.25 × voting)")
+    parser.add_argument(
+        "--calibrate",
+        type=int,
+        default=20,
+        help="households (besides --households) that first vote one request at a time, to measure each step's "
+        "cost on the idle server; 0 to skip",
+    )
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--quick", action="store_true", help="200 households in 15 s, 50 sockets")
     parser.add_argument(
@@ -367,7 +400,7 @@ def main() -> None:
         args.households, args.seconds, args.watchers = 200, 15.0, 50
     if args.seconds <= 2 * args.think + 1:
         parser.error("--seconds must leave room for the two think pauses")
-    args.community = args.community or int(args.households * 1.25) + 20
+    args.community = args.community or int((args.households + args.calibrate) * 1.25) + 20
     load_start = os.getloadavg()
     with _util.bench_database("hall") as url:
         _util.django_setup(url)
@@ -375,8 +408,9 @@ def main() -> None:
 
 
 def setup(args) -> tuple:
-    """The proposal and the voters: households whose owner holds one flat (one household = one head = one ballot,
-    so every figure is checkable), each bound to a user of its own with a session; choices 6:3:1."""
+    """The proposal and the voters (--calibrate first, then --households): households whose owner holds one flat
+    (one household = one head = one ballot, so every figure is checkable), each bound to a user of its own with a
+    session; choices 6:3:1."""
     from django.contrib.auth.hashers import make_password
 
     from accounts.models import User
@@ -388,10 +422,11 @@ def setup(args) -> tuple:
     electors = list(Elector.objects.filter(proposal=proposal).order_by("pk"))
     flats = collections.Counter(e.head for e in electors)
     single = [e for e in electors if flats[e.head] == 1]
-    if len(single) < args.households:
-        raise SystemExit(f"only {len(single)} single-flat households in {args.community}; raise --community")
+    wanted = args.households + args.calibrate
+    if len(single) < wanted:
+        raise SystemExit(f"only {len(single)} single-flat households of {args.community}; raise --community")
     rng = random.Random(args.seed)
-    chosen = rng.sample(single, args.households)
+    chosen = rng.sample(single, wanted)
     password = make_password(None)
     users = User.objects.bulk_create([User(username=f"hall{i}", password=password) for i in range(len(chosen))])
     HouseholdBinding.objects.bulk_create(
@@ -435,8 +470,8 @@ def database_tally(proposal) -> dict:
 def run(args, url, load_start) -> None:
     started = time.monotonic()
     proposal, voters = setup(args)
-    print(f"Set up {args.community:,} households, {len(voters):,} voters with their sessions in "
-          f"{time.monotonic() - started:.0f} s.")  # fmt: skip
+    print(f"Set up {args.community:,} households, {len(voters):,} voters ({args.calibrate} of them to calibrate) "
+          f"with their sessions in {time.monotonic() - started:.0f} s.")  # fmt: skip
     try:
         measure(args, url, load_start, proposal, voters)
     finally:
@@ -450,6 +485,7 @@ def measure(args, url, load_start, proposal, voters: list[Voter]) -> None:
     from voting.models import Ballot, BallotEvent
     from voting.selectors import tally_json
 
+    first, voters = voters[: args.calibrate], voters[args.calibrate :]
     page = reverse("proposal_detail", args=[proposal.pk])
     socket_path = f"/ws/proposals/{proposal.pk}/tally/"
     cookies = [f"sessionid={voters[i % len(voters)].session}" for i in range(args.watchers)]
@@ -462,6 +498,7 @@ def measure(args, url, load_start, proposal, voters: list[Voter]) -> None:
         try:
             print(f"{args.watchers} sockets watching the tally ({watchers.connect_seconds:.1f} s to connect).")
             warm_up(port, page, voters[: min(10, len(voters))], args)
+            calibration, step_cpu = calibrate(port, page, first, args, pid)
             load_before = os.getloadavg()
             cpu_before, client_before = cpu_seconds(pid), cpu_seconds(os.getpid())
             burst = Burst(port, page, args)
@@ -486,8 +523,9 @@ def measure(args, url, load_start, proposal, voters: list[Voter]) -> None:
 
     # --- The checks -------------------------------------------------------------------------------------------------
     recorded = dict(Ballot.objects.filter(proposal=proposal).values_list("household_id", "choice"))
-    not_recorded = sum(1 for household, choice in burst.sent.items() if recorded.get(household) != choice)
-    unanswered = len(set(recorded) - set(burst.sent))  # written, but the phone never saw the 302
+    sent = {**calibration.sent, **burst.sent}
+    not_recorded = sum(1 for household, choice in sent.items() if recorded.get(household) != choice)
+    unanswered = len(set(recorded) - set(sent))  # written, but the phone never saw the 302
     audit = BallotEvent.objects.filter(proposal=proposal).count()
     database = database_tally(proposal)
     tally_agrees = database["version"] == expected["version"] and all(
@@ -495,9 +533,26 @@ def measure(args, url, load_start, proposal, voters: list[Voter]) -> None:
     )
     exact = sum(1 for f in finals if f["open"] and f["text"] and json.loads(f["text"]) == expected)
     at_final = sum(1 for f in finals if version_of(f["text"]) == expected["version"])
-    errors = sum(burst.errors.values()) + not_recorded
+    errors = sum(burst.errors.values()) + sum(calibration.errors.values()) + not_recorded
 
     # --- The report -------------------------------------------------------------------------------------------------
+    if first:
+        rows = [
+            [STEPS[step], f"{_util.median(calibration.times[step]) * 1000:.0f}", f"{step_cpu[step] * 1000:.1f}"]
+            for step in STEPS
+        ]
+        visit_ms = sum(_util.median(calibration.times[step]) for step in STEPS) * 1000
+        visit_cpu = sum(step_cpu.values()) * 1000
+        rows.append(["a household's visit (the 4 requests)", f"{visit_ms:.0f}", f"{visit_cpu:.1f}"])
+        _util.print_table(
+            f"First, one request at a time ({len(first)} households: every household's step 1, then step 2, …; "
+            "the server otherwise idle, the sockets watching): what each step costs",
+            ["request", "median ms", "daphne CPU ms per request (pushes included)"],
+            rows,
+        )
+        rate = len(voters) / burst.arrival_span
+        print(f"One daphne at a full core serves at most {1000 / visit_cpu:.1f} households/s at this cost; the hall "
+              f"below brings {rate:.1f}/s, {rate * visit_cpu / 1000:.0%} of a core.")  # fmt: skip
     span = (burst.last_response or 0) - (burst.first_request or 0)
     rows = []
     every = [t for step in STEPS for t in burst.times[step]]
@@ -527,6 +582,7 @@ def measure(args, url, load_start, proposal, voters: list[Voter]) -> None:
         f"process): {client_cpu:.1f} s. Load average {load_start[0]:.2f} at the start, {load_before[0]:.2f} before "
         f"the burst, {load_after[0]:.2f} after.",
         f"Errors: {_errors(burst.errors)}"
+        + (f"; calibration: {_errors(calibration.errors)}" if calibration.errors else "")
         + (f"; {not_recorded} votes answered 302 but not recorded as sent" if not_recorded else "")
         + (f"; {unanswered} ballots written for households that saw no 302" if unanswered else "")
         + ".",
@@ -575,30 +631,51 @@ def end_sessions(voters: list[Voter]) -> None:
 
 def warm_up(port: int, page: str, voters: list[Voter], args) -> None:
     """A few households open the page and the confirm page (nothing is written): the server's first requests
-    (imports, URL resolver, template loading) are not the hall's."""
+    (imports, URL resolver, template loading) are not the hall's. Stops the bench if the pages are not as expected."""
 
     async def one(voter: Voter) -> None:
-        conn, jar = _util.HttpConnection(port), {"sessionid": voter.session}
-        burst = Burst(port, page, args)
+        phone, burst = Phone(voter, port), Burst(port, page, args)
         try:
-            response = await burst.request("page", conn, jar, "GET", page)
-            form = vote_form(response.text, voter.choice)
-            if form is None:
-                raise SystemExit(
-                    f"no vote form for {voter.choice!r} on {page}: the page changed? ({len(response.body)} bytes)"
-                )
-            action = urlsplit(urljoin(page, form.action)).path
-            await burst.request(
-                "choose", conn, jar, "POST", action, fields={**form.fields, "choice": voter.choice}, referer=page
-            )
+            for step in ("page", "choose"):
+                try:
+                    await burst.step(phone, step)
+                except Refused as error:
+                    raise SystemExit(f"warm-up, {STEPS[step]}: {error} (did the pages change?)") from None
         finally:
-            await conn.close()
+            await phone.conn.close()
 
     async def all_of_them() -> None:
         for voter in voters:
             await one(voter)
 
     asyncio.run(all_of_them())
+
+
+def calibrate(port: int, page: str, voters: list[Voter], args, pid: int) -> tuple[Burst, dict[str, float]]:
+    """One request at a time on the otherwise idle server (every household's step 1, then every household's step
+    2, …): each step's own response time and daphne's CPU time per request, tally pushes included — what one
+    household's visit costs the server. These households vote too (before the burst)."""
+    calibration, cpu = Burst(port, page, args), {}
+
+    async def go() -> None:
+        phones = [Phone(v, port) for v in voters]
+        going = list(phones)
+        try:
+            for step in STEPS:
+                before, done = cpu_seconds(pid), 0
+                for phone in list(going):
+                    if await calibration.attempt(phone, step):
+                        done += 1
+                    else:
+                        going.remove(phone)
+                await asyncio.sleep(0.5)  # the trailing tally push of the votes belongs to the vote step
+                cpu[step] = (cpu_seconds(pid) - before) / max(1, done)
+        finally:
+            for phone in phones:
+                await phone.conn.close()
+
+    asyncio.run(go())
+    return calibration, cpu
 
 
 def _errors(errors: collections.Counter) -> str:
