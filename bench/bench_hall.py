@@ -13,11 +13,17 @@ enough that every confirmation is due inside the window. At most --max-open hous
 (the rest wait for a slot, counted). The watching sockets are held by a client subprocess (the phones and the
 hall's screen are not on the server), each signed in as one of the voters.
 
+Before the burst, --calibrate other households vote one request at a time on the otherwise idle server: each step's
+response time and daphne's CPU time per request (tally pushes included), i.e. what one visit costs the server and
+how many households per second one daphne can serve at that cost.
+
 Checked afterwards: every 302 is a ballot in the database with the choice its household sent; tally_json() agrees
 with a plain aggregate over the ballots (households, heads, area per choice); every socket is still open and its
 last message is exactly that tally, at the final version.
 
-Run: .venv/bin/python bench/bench_hall.py [--households 1000 --seconds 60 --watchers 200] [--quick]
+Run: .venv/bin/python bench/bench_hall.py [--households 1000 --seconds 60 --watchers 200] [--quick] [--profile]
+Needs PostgreSQL and Redis on 127.0.0.1 (bench/README.md); creates and drops the database gongyi_bench_hall, stops
+its daphne and client subprocess, ends its sessions; about 2.5 minutes on 2 cores (--quick: about 1 minute).
 Targets: p95 of the vote POST (step 3) < 1 s; no error; the final tally exact on every socket.
 """
 
@@ -365,7 +371,10 @@ class Burst:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    class Help(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+        pass
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=Help)
     parser.add_argument("--households", type=int, default=1000, help="households voting, each its own user")
     parser.add_argument("--seconds", type=float, default=60.0, help="the window every confirmation is due in")
     parser.add_argument("--watchers", type=int, default=200, help="sockets watching the live tally")
@@ -515,7 +524,8 @@ def measure(args, url, load_start, proposal, voters: list[Voter]) -> None:
                 if all(v >= expected["version"] for v in status["versions"]) or time.monotonic() > deadline:
                     break
                 time.sleep(0.1)
-            settled = time.monotonic() - burst.last_vote  # an upper bound: the sockets are asked after the burst
+            # An upper bound: the sockets are asked after the burst.
+            settled = time.monotonic() - burst.last_vote if burst.last_vote else float("nan")
             time.sleep(1.0)  # anything still coming would show up as a newer last message
             finals = watchers.final()
         finally:
@@ -633,8 +643,10 @@ def warm_up(port: int, page: str, voters: list[Voter], args) -> None:
     """A few households open the page and the confirm page (nothing is written): the server's first requests
     (imports, URL resolver, template loading) are not the hall's. Stops the bench if the pages are not as expected."""
 
+    generous = argparse.Namespace(**{**vars(args), "timeout": max(args.timeout, 60.0)})
+
     async def one(voter: Voter) -> None:
-        phone, burst = Phone(voter, port), Burst(port, page, args)
+        phone, burst = Phone(voter, port), Burst(port, page, generous)
         try:
             for step in ("page", "choose"):
                 try:
