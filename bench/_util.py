@@ -91,11 +91,15 @@ def session_cookie(user) -> str:
     """A logged-in session for `user`, as the login view would leave it; returns the session key."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.backends import ModelBackend
     from django.utils.module_loading import import_string
 
     store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "accounts.backends.ModelBackend"
+    # The first configured backend that is (or extends) Django's ModelBackend, as the password login records it.
+    store[BACKEND_SESSION_KEY] = next(
+        path for path in settings.AUTHENTICATION_BACKENDS if issubclass(import_string(path), ModelBackend)
+    )
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     return store.session_key
