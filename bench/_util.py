@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import datetime
+import gzip
 import os
 import platform
 import socket
@@ -90,11 +92,15 @@ def session_cookie(user) -> str:
     """A logged-in session for `user`, as the login view would leave it; returns the session key."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.backends import ModelBackend
     from django.utils.module_loading import import_string
 
     store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    # The first configured backend that is (or extends) Django's ModelBackend, as the password login records it.
+    store[BACKEND_SESSION_KEY] = next(
+        path for path in settings.AUTHENTICATION_BACKENDS if issubclass(import_string(path), ModelBackend)
+    )
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     return store.session_key
@@ -109,9 +115,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+DAPHNE_PIDS: dict[int, int] = {}  # port -> pid of the daphne serving it (for its CPU time, /proc/<pid>/stat)
+
+
 @contextlib.contextmanager
 def daphne(env: dict[str, str], *, app: str = "bench.asgi:application"):
-    """One daphne process on a free port of 127.0.0.1; yields the port. Stopped (its own pid) on exit."""
+    """One daphne process on a free port of 127.0.0.1; yields the port (its pid: DAPHNE_PIDS[port]). Stopped (its
+    own pid) on exit."""
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="gongyi-bench-daphne-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
@@ -131,8 +141,10 @@ def daphne(env: dict[str, str], *, app: str = "bench.asgi:application"):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"daphne did not start in 60 s; see {log.name}")
             time.sleep(0.1)
+        DAPHNE_PIDS[port] = process.pid
         yield port
     finally:
+        DAPHNE_PIDS.pop(port, None)
         process.terminate()
         try:
             process.wait(timeout=10)
@@ -222,6 +234,76 @@ class WebSocket:
             self._send_frame(0x8, struct.pack("!H", 1000))
             await self.writer.drain()
         self.writer.close()
+
+
+# --- A minimal HTTP/1.1 client for asyncio (one keep-alive connection, cookies kept by the caller) ---------------
+# As for the WebSocket client: the benches need only this, for many concurrent "phones" in one event loop.
+
+
+@dataclasses.dataclass
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]]  # lower-cased names, in order (Set-Cookie may repeat)
+    body: bytes
+
+    def header(self, name: str, default: str = "") -> str:
+        return next((v for k, v in reversed(self.headers) if k == name), default)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+class HttpConnection:
+    """One keep-alive HTTP/1.1 connection to 127.0.0.1:<port>, opened on the first request (and again if the server
+    closed it). Bodies by Content-Length, chunked or until close; gzip decoded."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, *, headers: dict[str, str] | None = None, body: bytes = b""):
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{self.port}", "Accept-Encoding: gzip"]
+        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        if body or method not in ("GET", "HEAD"):
+            lines.append(f"Content-Length: {len(body)}")
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+        status_line, *header_lines = head.rstrip("\r\n").split("\r\n")
+        status = int(status_line.split()[1])
+        pairs = [(name.strip().lower(), value.strip()) for name, _, value in (h.partition(":") for h in header_lines)]
+        response = HttpResponse(status, pairs, b"")
+        keep = response.header("connection").lower() != "close"
+        if method == "HEAD" or status in (204, 304) or status < 200:
+            data = b""
+        elif response.header("transfer-encoding").lower() == "chunked":
+            chunks = []
+            while size := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                chunks.append(await self.reader.readexactly(size))
+                await self.reader.readexactly(2)
+            while await self.reader.readuntil(b"\r\n") != b"\r\n":  # trailers
+                pass
+            data = b"".join(chunks)
+        elif length := response.header("content-length"):
+            data = await self.reader.readexactly(int(length))
+        else:
+            data, keep = await self.reader.read(), False
+        if response.header("content-encoding") == "gzip":
+            data = gzip.decompress(data)
+        response.body = data
+        if not keep:
+            await self.close()
+        return response
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(Exception):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
 
 
 # --- Figures ------------------------------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ if os.environ.get("BENCH_CONN_MAX_AGE"):  # noqa: F405
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = DATABASE_POOL
 if "CHANNEL_LAYERS" in globals() and "prefix" not in CHANNEL_LAYERS["default"].get("CONFIG", {"prefix": ""}):  # noqa: F405
-    # Redis pub/sub channels are global to the server (not per db number): keep the bench's apart from tests'.
-    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "gongyi-bench"  # noqa: F405
+    # Redis pub/sub channels are global to the server (not per db number): keep the bench's apart from tests' (and
+    # one bench's from another's with BENCH_CHANNEL_PREFIX).
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = os.environ.get("BENCH_CHANNEL_PREFIX", "gongyi-bench")  # noqa: F405
 
 if os.environ.get("BENCH_PROFILE"):  # noqa: F405
     MIDDLEWARE = ["bench.profiling.ProfileRequests", *MIDDLEWARE]  # noqa: F405
