@@ -8,6 +8,7 @@ class CommunityAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "address")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
+    raw_id_fields = ("developer_voter",)
 
 
 @admin.register(Building)
@@ -50,8 +51,9 @@ class RoleAdmin(admin.ModelAdmin):
 
 @admin.register(HouseholdBinding)
 class HouseholdBindingAdmin(admin.ModelAdmin):
-    list_display = ("user", "household", "created_at")
-    raw_id_fields = ("user", "household", "join_code")
+    list_display = ("user", "household", "relation", "created_at")
+    list_filter = ("relation",)
+    raw_id_fields = ("user", "household", "join_code", "verified_by")
 
 
 @admin.register(JoinCode)

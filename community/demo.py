@@ -23,6 +23,7 @@ from community.models import (
     Role,
     natural_sort_key,
 )
+from community.services import binding_relation
 
 DEMO_PASSWORD = "gongyi-demo-2026"
 DEMO_LOGIN_URL = "http://127.0.0.1:8000/accounts/login/"
@@ -433,7 +434,13 @@ def demo_load() -> DemoResult:
             community = communities[slug]
             if kind == HOUSEHOLD_MEMBER:
                 household = _household_by_code(community, flat)
-                _, created = HouseholdBinding.objects.get_or_create(user=user, household=household)
+                # Bound as joining with the slip's code would: the demo residents' verified phones are their flats'
+                # owners' on the roster, so they are the verified owners and cast their flats' ballots.
+                _, created = HouseholdBinding.objects.get_or_create(
+                    user=user,
+                    household=household,
+                    defaults={"relation": binding_relation(user=user, household=household)},
+                )
             else:
                 _, created = Role.objects.get_or_create(user=user, community=community, kind=kind)
             result.grants_created += created

@@ -14,7 +14,16 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from community.models import Building, Community, Entrance, Household, Owner, RosterUpload, natural_sort_key
+from community.models import (
+    Building,
+    Community,
+    Entrance,
+    Household,
+    HouseholdBinding,
+    Owner,
+    RosterUpload,
+    natural_sort_key,
+)
 from community.roster_file import (
     OwnerSpec,
     ParsedRoster,
@@ -98,6 +107,8 @@ class RosterPlan:
     households_new: list[tuple[RosterRow, int | Owner]] = field(default_factory=list)
     households_changed: list[tuple[Household, int | Owner]] = field(default_factory=list)
     households_unchanged: int = 0
+    # Households whose owner the file changes: an account verified as the previous owner is not the new one's.
+    households_new_owner: list[int] = field(default_factory=list)
     changes: list[HouseholdChange] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
     owner_names: dict[int, str] = field(default_factory=dict)
@@ -181,6 +192,8 @@ def roster_plan(*, community: Community, roster: ParsedRoster) -> RosterPlan:
             plan.households_unchanged += 1
             continue
         plan.changes.append(change)
+        if "owner" in change.fields:
+            plan.households_new_owner.append(existing[0])
         plan.households_changed.append(
             (Household(pk=existing[0], floor=row.floor, area=row.area, developer_held=row.developer_held), owner)
         )
@@ -372,6 +385,12 @@ def _roster_apply(plan: RosterPlan) -> None:
             for household, owner in plan.households_changed
         ]
     )
+    # The ballot is the owner's (voting.rules): the accounts verified as a flat's previous owner become members.
+    for start in range(0, len(plan.households_new_owner), _BATCH):
+        HouseholdBinding.objects.filter(
+            household_id__in=plan.households_new_owner[start : start + _BATCH],
+            relation=HouseholdBinding.Relation.OWNER,
+        ).update(relation=HouseholdBinding.Relation.MEMBER, verified_by=None, verified_at=None)
 
 
 def _copy_in(model, fields: tuple[str, ...], rows) -> None:

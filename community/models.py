@@ -17,6 +17,16 @@ class Community(models.Model):
     name = models.CharField(_("name"), max_length=100)
     address = models.CharField(_("address"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The one account that casts the ballot of the developer's flats (one head, DESIGN.md), designated by the
+    # committee among the accounts bound to a developer-held flat; nobody else votes for those flats.
+    developer_voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("the developer's voting account"),
+    )
 
     class Meta:
         verbose_name = _("community")
@@ -196,17 +206,34 @@ class Role(models.Model):
 
 
 class HouseholdBinding(models.Model):
-    """An account bound to a household (the owner or a family member), made by redeeming a join code."""
+    """An account bound to a household, made by redeeming a join code: as the owner or as a member.
+
+    The owner is verified: the account's verified phone or ID number matched the roster's owner when the code was
+    redeemed, or the committee marked it so (`verified_by`, `verified_at`). Anyone else is a member (a family
+    member or a tenant). The ballot is the owner's (DESIGN.md): voting.rules decides who casts it.
+    """
+
+    class Relation(models.TextChoices):
+        OWNER = "owner", _("owner (verified)")
+        MEMBER = "member", _("family member or tenant")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bindings")
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="bindings")
+    relation = models.CharField(_("relation"), max_length=6, choices=Relation.choices, default=Relation.MEMBER)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     join_code = models.ForeignKey("JoinCode", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         verbose_name = _("household binding")
         verbose_name_plural = _("household bindings")
-        constraints = [models.UniqueConstraint(fields=["user", "household"], name="binding_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "household"], name="binding_unique"),
+            models.CheckConstraint(condition=Q(relation__in=["owner", "member"]), name="binding_known_relation"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} → {self.household}"

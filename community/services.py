@@ -1,5 +1,6 @@
 """Writes of the roster's joining side: join codes (issue, revoke, redeem) and household bindings."""
 
+import hmac
 import logging
 import re
 from datetime import timedelta
@@ -20,6 +21,7 @@ from community.models import (
     JoinCode,
     new_join_code,
 )
+from core.identity import hash_id_number, normalize_id_number, normalize_phone
 
 logger = logging.getLogger("gongyi.join")
 
@@ -110,9 +112,27 @@ def join_code_revoke(*, join_code: JoinCode, by) -> JoinCode:
     return join_code
 
 
-def join_code_redeem(*, code: str, user) -> HouseholdBinding:
-    """Bind `user` to the household of `code`, using the code up. Someone already bound keeps their binding
-    and the code stays unused. Raises ValidationError (code unknown/expired/revoked/used); changes nothing then.
+def binding_relation(*, user, household: Household, id_number: str = "") -> str:
+    """OWNER when the account is the roster's owner of `household` — its verified phone is the owner's, or the ID
+    number it gives hashes (core.identity, settings.ID_HASH_KEY) to the owner's —, else MEMBER. Reads only."""
+    owner = household.owner
+    if user.phone and user.phone_verified and owner.phone and user.phone == owner.phone:
+        return HouseholdBinding.Relation.OWNER
+    if id_number and owner.id_hash:
+        try:
+            normalized = normalize_id_number(id_number)
+        except ValueError:
+            return HouseholdBinding.Relation.MEMBER
+        if hmac.compare_digest(hash_id_number(normalized, settings.ID_HASH_KEY), owner.id_hash):
+            return HouseholdBinding.Relation.OWNER
+    return HouseholdBinding.Relation.MEMBER
+
+
+def join_code_redeem(*, code: str, user, id_number: str = "") -> HouseholdBinding:
+    """Bind `user` to the household of `code`, using the code up: as its verified owner when the account's verified
+    phone, or `id_number` if given, matches the roster's owner (binding_relation), else as a member. Someone
+    already bound keeps their binding and the code stays unused. Raises ValidationError (code
+    unknown/expired/revoked/used); changes nothing then.
     """
     normalized = normalize_join_code(code)
     if not _JOIN_CODE_SHAPE.match(normalized):
@@ -134,8 +154,12 @@ def join_code_redeem(*, code: str, user) -> HouseholdBinding:
             )
             if not claimed:
                 raise join_code_error("used")
+            household = Household.objects.select_related("owner").get(pk=join_code.household_id)
             binding = HouseholdBinding.objects.create(
-                user=user, household_id=join_code.household_id, join_code=join_code
+                user=user,
+                household=household,
+                join_code=join_code,
+                relation=binding_relation(user=user, household=household, id_number=id_number),
             )
     except IntegrityError:
         # The same person redeeming twice at once: the unique (user, household) constraint stopped the
@@ -144,8 +168,72 @@ def join_code_redeem(*, code: str, user) -> HouseholdBinding:
         if existing is None:
             raise
         return existing
-    logger.info("user %s bound to household %s with join code %s", user.pk, binding.household_id, join_code.pk)
+    logger.info(
+        "user %s bound to household %s as %s with join code %s",
+        user.pk,
+        binding.household_id,
+        binding.relation,
+        join_code.pk,
+    )
     return binding
+
+
+@transaction.atomic
+def binding_set_relation(*, binding: HouseholdBinding, relation: str, by) -> HouseholdBinding:
+    """The committee marks a bound account as the household's verified owner, or as a member (family or tenant).
+
+    Caller has checked community.manage_bindings. Records who marked it and when.
+    """
+    if relation not in HouseholdBinding.Relation.values:
+        raise ValidationError(_("Choose owner or family member / tenant."), code="relation")
+    binding.relation, binding.verified_by, binding.verified_at = relation, by, timezone.now()
+    binding.save(update_fields=["relation", "verified_by", "verified_at"])
+    logger.info(
+        "binding of user %s to household %s marked %s by user %s",
+        binding.user_id,
+        binding.household_id,
+        relation,
+        getattr(by, "pk", None),
+    )
+    return binding
+
+
+@transaction.atomic
+def developer_voter_designate(*, community: Community, phone: str, by):
+    """Designate the account with mobile number `phone` as the one that votes for the developer's flats, or clear
+    the designation when `phone` is blank. Returns the account (or None).
+
+    The account must be bound to a flat held by the developer in this community, so it belongs to the community.
+    Caller has checked community.manage_bindings.
+    """
+    user = None
+    if phone.strip():
+        try:
+            normalized = normalize_phone(phone)
+        except ValueError:
+            raise ValidationError(_("Enter a mainland mobile number, e.g. 138 1234 5678."), code="phone") from None
+        bound = HouseholdBinding.objects.filter(
+            user__phone=normalized, household__developer_held=True, household__entrance__building__community=community
+        ).select_related("user")
+        binding = bound.first()
+        if binding is None:
+            raise ValidationError(
+                _(
+                    "No account with this mobile number is bound to a flat held by the developer. The developer's"
+                    " representative first joins one of the developer's flats with its join code."
+                ),
+                code="not_bound",
+            )
+        user = binding.user
+    Community.objects.filter(pk=community.pk).update(developer_voter=user)
+    community.developer_voter = user
+    logger.info(
+        "developer's voting account of community %s set to user %s by user %s",
+        community.pk,
+        getattr(user, "pk", None),
+        getattr(by, "pk", None),
+    )
+    return user
 
 
 @transaction.atomic

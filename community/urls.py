@@ -22,6 +22,12 @@ urlpatterns = [
         households.binding_remove,
         name="binding_remove",
     ),
+    path(
+        "c/<slug:slug>/households/<int:pk>/bindings/<int:binding_id>/relation/",
+        households.binding_relation,
+        name="binding_relation",
+    ),
+    path("c/<slug:slug>/developer-voter/", roster.developer_voter, name="developer_voter"),
     path("c/<slug:slug>/import/", importing.roster_upload, name="roster_import"),
     path("c/<slug:slug>/import/<int:upload_id>/", importing.roster_preview, name="roster_import_preview"),
 ]

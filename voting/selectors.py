@@ -5,16 +5,17 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Collate
 from django.utils.translation import gettext as _
 
-from community.models import Entrance, Household
+from community.models import Entrance, Household, HouseholdBinding
 from community.search import parse_household_query
-from community.selectors import household_search
+from community.selectors import DEVELOPER_HEAD, household_search
 from proposals.models import Proposal, State
 from voting import engine
 from voting.models import Ballot, Channel, Choice, Elector
+from voting.rules import Seat, cast_refusal
 
 _ZERO = Decimal("0.00")
 
@@ -175,17 +176,79 @@ def window_refusal(proposal: Proposal, now=None) -> str:
     return refusal() if refusal else ""
 
 
+def seated_electors(proposal: Proposal, user, *, household_ids, developer_flats: bool = False):
+    """The electors of `household_ids` (and, with `developer_flats`, every developer flat when `user` is the account
+    designated for the developer) with what voting.rules.Seat needs, their ballot and their location. One query."""
+    electors = Elector.objects.filter(proposal_id=proposal.pk)
+    wanted = Q(household_id__in=list(household_ids))
+    if developer_flats:
+        wanted |= Q(head=DEVELOPER_HEAD, proposal__community__developer_voter_id=user.pk)
+    flats = (
+        Elector.objects.filter(proposal_id=OuterRef("proposal_id"), head=OuterRef("head"))
+        .order_by()
+        .values("head")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        electors.filter(wanted)
+        .select_related("ballot__recorded_by", "household__entrance__building")
+        .annotate(
+            relation=Subquery(
+                HouseholdBinding.objects.filter(user_id=user.pk, household_id=OuterRef("household_id")).values(
+                    "relation"
+                )[:1]
+            ),
+            head_flats=Subquery(flats, output_field=IntegerField()),
+            owns_head=Exists(
+                Elector.objects.filter(
+                    proposal_id=OuterRef("proposal_id"),
+                    head=OuterRef("head"),
+                    household__bindings__user_id=user.pk,
+                    household__bindings__relation=HouseholdBinding.Relation.OWNER,
+                )
+            ),
+            developer_voter=F("proposal__community__developer_voter_id"),
+        )
+        .order_by(
+            "household__entrance__building__sort_key",
+            "household__entrance__sort_key",
+            "-household__floor",
+            "household__room_sort_key",
+        )
+    )
+
+
+def seat_of(elector: Elector, user) -> Seat:
+    """The Seat of `user` for an elector read by seated_electors()."""
+    return Seat(
+        user_id=user.pk,
+        household_id=elector.household_id,
+        head=elector.head,
+        flats=elector.head_flats or 0,
+        relation=elector.relation or "",
+        owns_head=bool(elector.owns_head),
+        designated=elector.developer_voter is not None and elector.developer_voter == user.pk,
+    )
+
+
 @dataclass
 class MyHousehold:
-    """One household the user is bound to, as the proposal sees it: in the electorate or not, and its ballot.
+    """One household the user is bound to (or votes for), as the proposal sees it: in the electorate or not, and
+    whether this account casts its ballot.
 
-    `same_head` lists the other households of the same head in the electorate: one choice covers them all.
+    `same_head` lists the other households of the same head in the electorate when this account casts the head's
+    ballot (one choice covers them all); it stays empty otherwise, so a member never sees the owner's other flats.
+    `refusal` says why this account does not cast this flat's ballot (voting.rules.cast_refusal); the ballot of a
+    flat this account does not cast is not shown either (its receipt would name the owner's other flats).
     """
 
     household: Household
     elector: Elector | None = None
     ballot: Ballot | None = None
     same_head: list[Household] = field(default_factory=list)
+    seat: Seat | None = None
+    refusal: str = ""
 
     @property
     def in_scope(self) -> bool:
@@ -193,30 +256,33 @@ class MyHousehold:
 
 
 def my_households(proposal: Proposal, user) -> list[MyHousehold]:
-    """The user's households in the proposal's community with their elector, ballot and same-head flats.
+    """The user's households in the proposal's community with their elector, ballot and same-head flats, plus the
+    developer's flats in the electorate when the user is the account designated for them.
 
     Three queries at most, whatever the size of the community.
     """
     if not user.is_authenticated:
         return []
     households = list(Household.objects.bound_to(user, proposal.community_id))
-    if not households:
+    if not households and proposal.community.developer_voter_id != user.pk:
         return []
     electors = {
         elector.household_id: elector
-        for elector in Elector.objects.filter(
-            proposal_id=proposal.pk, household_id__in=[h.pk for h in households]
-        ).select_related("ballot__recorded_by")
+        for elector in seated_electors(proposal, user, household_ids=[h.pk for h in households], developer_flats=True)
     }
-    mine = [
-        MyHousehold(
-            household=h,
-            elector=electors.get(h.pk),
-            ballot=getattr(electors[h.pk], "ballot", None) if h.pk in electors else None,
-        )
-        for h in households
-    ]
-    heads = {elector.head for elector in electors.values()}
+    bound = {h.pk for h in households}
+    households += [e.household for e in electors.values() if e.household_id not in bound]
+    mine = []
+    for household in households:
+        item = MyHousehold(household=household)
+        elector = electors.get(household.pk)
+        if elector is not None:
+            item.elector, item.seat = elector, seat_of(elector, user)
+            item.refusal = cast_refusal(item.seat)
+            if not item.refusal:
+                item.ballot = getattr(elector, "ballot", None)
+        mine.append(item)
+    heads = {item.elector.head for item in mine if item.elector and not item.refusal}
     if heads:
         others = (
             Elector.objects.filter(proposal_id=proposal.pk, head__in=heads)
@@ -229,7 +295,7 @@ def my_households(proposal: Proposal, user) -> list[MyHousehold]:
         for other in others:
             by_head.setdefault(other.head, []).append(other.household)
         for item in mine:
-            if item.elector:
+            if item.elector and not item.refusal:
                 item.same_head = [h for h in by_head.get(item.elector.head, []) if h.pk != item.household.pk]
     return mine
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from community.models import Community, Household, HouseholdBinding, JoinCode
 from community.qr import join_qr_svg
 from community.services import binding_remove as binding_remove_service
+from community.services import binding_set_relation
 from community.services import join_code_issue as join_code_issue_service
 from community.services import join_code_revoke as join_code_revoke_service
 from core.access import refuse
@@ -38,7 +39,7 @@ def household_detail(request, slug: str, pk: int):
     codes = list(household.join_codes.select_related("used_by").order_by("-created_at")[:RECENT_CODES])
     now = timezone.now()
     current = next((code for code in codes if code.is_usable(now)), None)
-    bindings = list(household.bindings.select_related("user").order_by("created_at", "pk"))
+    bindings = list(household.bindings.select_related("user", "verified_by").order_by("created_at", "pk"))
     for binding in bindings:
         binding.masked_phone = mask_phone(binding.user.phone) if binding.user.phone else ""
     join_url = request.build_absolute_uri(reverse("join_with_code", args=[current.code])) if current else ""
@@ -92,4 +93,24 @@ def binding_remove(request, slug: str, pk: int, binding_id: int):
     binding = get_object_or_404(HouseholdBinding.objects.select_related("user"), pk=binding_id, household=household)
     binding_remove_service(binding=binding, by=request.user)
     messages.success(request, _("%(account)s is no longer bound to this household.") % {"account": binding.user})
+    return redirect("household_detail", slug=slug, pk=pk)
+
+
+@require_POST
+def binding_relation(request, slug: str, pk: int, binding_id: int):
+    """The committee marks a bound account as the household's verified owner, or as a family member or tenant."""
+    _community, household, refusal = _household_or_refuse(request, slug, pk, "community.manage_bindings")
+    if refusal:
+        return refusal
+    binding = get_object_or_404(HouseholdBinding.objects.select_related("user"), pk=binding_id, household=household)
+    try:
+        binding_set_relation(binding=binding, relation=request.POST.get("relation", ""), by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request,
+            _("%(account)s is now bound as: %(relation)s.")
+            % {"account": binding.user, "relation": binding.get_relation_display()},
+        )
     return redirect("household_detail", slug=slug, pk=pk)

@@ -12,8 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from community.importing import RosterInvalid, roster_file_read, roster_import, roster_plan
-from community.models import Building, Community, Entrance, Household, Owner
+from community.models import Building, Community, Entrance, Household, HouseholdBinding, Owner
 from community.selectors import community_totals
+from tests.factories import HouseholdBindingFactory, UserFactory
 from tests.fixtures.rosters import ID_A, ID_B, PROBLEM_CASES, ROWS, ROWS_TOTALS, csv_bytes, edited, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
@@ -174,6 +175,18 @@ def test_a_flat_sold_to_another_owner_relinks_without_duplicates(community):
     assert (summary.households_updated, summary.owners_created) == (1, 1)
     assert Household.objects.of(community).get(room="402").owner.name == "陈静"
     assert community_totals(community).heads == 6
+
+
+def test_a_flat_sold_to_another_owner_loses_the_previous_owners_verified_account(community):
+    # The account verified as 张伟 must not go on casting the ballot of 402's new owner (voting.rules).
+    run(community)
+    flats = {h.room: h for h in Household.objects.of(community)}
+    seller, other = UserFactory(), UserFactory()
+    sold = HouseholdBindingFactory(user=seller, household=flats["402"], relation=HouseholdBinding.Relation.OWNER)
+    kept = HouseholdBindingFactory(user=other, household=flats["401"], relation=HouseholdBinding.Relation.OWNER)
+    run(community, edited(ROWS, 2, owner="陈静", phone="13300000003"))
+    sold.refresh_from_db(), kept.refresh_from_db()
+    assert (sold.relation, kept.relation) == (HouseholdBinding.Relation.MEMBER, HouseholdBinding.Relation.OWNER)
 
 
 def test_households_missing_from_the_file_are_kept(community):

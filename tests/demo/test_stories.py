@@ -356,3 +356,13 @@ def test_every_page_of_the_guide_opens_for_the_account_it_names(client, demo):
         assert text in response.content.decode(), (username, name, text)
         if username in home:
             assert home[username] in client.get(reverse("home")).content.decode()
+
+
+def test_the_demo_residents_are_their_flats_verified_owners(demo):
+    # The ballot is the owner's: resident and resident2 vote in the stories because their phones are the owners'.
+    for username, slug in (("resident", XIANGJIAOYUAN), ("resident2", SHANSHUI)):
+        binding = HouseholdBinding.objects.select_related("household__owner").get(
+            user__username=username, household__entrance__building__community__slug=slug
+        )
+        assert binding.relation == HouseholdBinding.Relation.OWNER
+        assert binding.household.owner.phone == user(username).phone

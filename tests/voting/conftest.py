@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from community.models import Role
+from community.models import HouseholdBinding, Role
 from lifecycle.services import proposal_open_voting
 from proposals.models import Category
 from proposals.services import proposal_create, proposal_start_consultation
@@ -66,9 +66,16 @@ def residents(stairwell):
     return [HouseholdBindingFactory(household=h).user for h in stairwell]
 
 
+def as_verified_owner(user):
+    """Mark the user's bindings as the owner's (verified): the ballot of an owner of several flats is the owner's."""
+    HouseholdBinding.objects.filter(user=user).update(relation=HouseholdBinding.Relation.OWNER)
+    return user
+
+
 @pytest.fixture
 def same_owner(community, stairwell):
-    """Make households 0 and 1 belong to one owner (one head)."""
+    """Make households 0 and 1 belong to one owner (one head). Who is bound to them as members does not cast its
+    ballot online: bind the owner with as_verified_owner()."""
     owner = OwnerFactory(community=community, name="王大爷")
     for household in stairwell[:2]:
         household.owner = owner

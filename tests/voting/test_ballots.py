@@ -17,7 +17,7 @@ from voting.models import Ballot, BallotEvent, Channel
 from voting.selectors import tally_json, tally_outcome, tally_recount
 from voting.services import VotingError, ballot_cast
 
-from .conftest import open_proposal, scan
+from .conftest import as_verified_owner, open_proposal, scan
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,8 @@ def test_multi_household_owner_votes_once_for_all(proposal_factory_with_same_own
 
 @pytest.fixture
 def proposal_factory_with_same_owner(same_owner, community, committee_user, stairwell, residents):
-    return open_proposal(community, committee_user), stairwell, residents[0]
+    # residents[0] is bound to flat 0 as the verified owner of flats 0 and 1 (whose ballot is the owner's).
+    return open_proposal(community, committee_user), stairwell, as_verified_owner(residents[0])
 
 
 def test_paper_and_proxy_need_evidence(proposal, stairwell, secretary_user):
@@ -191,6 +192,7 @@ def test_changes_of_mind_of_a_multi_flat_head_keep_one_chain(
     """A head with two flats, changes of mind, several households: one receipt per head, one entry per flat, and
     verify_ballots recomputes every hash."""
     proposal = open_proposal(community, committee_user)
+    as_verified_owner(residents[0])
     for household, user, choice in (
         (stairwell[0], residents[0], "agree"),  # the same owner's two flats
         (stairwell[2], residents[2], "disagree"),

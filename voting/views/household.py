@@ -1,12 +1,12 @@
 """What a household sees and does on a phone: the proposal, voting with a confirmation, the receipt check,
 the live tally (tally.json) and the meeting hall's big screen."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -26,9 +26,16 @@ from proposals.selectors import scope_households
 from proposals.services import rule_for
 from voting import engine
 from voting.forms import ReceiptForm, VoteForm
-from voting.models import Channel, Choice
-from voting.rules import bound_voter_may_vote
-from voting.selectors import ballots_by_receipt, my_households, tally_json, window_refusal
+from voting.models import Channel, Choice, Elector
+from voting.rules import Seat, bound_voter_may_vote, cast_refusal
+from voting.selectors import (
+    ballots_by_receipt,
+    my_households,
+    seat_of,
+    seated_electors,
+    tally_json,
+    window_refusal,
+)
 from voting.services import VotingError, ballot_cast
 
 MANAGE_PANEL = "proposals/_manage_panel.html"
@@ -245,16 +252,20 @@ def proposal_detail(request, pk: int):
 def vote(request, pk: int):
     """Step 1 (no confirm): show what will be recorded. Step 2 (confirm=1): record it and go back to the page."""
     form = VoteForm(request.POST)
-    proposal, household = _proposal_and_household(pk, request.user, form)
-    refusal = _vote_refusal(request, proposal, form, household)
+    proposal, chosen = _proposal_and_seat(pk, request.user, form)
+    refusal = _vote_refusal(request, proposal, form, chosen)
     if refusal:
         return refusal
     choice = form.cleaned_data["choice"]
     if not form.cleaned_data["confirm"]:
-        return _confirm(request, proposal, household, choice)
+        return _confirm(request, proposal, chosen, choice)
     try:
         ballots = ballot_cast(
-            proposal=proposal, household=household, choice=choice, channel=Channel.ONLINE, by=request.user
+            proposal=proposal,
+            household=chosen.elector.household,
+            choice=choice,
+            channel=Channel.ONLINE,
+            by=request.user,
         )
     except VotingError as error:
         messages.error(request, error.messages[0])
@@ -268,53 +279,72 @@ def vote(request, pk: int):
     return redirect("proposal_detail", pk=proposal.pk)
 
 
-def _proposal_and_household(pk: int, user, form) -> tuple[Proposal, Household | None]:
-    """The proposal (404 without), and the household the form votes for when the user is bound to it, with
-    `in_community` (else None). An id beyond the database's range is no row (the ORM's own check): a 404."""
-    proposal = Proposal.objects.filter(pk=pk).first()
+@dataclass(frozen=True)
+class _Chosen:
+    """The flat the form votes for, as the electorate has it, and what the user is to it (voting.rules.Seat)."""
+
+    elector: Elector
+    seat: Seat
+
+
+def _proposal_and_seat(pk: int, user, form) -> tuple[Proposal, _Chosen | None]:
+    """The proposal (404 without), and the elector the form votes for with the user's seat (else None: not in the
+    electorate, or the form is not valid). An id beyond the database's range is no row (the ORM's own check): a 404;
+    a household id out of range is refused by the form."""
+    proposal = Proposal.objects.select_related("community").filter(pk=pk).first()
     if proposal is None:
         raise Http404
-    household = None
-    if user.is_authenticated and form.is_valid():
-        household = (
-            Household.objects.filter(pk=form.cleaned_data["household"], bindings__user_id=user.pk)
-            .annotate(in_community=F("entrance__building__community_id"))
-            .first()
-        )
-    return proposal, household
+    if not (user.is_authenticated and form.is_valid()):
+        return proposal, None
+    elector = seated_electors(proposal, user, household_ids=[form.cleaned_data["household"]]).first()
+    return proposal, None if elector is None else _Chosen(elector, seat_of(elector, user))
 
 
-def _vote_refusal(request, proposal: Proposal, form, household: Household | None):
-    """None when the user may vote for `household` on `proposal`; else the response (login, message or 403).
+def _vote_refusal(request, proposal: Proposal, form, chosen: _Chosen | None):
+    """None when the user casts the ballot of the chosen flat's head on `proposal`; else the response (login,
+    message or 403). Who casts a head's ballot is `voting.cast_for_head` (voting.rules): a refused account bound to
+    the flat is told why, and nothing is written.
 
-    The usual case costs no query (voting.rules.bound_voter_may_vote); anything else goes through both
+    The usual case costs no further query (voting.rules.bound_voter_may_vote); anything else goes through the
     permissions, in the order a visitor meets them.
     """
-    if household is not None and bound_voter_may_vote(request.user, proposal, household):
+    user = request.user
+    if chosen is not None and bound_voter_may_vote(user, proposal, chosen.seat):
         return None
-    if not request.user.has_perm("proposals.view_proposal", proposal):
+    if not user.has_perm("proposals.view_proposal", proposal):
         return refuse(request)
     if not form.is_valid():
         messages.error(request, _("Choose agree, disagree or abstain."))
         return redirect("proposal_detail", pk=proposal.pk)
-    if household is None or not request.user.has_perm("voting.vote_for_household", household):
+    if chosen is None:
+        # Not in the electorate: a household of the user's is told so (or that voting is not open); others are 403.
+        household = Household.objects.filter(pk=form.cleaned_data["household"]).first()
+        if household is None or not user.has_perm("voting.vote_for_household", household):
+            raise PermissionDenied
+        messages.error(request, window_refusal(proposal) or _("This household is not in the scope of this proposal."))
+        return redirect("proposal_detail", pk=proposal.pk)
+    if user.has_perm("voting.cast_for_head", chosen.seat):
+        return None
+    if not chosen.seat.concerned:
         raise PermissionDenied
-    return None
+    messages.error(request, cast_refusal(chosen.seat))
+    return redirect("proposal_detail", pk=proposal.pk)
 
 
-def _confirm(request, proposal: Proposal, household: Household, choice: str):
+def _confirm(request, proposal: Proposal, chosen: _Chosen, choice: str):
     problem = window_refusal(proposal)
-    item = next((item for item in my_households(proposal, request.user) if item.household.pk == household.pk), None)
-    if not problem and (item is None or not item.in_scope):
-        problem = _("This household is not in the scope of this proposal.")
     if problem:
         messages.error(request, problem)
         return redirect("proposal_detail", pk=proposal.pk)
+    household = chosen.elector.household
+    item = next((item for item in my_households(proposal, request.user) if item.household.pk == household.pk), None)
     context = {
         "proposal": proposal,
         "community": proposal.community,
         "household": household,
-        "item": item,
+        # The flats this account votes for, and its current ballot (my_households lists no other flat to a member).
+        "same_head": item.same_head if item else [],
+        "ballot": item.ballot if item else getattr(chosen.elector, "ballot", None),
         "choice": choice,
         "choice_label": Choice(choice).label,
     }

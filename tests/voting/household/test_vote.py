@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from community.models import Role
+from community.models import HouseholdBinding, Role
 from lifecycle.services import proposal_open_voting
 from proposals.models import Proposal, Scope, State
 from proposals.services import proposal_create, proposal_start_consultation
@@ -86,8 +86,8 @@ def test_same_owner_sees_one_choice_for_all_flats(
     same_owner, community, committee_user, stairwell, post_vote, client_as
 ):
     proposal = open_proposal(community, committee_user)
-    user = HouseholdBindingFactory(household=stairwell[0]).user
-    HouseholdBindingFactory(household=stairwell[1], user=user)
+    user = HouseholdBindingFactory(household=stairwell[0], relation=HouseholdBinding.Relation.OWNER).user
+    HouseholdBindingFactory(household=stairwell[1], user=user)  # a second binding, as a member: the owner all the same
     detail = client_as(user).get(reverse("proposal_detail", args=[proposal.pk])).content.decode()
     assert detail.count('name="choice" value="agree"') == 1  # one set of buttons for the owner's two flats
     confirm = page_text(post_vote(user, proposal, stairwell[0], "agree", confirm=False))

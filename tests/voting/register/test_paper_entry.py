@@ -157,6 +157,19 @@ def test_a_household_of_another_community_is_refused(proposal, secretary_user, c
     assert not Ballot.objects.exists()
 
 
+@pytest.mark.parametrize("household", ["99999999999999999999", str(2**63), "²", "-1", "1e3"])
+def test_an_out_of_range_or_odd_household_id_is_no_household(household, proposal, flat, secretary_user, client_as):
+    # ?household=99999999999999999999 was a 500 on SQLite (the integer overflowed in the query).
+    client = client_as(secretary_user)
+    response = client.get(_url(proposal), {"household": household})
+    assert response.status_code == 200 and response.context["selected"] is None
+    response = client.post(
+        _url(proposal), {"household": household, "choice": "agree", "channel": "paper", "evidence": scan()}
+    )
+    assert response.status_code == 200 and "household" in response.context["form"].errors
+    assert not Ballot.objects.exists()
+
+
 def test_an_unknown_choice_is_refused(proposal, flat, secretary_user, client_as):
     response = _post(client_as(secretary_user), proposal, flat, choice="maybe")
     assert response.status_code == 200 and _errors(response)
