@@ -35,6 +35,9 @@ class KeyConflict(CanvassError):
 
 
 def _check_canvassing(proposal: Proposal) -> None:
+    # A vote whose window has ended is over for canvassers too, before the scheduled job has closed it.
+    if proposal.voting_status() == Proposal.ENDED:
+        raise CanvassError(_("Voting on this proposal has closed."))
     if proposal.state not in CANVASS_STATES:
         raise CanvassError(
             _("Canvassing is possible only while the proposal is in consultation or voting; it is %(state)s.")

@@ -18,7 +18,7 @@ from consult.services import (
     demand_tag_remove,
     visit_record,
 )
-from proposals.models import Scope, State
+from proposals.models import Proposal, Scope, State
 from tests.consult.canvass.conftest import make_proposal, record
 from tests.factories import BuildingFactory, HouseholdFactory, RoleFactory, UserFactory
 from voting.models import Channel
@@ -146,6 +146,21 @@ def test_no_visit_outside_consultation_and_voting(site, state):
     with pytest.raises(CanvassError, match="consultation or voting"):
         record(proposal, site.a[0], site.canvasser_a)
     assert not Visit.objects.exists()
+
+
+def test_no_visit_once_the_voting_window_has_ended_even_before_the_job_closes_it(site, english):
+    proposal = make_proposal(site.community, site.committee, state=State.VOTING)
+    assignment_create(proposal=proposal, canvasser=site.canvasser_a, entrance=site.entrance_a, by=site.committee)
+    now = timezone.now()
+    Proposal.objects.filter(pk=proposal.pk).update(
+        voting_opens_at=now - timedelta(days=7), voting_closes_at=now - timedelta(seconds=1)
+    )
+    proposal.refresh_from_db()
+    with pytest.raises(CanvassError, match="has closed"):
+        record(proposal, site.a[0], site.canvasser_a)
+    assert not Visit.objects.exists()
+    proposal.refresh_from_db()
+    assert proposal.state == State.VOTING  # refused, and nothing closed by the canvasser's request
 
 
 def test_visits_during_voting_only_for_households_that_have_not_voted(site):
