@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Building, Community, Entrance, Household
+from core.dates import within_db_range
 
 
 class Category(models.TextChoices):
@@ -98,6 +99,8 @@ class Proposal(models.Model):
                 | models.Q(voting_closes_at__gt=models.F("voting_opens_at")),
                 name="proposal_window_order",
             ),
+            models.CheckConstraint(condition=within_db_range("voting_opens_at"), name="proposal_opens_readable"),
+            models.CheckConstraint(condition=within_db_range("voting_closes_at"), name="proposal_closes_readable"),
         ]
 
     def __str__(self) -> str:
