@@ -55,9 +55,7 @@ def test_the_move_form_refuses_a_year_one_window_and_every_page_still_answers(ac
 )
 def test_the_service_refuses_a_window_outside_the_range(actors, consulting, opens_at, closes_at):
     with pytest.raises(ValidationError):
-        proposal_open_voting(
-            proposal=consulting, by=actors.users["committee"], opens_at=opens_at, closes_at=closes_at
-        )
+        proposal_open_voting(proposal=consulting, by=actors.users["committee"], opens_at=opens_at, closes_at=closes_at)
     assert Proposal.objects.get(pk=consulting.pk).state == State.CONSULTATION
 
 
