@@ -249,11 +249,24 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"redis_outage": {"()": "config.log_filters.RedisOutageFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redis_outage"]}},
+    "filters": {
+        "redis_outage": {"()": "config.log_filters.RedisOutageFilter"},
+        "one_line_refusal": {"()": "config.log_filters.OneLineRefusalFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redis_outage", "one_line_refusal"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # On the logger too, so every handler (a file, Sentry, pytest's caplog) gets the 403 without its traceback.
+        "django.request": {"filters": ["one_line_refusal"]},
+        # WeasyPrint's font subsetting logs every glyph list of every PDF at INFO.
+        "fontTools": {"level": "WARNING"},
         # The task queue's worker logs through the same handler (run_huey adds its own only to a bare logger).
         "huey": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
     },
