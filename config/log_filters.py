@@ -1,4 +1,5 @@
-"""Logging filters: an outage of Redis is reported once a minute from each place, not on every retry or request.
+"""Logging filters: an outage of Redis is reported once a minute from each place, not on every retry or request;
+a refused request is one line.
 
 channels_redis' receive task retries every second and logs each failure with a traceback; daphne logs every
 socket refused while the channel layer is down. One report a minute per (logger, message) says the same.
@@ -7,6 +8,7 @@ socket refused while the channel layer is down. One report a minute per (logger,
 import logging
 import time
 
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -39,4 +41,15 @@ class RedisOutageFilter(logging.Filter):
         if last is not None and now - last < self.interval:
             return False
         self._last[key] = now
+        return True
+
+
+class OneLineRefusalFilter(logging.Filter):
+    """A refused request (403, a suspicious operation) is logged on one line: its traceback says nothing new and
+    buried the log under a page per curious visitor."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], PermissionDenied | SuspiciousOperation):
+            record.exc_info = None
+            record.exc_text = None
         return True

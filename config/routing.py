@@ -1,6 +1,9 @@
-"""WebSocket routes of every app, gathered for config/asgi.py."""
+"""WebSocket routes of every app, gathered for config/asgi.py; any other address is refused by the last route."""
+
+from django.urls import re_path
 
 from consult.routing import websocket_urlpatterns as consult_routes
+from core.sockets import NoSuchSocket
 from voting.routing import websocket_urlpatterns as voting_routes
 
-websocket_urlpatterns = [*voting_routes, *consult_routes]
+websocket_urlpatterns = [*voting_routes, *consult_routes, re_path(r"", NoSuchSocket.as_asgi())]

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -90,8 +91,25 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): scripts and styles only from our static files (no inline code, so an
+# injected <script> or style= does nothing), images from here or data: URIs (QR codes), sockets to this host.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "connect-src": [SELF, "ws:", "wss:"],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = None
@@ -271,11 +289,24 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"redis_outage": {"()": "config.log_filters.RedisOutageFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redis_outage"]}},
+    "filters": {
+        "redis_outage": {"()": "config.log_filters.RedisOutageFilter"},
+        "one_line_refusal": {"()": "config.log_filters.OneLineRefusalFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redis_outage", "one_line_refusal"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # On the logger too, so every handler (a file, Sentry, pytest's caplog) gets the 403 without its traceback.
+        "django.request": {"filters": ["one_line_refusal"]},
+        # WeasyPrint's font subsetting logs every glyph list of every PDF at INFO.
+        "fontTools": {"level": "WARNING"},
         # The task queue's worker logs through the same handler (run_huey adds its own only to a bare logger).
         "huey": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
     },

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from community.models import Household
 from consult import meetings, opinions
 from consult.models import PartyKind, Position
+from core.dates import check_datetime
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 
@@ -90,6 +91,7 @@ class MeetingForm(forms.Form):
         label=_("Date and time"),
         input_formats=[DATETIME_INPUT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT),
+        validators=[check_datetime],
         error_messages={
             "required": _("Give the date and time of the meeting."),
             "invalid": _("Enter a valid date and time."),

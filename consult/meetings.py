@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from consult.models import Meeting, MeetingParty, PartyKind, Position
+from core.dates import check_datetime
 from proposals.models import Proposal, State
 
 # Once voting has closed the resolution lists the positions, so they must stay as they were.
@@ -156,6 +157,7 @@ def meeting_create(
     """Record a meeting and the parties' positions. Caller holds consult.manage_meetings on the proposal."""
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     _check_state(proposal)
+    check_datetime(held_at)
     checked = check_parties(parties)
     meeting = Meeting.objects.create(
         proposal=proposal,
@@ -183,6 +185,7 @@ def meeting_update(
     """Correct a meeting's record; its parties are replaced by `parties`. Caller holds consult.manage_meetings."""
     proposal = Proposal.objects.select_for_update().get(pk=meeting.proposal_id)
     _check_state(proposal)
+    check_datetime(held_at)
     checked = check_parties(parties)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     meeting.held_at, meeting.place = held_at, _check_place(place)

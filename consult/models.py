@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from community.models import Building, Community, Entrance, Household
+from core.dates import within_db_range
 from proposals.models import Proposal
 
 
@@ -95,6 +96,10 @@ class Visit(models.Model):
         indexes = [models.Index(fields=["proposal", "household", "-visited_at"], name="visit_latest")]
         constraints = [
             models.CheckConstraint(condition=Q(outcome="met") | Q(stance=""), name="visit_stance_only_when_met"),
+            models.CheckConstraint(condition=within_db_range("visited_at", nullable=False), name="visit_at_readable"),
+            models.CheckConstraint(
+                condition=within_db_range("follow_up_on", dates=True), name="visit_follow_up_readable"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -162,6 +167,9 @@ class Meeting(models.Model):
         verbose_name = _("negotiation meeting")
         verbose_name_plural = _("negotiation meetings")
         ordering = ["-held_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=within_db_range("held_at", nullable=False), name="meeting_at_readable"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.proposal} · {self.held_at:%Y-%m-%d}"

@@ -15,6 +15,8 @@ from community.models import Building, Community, Entrance, Household, Role
 from consult import live
 from consult.models import Assignment, DemandTag, Visit
 from consult.selectors import CANVASS_STATES, ELECTORATE_STATES, canvass_households, is_assigned_to
+from core.dates import check_date
+from core.params import int_param
 from proposals.models import Proposal
 from voting.models import Ballot
 
@@ -180,13 +182,17 @@ def visit_record(
     demands = (demands or "").strip()
     if len(demands) > DEMANDS_MAX_LENGTH:
         raise CanvassError(_("The demands are at most %(n)s characters long.") % {"n": DEMANDS_MAX_LENGTH})
-    try:
-        tag_ids = sorted({int(t) for t in tag_ids or ()})
-    except (TypeError, ValueError):
-        raise CanvassError(_("One of the tags does not exist (any more); reload the page.")) from None
+    tag_ids = [int_param(t) for t in tag_ids or ()]
+    if None in tag_ids:
+        raise CanvassError(_("One of the tags does not exist (any more); reload the page."))
+    tag_ids = sorted(set(tag_ids))
     tags = list(DemandTag.objects.filter(community_id=proposal.community_id, pk__in=tag_ids))
     if len(tags) != len(tag_ids):
         raise CanvassError(_("One of the tags does not exist (any more); reload the page."))
+    try:
+        check_date(follow_up_on)
+    except ValidationError as error:
+        raise CanvassError(error.messages) from None
     if follow_up_on is not None and follow_up_on < timezone.localdate(visited_at):
         raise CanvassError(_("The follow-up date is before the visit."))
     _check_not_voted(proposal, household, visited_at)

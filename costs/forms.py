@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.dates import check_date
 from costs.models import BillStatus, CostMethod, Sharers, SubsidySource
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
@@ -91,7 +92,10 @@ class SignUpForm(forms.Form):
 class PayForm(forms.Form):
     amount = _money_field(_("Amount received (yuan)"))
     paid_on = forms.DateField(
-        label=pgettext_lazy("costs", "Paid on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("costs", "Paid on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[check_date],
     )
     note = forms.CharField(label=_("Note (e.g. receipt number)"), max_length=100, required=False)
 

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Household
+from core.dates import within_db_range
 from proposals.models import Attachment, Proposal
 
 
@@ -249,6 +250,7 @@ class Bill(models.Model):
             models.CheckConstraint(
                 condition=models.Q(amount__gte=models.F("original_amount")), name="bill_amount_ge_share"
             ),
+            models.CheckConstraint(condition=within_db_range("paid_at", dates=True), name="bill_paid_readable"),
         ]
         indexes = [models.Index(fields=["proposal", "status"], name="bill_status")]
 

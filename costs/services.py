@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Household
+from core.dates import check_date
 from costs.engine import FEN, Part, floors_ridden, split
 from costs.models import (
     Beneficiary,
@@ -416,7 +417,7 @@ def bill_pay(*, bill: Bill, by, amount, paid_on: date | None = None, note: str =
             % {"amount": f"{bill.amount:,.2f}"}
         )
     today = timezone.localdate()
-    paid_on = paid_on or today
+    paid_on = check_date(paid_on or today)
     if paid_on > today:
         raise ValidationError(_("The payment date cannot be in the future."))
     bill.status, bill.paid_at, bill.note = BillStatus.PAID, paid_on, note.strip()[:100]

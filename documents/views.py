@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from community.models import Building, Community, Entrance
 from core.access import refuse
+from core.params import int_param
 from documents.builders import register_title, render_register, render_slips, render_walk_sheet, slips_title
 from documents.jobs import job_allowed
 from documents.models import DocumentJob
@@ -45,9 +46,10 @@ def _int_param(request, name: str) -> int | None:
     value = request.GET.get(name, "")
     if not value:
         return None
-    if not value.isdigit():
+    number = int_param(value)
+    if number is None:
         raise Http404
-    return int(value)
+    return number
 
 
 def _recent_jobs(user, **filters):

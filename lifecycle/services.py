@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.dates import check_datetime
 from costs.services import bills_create, cost_plan_lock
 from proposals.models import Proposal, State
 from proposals.services import proposal_lock, proposal_transition
@@ -20,7 +21,8 @@ from voting.services import electorate_freeze, tally_changed_on_commit
 def proposal_open_voting(*, proposal: Proposal, by, closes_at: datetime, opens_at: datetime | None = None) -> Proposal:
     """Open voting now (or at `opens_at`) until `closes_at`, freezing the electorate and the cost plan."""
     now = timezone.now()
-    opens_at = opens_at or now
+    opens_at = check_datetime(opens_at or now)
+    check_datetime(closes_at)
     if closes_at <= max(opens_at, now):
         raise ValidationError(_("Voting must close after it opens, and in the future."))
     proposal = proposal_transition(proposal_lock(proposal), State.VOTING, by)

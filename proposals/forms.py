@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from community.models import Building, Entrance, Household, natural_sort_key
 from community.search import parse_household_query
+from core.dates import check_datetime
 from proposals.models import Category, Proposal, RuleCode, Scope, State
 from proposals.services import MOVES, rule_for
 
@@ -268,10 +269,16 @@ DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 class MoveForm(forms.Form):
     action = forms.ChoiceField(choices=[(action, action) for action in ACTIONS])
     closes_at = forms.DateTimeField(
-        label=_("Voting closes at"), required=False, input_formats=[DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M"]
+        label=_("Voting closes at"),
+        required=False,
+        input_formats=[DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M"],
+        validators=[check_datetime],
     )
     opens_at = forms.DateTimeField(
-        label=_("Voting opens at"), required=False, input_formats=[DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M"]
+        label=_("Voting opens at"),
+        required=False,
+        input_formats=[DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M"],
+        validators=[check_datetime],
     )
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
     confirm = forms.BooleanField(required=False)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Building, Community, Entrance, Household
+from core.dates import within_db_range
 from voting import engine
 
 
@@ -101,6 +102,8 @@ class Proposal(models.Model):
                 | models.Q(voting_closes_at__gt=models.F("voting_opens_at")),
                 name="proposal_window_order",
             ),
+            models.CheckConstraint(condition=within_db_range("voting_opens_at"), name="proposal_opens_readable"),
+            models.CheckConstraint(condition=within_db_range("voting_closes_at"), name="proposal_closes_readable"),
         ]
 
     def __str__(self) -> str:

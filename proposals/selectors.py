@@ -1,6 +1,9 @@
 """Reads of proposals shared by views, services and documents."""
 
+from django.urls import reverse
+
 from community.models import Household
+from proposals.markdown import render_markdown
 from proposals.models import Proposal, Scope
 
 
@@ -14,3 +17,11 @@ def scope_households(proposal: Proposal):
     if proposal.scope == Scope.HOUSEHOLDS:
         return households.filter(pk__in=proposal.scope_households.all())
     return households
+
+
+def proposal_body_html(proposal: Proposal) -> str:
+    """The proposal's text as safe HTML, showing images from its own attachments only."""
+    images = {
+        reverse("attachment_file", args=[proposal.pk, pk]) for pk in proposal.attachments.values_list("pk", flat=True)
+    }
+    return render_markdown(proposal.body, images=images)

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST, require_safe
 from community.models import Community
 from proposals.access import proposal_for
 from proposals.forms import AttachmentForm, ProposalForm
-from proposals.markdown import render_markdown
 from proposals.models import Attachment, Category, RuleCode
+from proposals.selectors import proposal_body_html
 from proposals.services import (
     EDITABLE,
     attachment_add,
@@ -46,8 +46,8 @@ def _form_page(request, form, *, community, proposal=None, editable=True, status
             "editable": editable,
             # What "by law" means for each matter, shown live next to the matter select.
             "derived_rules": {value: str(RuleCode(rule_for(category=value)).label) for value in Category.values},
-            # The saved text as households will see it; render_markdown keeps only safe HTML.
-            "preview": mark_safe(render_markdown(proposal.body)) if proposal and proposal.body else "",
+            # The saved text as households will see it: safe HTML, images only from its own attachments.
+            "preview": mark_safe(proposal_body_html(proposal)) if proposal and proposal.body else "",
         },
         status=status,
     )

@@ -3,14 +3,15 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from core.params import int_param
 from proposals.models import Proposal
 from voting import live
 
 
 class TallyConsumer(AsyncWebsocketConsumer):
     async def connect(self):
-        self.proposal_id = int(self.scope["url_route"]["kwargs"]["proposal_id"])
-        if not await database_sync_to_async(self._allowed)():
+        self.proposal_id = int_param(self.scope["url_route"]["kwargs"]["proposal_id"])
+        if self.proposal_id is None or not await database_sync_to_async(self._allowed)():
             await self.close(code=4403)
             return
         # The server's hub subscribes to the proposal's group (once per server); this socket does not join it.

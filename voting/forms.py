@@ -6,16 +6,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from community.models import JOIN_CODE_ALPHABET
+from core.params import MAX_ID
 from voting.models import Choice
 
 RECEIPT_LENGTH = 8
-BIGINT_MAX = 2**63 - 1  # beyond it a forged id would reach PostgreSQL as an out-of-range error
 
 
 class VoteForm(forms.Form):
     """The three buttons post household + choice; the confirmation page posts them again with confirm=1."""
 
-    household = forms.IntegerField(min_value=1, max_value=BIGINT_MAX)
+    household = forms.IntegerField(min_value=1, max_value=MAX_ID)
     choice = forms.ChoiceField(
         choices=Choice.choices, error_messages={"required": _("Choose agree, disagree or abstain.")}
     )

@@ -16,6 +16,7 @@ from community.selectors import community_grids, community_totals, household_row
 from community.services import developer_voter_designate
 from core.access import refuse
 from core.identity import mask_phone
+from core.params import int_param
 
 # Above this many households the overview shows counts per entrance and floor instead of every room:
 # 30,000 links on one page is neither readable nor fast. One building's full grid is a click away.
@@ -37,9 +38,9 @@ def community_overview(request, slug: str):
     building = None
     building_id = request.GET.get("building", "")
     if building_id:
-        if not building_id.isdigit():
+        if int_param(building_id) is None:
             raise Http404("no such building")
-        building = get_object_or_404(Building, pk=int(building_id), community=community)
+        building = get_object_or_404(Building, pk=int_param(building_id), community=community)
     full = building is not None or totals.households <= OVERVIEW_FULL_GRID_LIMIT
     return render(
         request,

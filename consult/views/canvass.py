@@ -25,6 +25,7 @@ from community.models import Building, Entrance, Household
 from config.xlsx import XLSX_TYPE
 from consult import selectors, services, xlsx
 from consult.models import Assignment, DemandTag, Visit
+from core.params import int_param
 from proposals.access import proposal_for
 from proposals.models import Proposal
 from voting.models import Choice
@@ -49,11 +50,6 @@ RESULTS = {
 }
 
 
-def _int_param(value) -> int | None:
-    value = str(value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 19 else None
-
-
 # --- Assignments and tags (committee) -----------------------------------------------------------------------
 
 
@@ -64,7 +60,7 @@ def assignments(request, pk: int):
         try:
             if request.POST.get("action") == "remove":
                 assignment = get_object_or_404(
-                    Assignment, pk=_int_param(request.POST.get("assignment")) or 0, proposal=proposal
+                    Assignment, pk=int_param(request.POST.get("assignment")) or 0, proposal=proposal
                 )
                 services.assignment_remove(assignment=assignment, by=request.user)
                 messages.success(request, _("Assignment removed: %(what)s.") % {"what": assignment})
@@ -99,13 +95,13 @@ def assignments(request, pk: int):
 
 def _assignment_input(request, proposal: Proposal):
     """(canvasser, building, entrance) from the add form; a clear message for anything missing or foreign."""
-    canvasser_id = _int_param(request.POST.get("canvasser"))
+    canvasser_id = int_param(request.POST.get("canvasser"))
     canvasser = get_user_model().objects.filter(pk=canvasser_id).first() if canvasser_id else None
     if canvasser is None:
         raise services.CanvassError(_("Choose a person to assign."))
     target = str(request.POST.get("target", ""))
     kind, _sep, target_id = target.partition("-")
-    target_id = _int_param(target_id)
+    target_id = int_param(target_id)
     building = entrance = None
     if kind == "b" and target_id:
         building = Building.objects.filter(pk=target_id, community=proposal.community).first()
@@ -127,7 +123,7 @@ def tags(request, pk: int):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "remove":
-                tag = get_object_or_404(DemandTag, pk=_int_param(request.POST.get("tag")) or 0, community=community)
+                tag = get_object_or_404(DemandTag, pk=int_param(request.POST.get("tag")) or 0, community=community)
                 services.demand_tag_remove(tag=tag, by=request.user)
                 messages.success(request, _("Tag removed: %(name)s.") % {"name": tag.name})
             else:
@@ -238,8 +234,8 @@ def walk_list(request, pk: int):
         _walk_context(
             request,
             proposal,
-            entrance_id=_int_param(request.GET.get("entrance")),
-            household_id=_int_param(request.GET.get("household")),
+            entrance_id=int_param(request.GET.get("entrance")),
+            household_id=int_param(request.GET.get("household")),
         ),
     )
 
@@ -291,9 +287,7 @@ def _visit_input(request, is_json: bool) -> dict:
         tags, follow_up_on, visited_at = post.getlist("tags"), post.get("follow_up_on"), post.get("visited_at")
     if not all(isinstance(v, str) for v in (outcome, stance, demands)) or not isinstance(key, str):
         raise _BadInput(_("The visit could not be read."))
-    household_id = (
-        household if isinstance(household, int) and not isinstance(household, bool) else _int_param(household)
-    )
+    household_id = household if isinstance(household, int) and not isinstance(household, bool) else int_param(household)
     if not household_id:
         raise _BadInput(_("Choose a household."))
     return {
@@ -362,8 +356,8 @@ def _form_error(request, proposal: Proposal, message: str):
     context = _walk_context(
         request,
         proposal,
-        entrance_id=_int_param(post.get("entrance")),
-        household_id=_int_param(post.get("household")),
+        entrance_id=int_param(post.get("entrance")),
+        household_id=int_param(post.get("household")),
         form={
             "demands": post.get("demands", ""),
             "tags": {t for t in post.getlist("tags")},
@@ -379,7 +373,7 @@ def _form_error(request, proposal: Proposal, message: str):
 
 
 def _board_view(request, proposal: Proposal) -> selectors.BoardView:
-    building = _int_param(request.GET.get("building"))
+    building = int_param(request.GET.get("building"))
     return selectors.board_view_for(proposal, request.user, building)
 
 
@@ -441,7 +435,7 @@ def demands(request, pk: int):
     building = None
     building_id = request.GET.get("building", "")
     if building_id:
-        building = get_object_or_404(Building, pk=_int_param(building_id) or 0, community=proposal.community)
+        building = get_object_or_404(Building, pk=int_param(building_id) or 0, community=proposal.community)
     summary = selectors.demands_summary(proposal, building_id=building.pk if building else None)
     if request.GET.get("format") == "xlsx":
         about = [

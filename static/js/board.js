@@ -72,7 +72,7 @@
       out.push('<section class="card board-building"><h2>' + esc(b.label) + '</h2><div class="board-entrances">');
       b.entrances.forEach(function (e) {
         out.push('<div class="board-entrance" data-entrance="' + e.id + '"><h3>' + entranceHead(e) + "</h3>");
-        out.push('<div class="bar"><i style="width:' + percent(e.visited, e.total) + '%"></i></div>');
+        out.push('<div class="bar"><i data-width="' + percent(e.visited, e.total) + '"></i></div>');
         e.floors.forEach(function (floor) {
           out.push('<div class="bfloor"><span class="fl">' + esc(format(strings.floor, { n: floor[0] })) + "</span>");
           floor[1].forEach(function (cell) {
@@ -170,6 +170,7 @@
     if (key === this.layout) recolour(container, data);
     else {
       container.innerHTML = buildingsHtml(data);
+      if (window.gongyiWidths) window.gongyiWidths(container); // no inline styles under the CSP: widths are set here
       this.layout = key;
     }
     part(this.root, "stats").innerHTML = statsHtml(data);

@@ -165,7 +165,7 @@ def _save_failure(request, chromium, server) -> None:
     print(f"Server log (last lines):\n{server.process.log_tail(60)}")
 
 
-def _new_page(chromium, *, phone: bool):
+def _new_page(chromium, *, phone: bool, csp_violations: list[str]):
     if phone:
         context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
     else:
@@ -174,19 +174,35 @@ def _new_page(chromium, *, phone: bool):
     context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     page = context.new_page()
     page.set_viewport_size(PHONE if phone else LAPTOP)
+
+    # Chromium reports on the console whatever the Content-Security-Policy refused (an inline script or style).
+    def report(message) -> None:
+        if "Content Security Policy" in message.text:
+            csp_violations.append(f"{page.url}: {message.text}")
+
+    context.on("console", report)
     return page
 
 
 @pytest.fixture
-def phone(browser):
-    """phone() → a page in a fresh context (its own cookies) on a 390×844 touch screen."""
-    return lambda: _new_page(browser, phone=True)
+def csp_violations(browser):
+    """What the Content-Security-Policy refused on any page of the test: a page that relies on inline code is broken
+    under the policy, so there must be none."""
+    found: list[str] = []
+    yield found
+    assert not found, "\n".join(found)
 
 
 @pytest.fixture
-def laptop(browser):
+def phone(browser, csp_violations):
+    """phone() → a page in a fresh context (its own cookies) on a 390×844 touch screen."""
+    return lambda: _new_page(browser, phone=True, csp_violations=csp_violations)
+
+
+@pytest.fixture
+def laptop(browser, csp_violations):
     """laptop() → a page in a fresh context on a 1280×800 laptop screen."""
-    return lambda: _new_page(browser, phone=False)
+    return lambda: _new_page(browser, phone=False, csp_violations=csp_violations)
 
 
 # --- Helpers ----------------------------------------------------------------------------------------------------

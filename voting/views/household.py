@@ -20,9 +20,8 @@ from accounts.throttle import Limit, client_ip
 from community.models import Household
 from core.access import refuse
 from proposals.access import proposal_or_refuse
-from proposals.markdown import render_markdown
 from proposals.models import Proposal, Scope, State
-from proposals.selectors import scope_households
+from proposals.selectors import proposal_body_html, scope_households
 from proposals.services import rule_for
 from voting import engine
 from voting.forms import ReceiptForm, VoteForm
@@ -224,7 +223,7 @@ def proposal_detail(request, pk: int):
     context = {
         "proposal": proposal,
         "community": proposal.community,
-        "body_html": render_markdown(proposal.body),
+        "body_html": proposal_body_html(proposal),
         "attachments": list(proposal.attachments.all()),
         "rule_text": _rule_text(proposal.rule),
         "rule_chosen": proposal.rule != rule_for(category=proposal.category),

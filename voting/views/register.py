@@ -18,11 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from community.models import Household
 from config.xlsx import XLSX_TYPE
+from core.params import MAX_ID, int_param
 from core.spreadsheet import UnreadableFile, file_kind
 from proposals.access import proposal_for
 from proposals.models import Attachment, Proposal
 from proposals.services import sniff_upload
-from voting.forms import BIGINT_MAX
 from voting.models import Ballot, Channel, Choice, Elector
 from voting.paper_import import Problem as SheetProblem
 from voting.paper_services import (
@@ -165,7 +165,7 @@ def register(request, pk: int):
 
 
 class PaperEntryForm(forms.Form):
-    household = forms.IntegerField(min_value=1, max_value=BIGINT_MAX, widget=forms.HiddenInput)
+    household = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
     choice = forms.ChoiceField(
         choices=Choice.choices, error_messages={"required": _("Tap 同意, 不同意 or 弃权 to record the choice.")}
     )
@@ -200,18 +200,8 @@ def _recorded_message(label: str, ballots: list[Ballot]) -> str:
     return text
 
 
-def _id_param(value) -> int | None:
-    """A database id written in `value` (ASCII digits, at most 2**63-1), else None: beyond a bigint SQLite overflows
-    (a 500 on ?household=99999999999999999999). The same bound as core.params.int_param, where that module exists."""
-    text = str(value if value is not None else "").strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 19:
-        return None
-    number = int(text)
-    return number if number <= BIGINT_MAX else None
-
-
 def _elector(proposal: Proposal, household_id) -> Elector | None:
-    number = _id_param(household_id)
+    number = int_param(household_id)
     if number is None:
         return None
     return register_rows(Elector.objects.filter(proposal=proposal, household_id=number)).first()

@@ -5,7 +5,11 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from community.demo import CommunityExists, community_generate
+from community.management.arguments import community_arguments_check
 from community.selectors import community_totals
+
+# Twice the largest community a committee runs (世纪城 is 30,000): more is a typo that would fill the disk.
+MAX_HOUSEHOLDS = 100_000
 
 
 class Command(BaseCommand):
@@ -20,8 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--replace", action="store_true", help="delete the community with this slug first")
 
     def handle(self, *args, slug, name, address, households, seed, replace, **options):
-        if households < 1:
-            raise CommandError("--households must be at least 1.")
+        if not 1 <= households <= MAX_HOUSEHOLDS:
+            raise CommandError(f"--households must be between 1 and {MAX_HOUSEHOLDS:,}.")
+        community_arguments_check(slug=slug, name=name, address=address)
         started = time.monotonic()
         try:
             community, _written = community_generate(

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from community.importing import RosterSummary, roster_apply, roster_file_read
+from community.management.arguments import community_arguments_check
 from community.models import Community
 from community.roster_file import Problem
 
@@ -108,6 +109,7 @@ class Command(BaseCommand):
             self._import(options)
 
     def _import(self, options):
+        community_arguments_check(slug=options["community"], name=options["name"])
         path = Path(options["path"])
         content = read_roster_file(path)
         # The file is checked before the database is touched: a bad file fails fast and changes nothing.
