@@ -66,12 +66,18 @@ def setup(args):
 
     community, committee = _util.community_with_committee(slug="vote", households=args.households)
     proposal = _util.open_for_voting(community, committee)
-    electors = list(Elector.objects.filter(proposal=proposal).order_by("pk")[: args.threads * args.voters])
+    # Owners' flats, each voter bound as its owner's verified account (the developer's flats vote only through the
+    # account the committee designates, which is not what this measures).
+    owners_flats = Elector.objects.filter(proposal=proposal, household__developer_held=False).order_by("pk")
+    electors = list(owners_flats[: args.threads * args.voters])
     users = User.objects.bulk_create(
         [User(username=f"voter{i}", password=make_password(None)) for i in range(len(electors))]
     )
     HouseholdBinding.objects.bulk_create(
-        [HouseholdBinding(user=u, household_id=e.household_id) for u, e in zip(users, electors, strict=True)]
+        [
+            HouseholdBinding(user=u, household_id=e.household_id, relation=HouseholdBinding.Relation.OWNER)
+            for u, e in zip(users, electors, strict=True)
+        ]
     )
     voters = [(_util.session_cookie(u), e.household_id) for u, e in zip(users, electors, strict=True)]
     head_size: dict[str, int] = {}
