@@ -38,7 +38,8 @@ from voting.selectors import (
 from voting.services import VotingError, ballot_cast
 
 MANAGE_PANEL = "proposals/_manage_panel.html"
-# Receipt checks allowed per 15 minutes, per address and per session (a receipt is 31^8 to guess).
+# Wrong receipt codes allowed per 15 minutes, per address and proposal and per session (a receipt is 31^8 to guess);
+# only misses count, so a household checking its own code is never held up.
 RECEIPT_TRIES_PER_IP = Limit("receipt-ip", max_hits=20, window=15 * 60)
 RECEIPT_TRIES_PER_SESSION = Limit("receipt-session", max_hits=20, window=15 * 60)
 TALLY_STATES = {State.VOTING, State.CLOSED, State.PUBLISHED}
@@ -353,10 +354,13 @@ def _confirm(request, proposal: Proposal, chosen: _Chosen, choice: str):
 # --- The receipt check ------------------------------------------------------------------------------------------
 
 
-def _receipt_limits(request) -> list[tuple[Limit, str]]:
+def _receipt_limits(request, proposal: Proposal) -> list[tuple[Limit, str]]:
     if not request.session.session_key:
         request.session.save()
-    return [(RECEIPT_TRIES_PER_IP, client_ip(request)), (RECEIPT_TRIES_PER_SESSION, request.session.session_key)]
+    return [
+        (RECEIPT_TRIES_PER_IP, f"{client_ip(request)}:{proposal.pk}"),
+        (RECEIPT_TRIES_PER_SESSION, request.session.session_key),
+    ]
 
 
 @never_cache
@@ -370,17 +374,17 @@ def receipt_check(request, pk: int):
         context["form"] = ReceiptForm()
         return render(request, "voting/receipt.html", context)
     form = context["form"] = ReceiptForm(request.POST)
-    limits = _receipt_limits(request)
+    limits = _receipt_limits(request, proposal)
     if any(limit.exceeded(ident) for limit, ident in limits):
         form.add_error(None, _("Too many tries. Please wait 15 minutes and try again."))
         return render(request, "voting/receipt.html", context, status=429)
-    for limit, ident in limits:
-        limit.hit(ident)
-    if form.is_valid():
-        ballots = ballots_by_receipt(proposal, form.cleaned_data["code"])
-        if ballots:
-            context["ballots"] = ballots
-        else:
+    ballots = ballots_by_receipt(proposal, form.cleaned_data["code"]) if form.is_valid() else []
+    if ballots:
+        context["ballots"] = ballots
+    else:
+        for limit, ident in limits:
+            limit.hit(ident)
+        if form.is_valid():
             form.add_error(
                 "code",
                 _(

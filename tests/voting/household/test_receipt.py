@@ -73,3 +73,22 @@ def test_limit_is_per_address_too(cast, proposal, residents, client_as):
         for _ in range(10):
             _check(client, proposal, "ZZZZZZZZ")
     assert _check(client_as(residents[2]), proposal, cast.receipt).status_code == 429
+
+
+def test_only_wrong_codes_count(cast, proposal, residents, client_as):
+    # A household checking its own code again and again is never held up: right codes do not count.
+    client = client_as(residents[0])
+    for _ in range(30):
+        assert _check(client, proposal, cast.receipt).status_code == 200
+
+
+def test_wrong_codes_against_one_proposal_leave_another_alone(
+    cast, proposal, community, committee_user, residents, client_as
+):
+    other = open_proposal(community, committee_user)
+    for user in residents[:2]:
+        client = client_as(user)
+        for _ in range(10):
+            _check(client, other, "ZZZZZZZZ")
+    # The address is limited on the proposal it guessed at, not on this one.
+    assert _check(client_as(residents[2]), proposal, cast.receipt).status_code == 200
