@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,10 +23,13 @@ GOOD = {
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {*GOOD, "DEBUG"}}
+    # Without REDIS_URL the task queue is a SQLite file beside the database, in the project folder by default: these
+    # processes queue nothing, so it goes to a scratch folder (a test run leaves the checkout as it found it).
+    scratch = {"HUEY_SQLITE_PATH": str(Path(tempfile.gettempdir()) / "gongyi-settings-tests-huey.sqlite3")}
     return subprocess.run(
         [sys.executable, "manage.py", *args, *(["--no-imports"] if args[0] == "shell" else [])],
         cwd=ROOT,
-        env={**clean, **env},
+        env={**clean, **scratch, **env},
         capture_output=True,
         text=True,
         timeout=120,
