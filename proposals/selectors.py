@@ -19,9 +19,9 @@ def scope_households(proposal: Proposal):
     return households
 
 
-def proposal_body_html(proposal: Proposal) -> str:
-    """The proposal's text as safe HTML, showing images from its own attachments only."""
-    images = {
-        reverse("attachment_file", args=[proposal.pk, pk]) for pk in proposal.attachments.values_list("pk", flat=True)
-    }
+def proposal_body_html(proposal: Proposal, attachments=None) -> str:
+    """The proposal's text as safe HTML, showing images from its own attachments only (`attachments`: the page's
+    list of them when it has one, so they are read once)."""
+    ids = [a.pk for a in attachments] if attachments is not None else proposal.attachments.values_list("pk", flat=True)
+    images = {reverse("attachment_file", args=[proposal.pk, pk]) for pk in ids}
     return render_markdown(proposal.body, images=images)

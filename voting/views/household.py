@@ -221,11 +221,12 @@ def proposal_detail(request, pk: int):
         outside = [item.household for item in mine if item.household.pk not in in_scope]
     can_manage = user.has_perm("proposals.manage_proposal", proposal)
     status = proposal.voting_status()
+    attachments = list(proposal.attachments.all())
     context = {
         "proposal": proposal,
         "community": proposal.community,
-        "body_html": proposal_body_html(proposal),
-        "attachments": list(proposal.attachments.all()),
+        "body_html": proposal_body_html(proposal, attachments),
+        "attachments": attachments,
         "rule_text": _rule_text(proposal.rule),
         "rule_chosen": proposal.rule != rule_for(category=proposal.category),
         "scope_text": _scope_text(proposal),
