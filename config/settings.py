@@ -12,6 +12,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.served import root_file_headers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -84,6 +86,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages gzip-compressed for clients that accept it (the proposal page to a third), with Django's padding
+    # against BREACH; the CSRF token in a page is masked afresh in every response, so compression does not leak it.
+    # Below WhiteNoise (static files go out precompressed, never through here) and above every middleware that reads
+    # or writes the body, so that what it compresses is the final page.
+    "config.served.TextGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -248,20 +255,31 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-# Only production collects static files; elsewhere WhiteNoise serves them from the finders.
-STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Collected static files: `collectstatic` copies them to STATIC_ROOT under hashed names (css/gongyi.3f2a….css) with
+# a gzip copy beside each, templates link the hashed names, and WhiteNoise serves the gzip copy to phones that accept
+# it with "max-age=315360000, public, immutable" (a changed file gets a new name). Production and `make run` collect
+# (STATIC_COLLECTED=1, into the gitignored staticfiles/ unless STATIC_ROOT says otherwise). Elsewhere (the tests, a
+# bare manage.py) WhiteNoise serves the files from the finders under their own names, uncompressed, cached 60 s:
+# nothing to collect, no manifest needed.
+STATIC_COLLECTED = PRODUCTION or env_bool("STATIC_COLLECTED", default=False)
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles") if STATIC_COLLECTED else None
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if PRODUCTION
+        if STATIC_COLLECTED
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
+# Files served at the site's root: /favicon.ico (browsers and WeChat ask for it whatever the page links), cached a
+# week by config.served.root_file_headers. The same file is also a static file, root/favicon.ico, which base.html
+# links under its hashed name.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
+WHITENOISE_ADD_HEADERS_FUNCTION = root_file_headers
 # Uploads: a roster of 50,000 rows is a few MB; anything far larger is a mistake.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
