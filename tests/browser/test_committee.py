@@ -98,3 +98,31 @@ def test_the_committee_opens_and_closes_voting_from_the_top_of_the_page(server, 
     expect(page.locator("#action-bar")).to_contain_text("已结束")
     expect(page.locator("#action-bar")).to_contain_text("未通过")
     assert Proposal.objects.get(pk=proposal.pk).state == State.CLOSED
+
+
+def test_the_dashboard_and_the_bar_fit_a_narrow_phone_at_large_text(server, phone):
+    """A committee member on a 360 px phone with the text at 200 %: nothing runs off the side."""
+    from playwright.sync_api import expect
+
+    community = build_community(buildings=2, entrances=3, floors=2, rooms_per_floor=2, slug="shanshui")
+    committee = staff(community, Role.Kind.COMMITTEE, "li-zhuren", "李主任", "13600000031")
+    proposal = proposal_create(
+        community=community, by=committee, title="加装电动车充电桩", summary="在2号楼旁加装", category=Category.OTHER
+    )
+    proposal = proposal_start_consultation(proposal=proposal, by=committee)
+
+    page = phone()
+    page.set_viewport_size({"width": 360, "height": 640})
+    log_in(page, server, "li-zhuren")
+    for path in ("/c/shanshui/dashboard/", f"/proposals/{proposal.pk}/", f"/proposals/{proposal.pk}/open/"):
+        page.goto(server.url(path))
+        # Twice the root size, as the phone's largest text setting makes it (set through the CSSOM: the page's
+        # Content-Security-Policy refuses an added <style>).
+        page.evaluate(
+            "const root = document.documentElement;"
+            "root.style.setProperty('font-size', 2 * parseFloat(getComputedStyle(root).fontSize) + 'px', 'important')"
+        )
+        expect(page.locator("h1")).to_be_visible()
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path} is {overflow} px too wide"
+    expect(page.locator("#freeze-households")).to_contain_text("24户")
