@@ -1,4 +1,5 @@
-"""The committee's lifecycle buttons: start the consultation, open and close voting, publish, withdraw."""
+"""The committee's lifecycle buttons: start the consultation, open and close voting, publish, withdraw. Opening and
+closing voting cannot be undone, so each is asked first on a page of its own (a GET that only reads)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -6,11 +7,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
+from lifecycle.selectors import open_preview
 from lifecycle.services import proposal_close, proposal_open_voting, proposal_publish
 from proposals.access import proposal_for
-from proposals.forms import MoveForm
+from proposals.forms import DATETIME_LOCAL_FORMAT, MoveForm, allowed_actions, default_closes_at
 from proposals.models import Proposal, State
 from proposals.services import proposal_start_consultation, proposal_withdraw
 from voting.selectors import tally_json
@@ -45,6 +48,42 @@ def _moved_message(proposal: Proposal, action: str) -> str:
     return _("The proposal is withdrawn.")
 
 
+def _open_confirm(request, proposal: Proposal, *, closes_at: str = "", opens_at: str = ""):
+    context = {
+        "proposal": proposal,
+        "preview": open_preview(proposal),
+        "closes_at": closes_at or default_closes_at().strftime(DATETIME_LOCAL_FORMAT),
+        "opens_at": opens_at,
+    }
+    return render(request, "lifecycle/open_confirm.html", context)
+
+
+def _close_confirm(request, proposal: Proposal):
+    return render(request, "lifecycle/close_confirm.html", {"proposal": proposal, "tally": tally_json(proposal)})
+
+
+@login_required
+@require_GET
+@never_cache
+def proposal_open_confirm(request, pk: int):
+    """Asks before voting opens, saying what will be frozen: the households, their area, the cost plan."""
+    proposal = proposal_for(request, pk, "proposals.manage_proposal")
+    if "open" not in allowed_actions(proposal.state):
+        return redirect("proposal_detail", pk=proposal.pk)
+    return _open_confirm(request, proposal)
+
+
+@login_required
+@require_GET
+@never_cache
+def proposal_close_confirm(request, pk: int):
+    """Asks before voting closes, with the participation so far and the result if closed now."""
+    proposal = proposal_for(request, pk, "proposals.manage_proposal")
+    if proposal.state != State.VOTING:
+        return redirect("proposal_detail", pk=proposal.pk)
+    return _close_confirm(request, proposal)
+
+
 @require_POST
 @login_required
 def proposal_move(request, pk: int):
@@ -53,11 +92,17 @@ def proposal_move(request, pk: int):
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
+        if request.POST.get("action") == "open" and request.POST.get("confirm"):
+            return redirect("proposal_open_confirm", pk=proposal.pk)  # back to the form, with the message
         return redirect("proposal_detail", pk=proposal.pk)
     action = form.cleaned_data["action"]
+    # Opening and closing cannot be undone: unconfirmed, they show the page that asks, without relying on JavaScript.
+    if action == "open" and proposal.state == State.CONSULTATION and not form.cleaned_data["confirm"]:
+        return _open_confirm(
+            request, proposal, closes_at=request.POST.get("closes_at", ""), opens_at=request.POST.get("opens_at", "")
+        )
     if action == "close" and proposal.state == State.VOTING and not form.cleaned_data["confirm"]:
-        # Closing cannot be undone: a second page asks first, without relying on JavaScript.
-        return render(request, "lifecycle/close_confirm.html", {"proposal": proposal, "tally": tally_json(proposal)})
+        return _close_confirm(request, proposal)
     if action == "close" and proposal.state in (State.CLOSED, State.PUBLISHED):
         messages.info(request, _("Voting was already closed."))
         return redirect("proposal_detail", pk=proposal.pk)
@@ -65,6 +110,8 @@ def proposal_move(request, pk: int):
         proposal = _move(proposal, action, request.user, form.cleaned_data)
     except ValidationError as error:
         messages.error(request, _error_text(error))
+        if action == "open" and proposal.state == State.CONSULTATION:
+            return redirect("proposal_open_confirm", pk=proposal.pk)
     else:
         messages.success(request, _moved_message(proposal, action))
     return redirect("proposal_detail", pk=proposal.pk)

@@ -1,17 +1,15 @@
 """Pages that compose several apps: the community's proposal list (with participation from the ballots)."""
 
-from decimal import Decimal
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Prefetch, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import ngettext
 
 from community.models import Community, Entrance
+from pages.selectors import participation, with_participation
 from proposals.models import Proposal, Scope, State
-from voting.models import Ballot
 
 PROPOSALS_PER_PAGE = 30
 # How many building or entrance names a list row spells out before it just counts them.
@@ -20,7 +18,6 @@ SCOPE_NAMES_SHOWN = 5
 
 def _with_list_columns(proposals):
     """Participation and scope sizes as subqueries, scope names prefetched: a page costs the same at any size."""
-    ballots = Ballot.objects.filter(proposal=OuterRef("pk")).order_by().values("proposal")
     chosen = (
         Proposal.scope_households.through.objects.filter(proposal=OuterRef("pk"))
         .order_by()
@@ -28,23 +25,14 @@ def _with_list_columns(proposals):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return proposals.annotate(
-        voted_households=Subquery(ballots.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
-        voted_heads=Subquery(ballots.annotate(n=Count("head", distinct=True)).values("n"), output_field=IntegerField()),
-        voted_area=Subquery(
-            ballots.annotate(a=Sum("area")).values("a"), output_field=DecimalField(max_digits=14, decimal_places=2)
-        ),
-        chosen_households=Subquery(chosen, output_field=IntegerField()),
-    ).prefetch_related(
-        "scope_buildings",
-        Prefetch("scope_entrances", queryset=Entrance.objects.select_related("building")),
+    return (
+        with_participation(proposals)
+        .annotate(chosen_households=Subquery(chosen, output_field=IntegerField()))
+        .prefetch_related(
+            "scope_buildings",
+            Prefetch("scope_entrances", queryset=Entrance.objects.select_related("building")),
+        )
     )
-
-
-def _percent(part, whole) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part or 0) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
 def _names(items, count_message) -> str:
@@ -87,12 +75,7 @@ def proposal_list(request, slug: str):
         proposal.scope_text = scope_summary(proposal)
         proposal.voting_ended = proposal.voting_status() == Proposal.ENDED  # until the scheduled job closes it
         if proposal.state in (State.VOTING, State.CLOSED, State.PUBLISHED):
-            proposal.participation = {
-                "households": proposal.voted_households or 0,
-                "electorate": proposal.electorate_households,
-                "heads_percent": _percent(proposal.voted_heads, proposal.electorate_heads),
-                "area_percent": _percent(proposal.voted_area, proposal.electorate_area),
-            }
+            proposal.participation = participation(proposal)
     return render(
         request,
         "pages/proposal_list.html",

@@ -107,7 +107,8 @@ def test_from_the_roster_to_the_verified_resolution(server, phone, laptop, tmp_p
 
     committee.get_by_role("button", name="开始征求意见").click()
     expect_message(committee, "已开始征求意见")
-    committee.get_by_role("button", name="开始表决").click()
+    committee.get_by_role("link", name="开始表决…").click()  # the action bar: a page asks first
+    committee.get_by_role("button", name="确认开始表决").click()
     expect_message(committee, "表决已开始")
     proposal.refresh_from_db()
     assert proposal.state == State.VOTING and proposal.electorate_households == 6
@@ -204,7 +205,7 @@ def test_from_the_roster_to_the_verified_resolution(server, phone, laptop, tmp_p
 
     # 6. The committee closes the vote after a confirmation step; the big screen shows the result.
     committee.goto(server.url(f"/proposals/{proposal.pk}/"))
-    committee.get_by_role("button", name="结束表决…").click()
+    committee.get_by_role("link", name="结束表决…").click()
     committee.get_by_role("button", name="确认，现在结束表决").click()
     expect_message(committee, "表决已结束：议题通过。")
     expect(hall.locator('[data-part="verdict"]')).to_have_text("表决结果：通过")

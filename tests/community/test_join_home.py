@@ -63,7 +63,7 @@ def test_roles_link_the_committee_pages_for_committee_and_secretary_only(
     html = client_as(user).get(HOME).content.decode()
 
     def link(slug):
-        return f'href="{reverse("community_overview", args=[slug])}"'
+        return f'href="{reverse("community_dashboard", args=[slug])}"'  # the committee pages start at the dashboard
 
     assert link("jia") in html
     assert link("yi") in html

@@ -40,7 +40,13 @@ def test_draft_to_published(actors, client_as):
     assert Proposal.objects.get(pk=proposal.pk).state == State.CONSULTATION
 
     closes = (timezone.localtime() + timedelta(days=3)).replace(second=0, microsecond=0)
+    # Opening asks first too (it freezes the electorate and the cost plan) and changes nothing until confirmed.
     response = move(client, proposal, action="open", closes_at=closes.strftime(LOCAL))
+    assert response.status_code == 200
+    assert 'name="confirm" value="1"' in response.content.decode()
+    assert closes.strftime(LOCAL) in response.content.decode()  # the time typed is kept
+    assert Proposal.objects.get(pk=proposal.pk).state == State.CONSULTATION
+    response = move(client, proposal, action="open", closes_at=closes.strftime(LOCAL), confirm="1")
     assert response["Location"] == detail
     proposal.refresh_from_db()
     assert proposal.state == State.VOTING
@@ -75,7 +81,14 @@ def test_open_accepts_a_later_opening_in_beijing_time(actors, client_as):
     proposal = make_proposal(actors.community, committee, state=State.CONSULTATION)
     # Next year (dates more than two years ahead are refused): the window lies wholly in the future.
     year = timezone.localdate().year + 1
-    move(client_as(committee), proposal, action="open", opens_at=f"{year}-05-01T08:00", closes_at=f"{year}-05-08T20:00")
+    move(
+        client_as(committee),
+        proposal,
+        action="open",
+        opens_at=f"{year}-05-01T08:00",
+        closes_at=f"{year}-05-08T20:00",
+        confirm="1",
+    )
     proposal.refresh_from_db()
     assert proposal.state == State.VOTING
     # Asia/Shanghai is UTC+8: 20:00 there is 12:00 UTC.
@@ -159,9 +172,9 @@ def test_closing_twice_changes_nothing(actors, client_as):
 @pytest.mark.parametrize(
     "data",
     [
-        {"action": "open"},  # no closing time
-        {"action": "open", "closes_at": "next tuesday"},
-        {"action": "open", "closes_at": "2001-01-01T20:00"},  # in the past: the service refuses
+        {"action": "open", "confirm": "1"},  # no closing time
+        {"action": "open", "closes_at": "next tuesday", "confirm": "1"},
+        {"action": "open", "closes_at": "2001-01-01T20:00", "confirm": "1"},  # in the past: the service refuses
         {"action": "bogus"},
         {},
     ],
@@ -187,6 +200,6 @@ def test_open_with_an_empty_scope_is_refused(actors, client_as, household_factor
     Household.objects.filter(entrance__building__community=actors.community).delete()
     before = snapshot(proposal)
     closes = (timezone.localtime() + timedelta(days=2)).strftime(LOCAL)
-    response = move(client_as(committee), proposal, action="open", closes_at=closes)
+    response = move(client_as(committee), proposal, action="open", closes_at=closes, confirm="1")
     assert snapshot(proposal) == before
     assert any("scope" in text or "范围" in text for text in texts(response))

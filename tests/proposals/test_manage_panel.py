@@ -1,4 +1,5 @@
-"""The committee's manage panel, rendered on its own for each state: the moves offered, links, history."""
+"""The committee's manage panel, rendered on its own for each state: withdrawing, attachments, history. The other
+moves and the register's and big screen's links are in the action bar (tests/lifecycle/test_action_bar.py)."""
 
 import re
 
@@ -13,17 +14,16 @@ from tests.proposals.conftest import make_proposal
 
 pytestmark = pytest.mark.django_db
 
-# State → the actions the panel posts to proposal_move.
+# State → the actions the panel posts to proposal_move (the rest are the action bar's).
 MOVES = {
-    State.DRAFT: {"consultation", "withdraw"},
-    State.CONSULTATION: {"open", "withdraw"},
-    State.VOTING: {"close", "withdraw"},
-    State.CLOSED: {"publish"},
+    State.DRAFT: {"withdraw"},
+    State.CONSULTATION: {"withdraw"},
+    State.VOTING: {"withdraw"},
+    State.CLOSED: set(),
     State.PUBLISHED: set(),
     State.WITHDRAWN: set(),
 }
 EDITABLE = {State.DRAFT, State.CONSULTATION}
-VOTED = {State.VOTING, State.CLOSED, State.PUBLISHED}
 
 
 def render_panel(proposal, user) -> str:
@@ -44,24 +44,15 @@ def test_panel_for_each_state(actors, state, django_assert_max_num_queries):
     assert set(re.findall(r'name="action" value="(\w+)"', html)) == MOVES[state]
     assert html.count(f'action="{move_url}"') == len(MOVES[state])
     assert html.count("csrfmiddlewaretoken") == len(MOVES[state]) + (1 if state in EDITABLE else 0)
-    assert (reverse("proposal_edit", args=[proposal.pk]) in html) == (state in EDITABLE)
     assert (reverse("attachment_upload", args=[proposal.pk]) in html) == (state in EDITABLE)
-    assert (reverse("register", args=[proposal.pk]) in html) == (state in VOTED)
-    assert (reverse("big_screen", args=[proposal.pk]) in html) == (state in VOTED)
-    assert ('name="closes_at"' in html) == (state == State.CONSULTATION)
+    # One place for each control: these are the action bar's.
+    for name in ("proposal_edit", "register", "big_screen", "proposal_open_confirm", "proposal_close_confirm"):
+        assert reverse(name, args=[proposal.pk]) not in html
+    assert 'name="closes_at"' not in html
     # The history: one line per move, each with who made it.
     history = html.split('class="history"', 1)[1]
     assert history.count("<li>") == proposal.transitions.count()
     assert history.count(str(committee)) == proposal.transitions.count()
-
-
-def test_open_form_proposes_a_closing_time_a_week_ahead(actors):
-    from proposals.forms import DATETIME_LOCAL_FORMAT, default_closes_at
-
-    committee = actors.users["committee"]
-    proposal = make_proposal(actors.community, committee, state=State.CONSULTATION)
-    html = render_panel(proposal, committee)
-    assert f'value="{default_closes_at().strftime(DATETIME_LOCAL_FORMAT)}"' in html
 
 
 def test_panel_lists_attachments_while_editable(actors, with_png):
