@@ -46,6 +46,14 @@ class Voter:
     owner: str
 
 
+def _compare(left: Fraction, op: str, right: Fraction) -> bool:
+    if op == AT_LEAST:
+        return left >= right
+    if op == MORE_THAN:
+        return left > right
+    return left <= right
+
+
 @dataclass(frozen=True)
 class Condition:
     """`group` / `of` measured in `dimension` must be `op` `ratio` (e.g. agree / participated by area > 1/2)."""
@@ -63,11 +71,7 @@ class Condition:
             raise ValueError(f"unknown dimension or operator in {self}")
 
     def holds(self, value: Fraction) -> bool:
-        if self.op == AT_LEAST:
-            return value >= self.ratio
-        if self.op == MORE_THAN:
-            return value > self.ratio
-        return value <= self.ratio
+        return _compare(value, self.op, self.ratio)
 
     def describe(self) -> str:
         ratio = "none" if self.ratio == 0 and self.op == AT_MOST else f"{self.ratio}"
@@ -196,6 +200,55 @@ RULES = {
 }
 
 
+# --- A condition in plain words, for the people who read the tally: "at least two thirds of …", never "≥ 2/3" ------
+
+_RATIO_WORDS = {
+    (AT_LEAST, Fraction(1)): gettext_noop("all"),
+    (AT_LEAST, THREE_QUARTERS): gettext_noop("at least three quarters"),
+    (AT_LEAST, TWO_THIRDS): gettext_noop("at least two thirds"),
+    (AT_LEAST, HALF): gettext_noop("at least half"),
+    (MORE_THAN, HALF): gettext_noop("more than half"),
+}
+# Any other ratio, with its fraction.
+_OP_WORDS = {
+    AT_LEAST: gettext_noop("at least %(fraction)s"),
+    MORE_THAN: gettext_noop("more than %(fraction)s"),
+    AT_MOST: gettext_noop("at most %(fraction)s"),
+}
+_CONDITION_WORDS = {
+    (PARTICIPATED, ELECTORATE, AREA): gettext_noop("Owners holding %(ratio)s of the area take part"),
+    (PARTICIPATED, ELECTORATE, HEADS): gettext_noop("%(ratio)s of the owners take part"),
+    (PARTICIPATED, ELECTORATE, HOUSEHOLDS): gettext_noop("%(ratio)s of the households take part"),
+    (AGREE, PARTICIPATED, AREA): gettext_noop("Owners holding %(ratio)s of the area taking part agree"),
+    (AGREE, PARTICIPATED, HEADS): gettext_noop("%(ratio)s of the owners taking part agree"),
+    (AGREE, PARTICIPATED, HOUSEHOLDS): gettext_noop("%(ratio)s of the households taking part agree"),
+    (AGREE, ELECTORATE, AREA): gettext_noop("Owners holding %(ratio)s of all the area agree"),
+    (AGREE, ELECTORATE, HEADS): gettext_noop("%(ratio)s of all the owners agree"),
+    (AGREE, ELECTORATE, HOUSEHOLDS): gettext_noop("%(ratio)s of all the households agree"),
+}
+NOBODY_DISAGREES = gettext_noop("Nobody disagrees")
+
+
+@dataclass(frozen=True)
+class Words:
+    """A condition in plain words: translate `text` and `ratio` (English source strings), then
+    text % {"ratio": ratio % {"fraction": fraction}}."""
+
+    text: str
+    ratio: str
+    fraction: str
+
+
+def condition_words(condition: Condition) -> Words:
+    """The plain words of `condition`, derived from its declaration (the tally's bars, the big screen)."""
+    fraction = f"{condition.ratio.numerator}/{condition.ratio.denominator}"
+    if condition.group == DISAGREE and condition.op == AT_MOST and condition.ratio == 0:
+        return Words(text=NOBODY_DISAGREES, ratio="", fraction=fraction)
+    ratio = _RATIO_WORDS.get((condition.op, condition.ratio), _OP_WORDS[condition.op])
+    text = _CONDITION_WORDS.get((condition.group, condition.of, condition.dimension))
+    return Words(text=text or condition.describe(), ratio=ratio, fraction=fraction)
+
+
 @dataclass(frozen=True)
 class Count:
     households: int
@@ -215,15 +268,23 @@ class Check:
 
 @dataclass(frozen=True)
 class Needed:
-    """The least further support that would pass the rule if it came from households not yet taking part.
+    """The least further agreement, from households not yet taking part, that meets the rule's conditions in each
+    dimension: whole households, whole heads, and area in m² to the hundredth. 0 in a dimension the rule does not
+    count or already meets.
 
-    None where no amount of new agreement can do it (e.g. an objection under a no-objection rule, or not
-    enough households left). `area` is in m², rounded up to the hundredth.
+    None in a dimension where no amount of it, up to every household not yet taking part agreeing, can meet the
+    conditions (an objection under a no-objection rule, a disagreement under unanimity, too few left); so
+    `possible` is False exactly when some dimension is out of reach; for a rule whose conditions more agreement
+    never hurts (every rule in RULES), that is when it would fail even if all of them agreed.
     """
 
     households: int | None
     heads: int | None
     area: Decimal | None
+
+    @property
+    def possible(self) -> bool:
+        return None not in (self.households, self.heads, self.area)
 
 
 @dataclass(frozen=True)
@@ -318,22 +379,25 @@ def decide(rule: Rule, groups: Mapping[str, Count]) -> Outcome:
     )
 
 
+# The groups that new agreement joins.
+_GROWS = frozenset({AGREE, PARTICIPATED})
+# New agreement comes in whole households and heads; area in hundredths of a m² (areas are registered to 0.01 m²).
+_STEP = {HOUSEHOLDS: Fraction(1), HEADS: Fraction(1), AREA: Fraction(1, 100)}
+
+
 def _needed(rule: Rule, groups: Mapping[str, Count], passed: bool) -> Needed:
     if passed:
         return Needed(households=0, heads=0, area=Decimal("0.00"))
     electorate, participated = groups[ELECTORATE], groups[PARTICIPATED]
-    available = {
-        dimension: electorate.measure(dimension) - participated.measure(dimension)
+    result = {
+        dimension: _least_agreement(
+            [condition for condition in rule.conditions if condition.dimension == dimension],
+            groups,
+            step=_STEP[dimension],
+            available=electorate.measure(dimension) - participated.measure(dimension),
+        )
         for dimension in (HOUSEHOLDS, HEADS, AREA)
     }
-    result: dict[str, Fraction | None] = {HOUSEHOLDS: Fraction(0), HEADS: Fraction(0), AREA: Fraction(0)}
-    for condition in rule.conditions:
-        dimension = condition.dimension
-        extra = _extra_agreement(condition, groups, available[dimension], integral=dimension != AREA)
-        if extra is None or result[dimension] is None:
-            result[dimension] = None
-        else:
-            result[dimension] = max(result[dimension], extra)
     households, heads, area = result[HOUSEHOLDS], result[HEADS], result[AREA]
     return Needed(
         households=None if households is None else int(households),
@@ -342,37 +406,52 @@ def _needed(rule: Rule, groups: Mapping[str, Count], passed: bool) -> Needed:
     )
 
 
-def _extra_agreement(condition: Condition, groups: Mapping[str, Count], available: Fraction, *, integral: bool):
-    """The least x ≥ 0 of new agreeing support (households not yet taking part) that meets `condition`.
+def _least_agreement(
+    conditions: Sequence[Condition], groups: Mapping[str, Count], *, step: Fraction, available: Fraction
+) -> Fraction | None:
+    """The least x, a multiple of `step` with 0 ≤ x ≤ `available`, of new agreement (from households not yet taking
+    part) that meets every one of `conditions` (all in one dimension); None when no such x exists.
 
-    New agreement adds x to `agree` and `participated` and leaves the other groups as they are, so the
-    condition reads (n + a·x) op r·(d + b·x) with a, b ∈ {0, 1}.
+    New agreement adds x to `agree` and `participated` and leaves the other groups as they are, so for x > 0 a
+    condition reads (n + a·x) op r·(d + b·x) with a, b ∈ {0, 1} and a positive denominator: a linear inequality
+    s·x op g with s = a − r·b and g = r·d − n, whose solutions are a half-line (or everything, or nothing). Their
+    intersection is one interval, and its least multiple of `step` is the answer. x = 0 is checked as it is: a
+    ratio over nobody counts as 0, which is why nobody having voted yet is not the same as x → 0.
     """
-    grows = {AGREE, PARTICIPATED}
-    n = groups[condition.group].measure(condition.dimension)
-    d = groups[condition.of].measure(condition.dimension)
-    a, b = int(condition.group in grows), int(condition.of in grows)
-
-    def meets(x: Fraction) -> bool:
-        return condition.holds(_ratio(n + a * x, d + b * x))
-
-    if meets(Fraction(0)) and (d or not b):
+    if all(_meets(condition, groups, Fraction(0)) for condition in conditions):
         return Fraction(0)
-    slope = a - condition.ratio * b
-    gap = condition.ratio * d - n
-    if condition.op == AT_MOST or slope <= 0:
-        # Agreement cannot raise this ratio (or it is already as high as it gets).
-        return None
-    x = max(gap / slope, Fraction(0))
-    if integral:
-        x = Fraction(math.floor(x) + 1) if condition.op == MORE_THAN and x == int(x) else Fraction(math.ceil(x))
-        if x == 0 and b and not d:
-            x = Fraction(1)
-    elif condition.op == MORE_THAN or (b and not d and x == 0):
-        x += Fraction(1, 100)  # "more than": one hundredth of a m² beyond the line
-    if not meets(x) or x > available:
-        return None
-    return x
+    lowest, highest = 1, math.floor(available / step)  # in steps; x > 0 from here on
+    for condition in conditions:
+        n = groups[condition.group].measure(condition.dimension)
+        d = groups[condition.of].measure(condition.dimension)
+        a, b = int(condition.group in _GROWS), int(condition.of in _GROWS)
+        if not b and not d:
+            # Measured against nothing, whatever joins: the ratio stays 0.
+            if not condition.holds(Fraction(0)):
+                return None
+            continue
+        s, g = a - condition.ratio * b, condition.ratio * d - n
+        if s == 0:
+            # 0 op g, whatever x is.
+            if not _compare(Fraction(0), condition.op, g):
+                return None
+            continue
+        strict = condition.op == MORE_THAN
+        bound = g / s / step  # in steps
+        if (condition.op == AT_MOST) == (s < 0):
+            # x ≥ bound (or x > bound).
+            lowest = max(lowest, math.floor(bound) + 1 if strict else math.ceil(bound))
+        else:
+            # x ≤ bound (or x < bound).
+            highest = min(highest, math.ceil(bound) - 1 if strict else math.floor(bound))
+    return lowest * step if lowest <= highest else None
+
+
+def _meets(condition: Condition, groups: Mapping[str, Count], x: Fraction) -> bool:
+    """Does `condition` hold once x more (in its dimension) agree?"""
+    n = groups[condition.group].measure(condition.dimension) + (x if condition.group in _GROWS else 0)
+    d = groups[condition.of].measure(condition.dimension) + (x if condition.of in _GROWS else 0)
+    return condition.holds(_ratio(n, d))
 
 
 def _round_up_area(value: Fraction) -> Decimal:

@@ -6,6 +6,8 @@
  * shows "connecting", "live", "polling" or "offline" (refused: 4403, or 403/404 on the JSON).
  * options.fetchFirst: paint from the JSON before connecting; options.refetchOnClose: fetch what was missed while
  * the socket was away; options.pollAtOnce: poll as soon as polling starts.
+ * A view whose done() turns true after a render (a closed proposal's tally) is final: the socket is closed and not
+ * reconnected, polling stops, and view.indicate("final") replaces "live".
  */
 (function () {
   "use strict";
@@ -20,6 +22,21 @@
     var attempt = 0;
     var failsInARow = 0;
     var socketLive = false;
+    var socket = null;
+    var finished = false;
+
+    function show(data) {
+      if (finished) return;
+      view.render(data);
+      if (view.done && view.done()) finish();
+    }
+
+    function finish() {
+      finished = true;
+      stopPolling();
+      if (socket) socket.close(1000);
+      view.indicate("final");
+    }
 
     function fetchJson() {
       if (!options.jsonUrl) return Promise.resolve();
@@ -28,19 +45,19 @@
         .then(function (response) {
           if (response.status === 403 || response.status === 404) {
             stopPolling();
-            if (!socketLive) view.indicate("offline");
+            if (!socketLive && !finished) view.indicate("offline");
             return null;
           }
           return response.ok ? response.json() : null;
         })
         .then(function (data) {
-          if (data) view.render(data);
+          if (data) show(data);
         })
         .catch(function () {});
     }
 
     function startPolling() {
-      if (pollTimer !== null) return;
+      if (pollTimer !== null || finished) return;
       view.indicate("polling");
       if (options.pollAtOnce) fetchJson();
       pollTimer = window.setInterval(fetchJson, options.pollMs);
@@ -53,7 +70,7 @@
     }
 
     function connect() {
-      var socket;
+      if (finished) return;
       try {
         socket = new window.WebSocket(socketUrl(options.wsPath));
       } catch (err) {
@@ -62,6 +79,7 @@
       }
       if (pollTimer === null) view.indicate("connecting");
       socket.onopen = function () {
+        if (finished) return;
         attempt = 0;
         failsInARow = 0;
         socketLive = true;
@@ -69,15 +87,18 @@
         view.indicate("live");
       };
       socket.onmessage = function (event) {
+        var data;
         try {
-          view.render(JSON.parse(event.data));
+          data = JSON.parse(event.data);
         } catch (err) {
-          /* a malformed message is ignored; the next one carries the whole view */
+          return; // a malformed message is ignored; the next one carries the whole view
         }
+        show(data);
       };
       socket.onclose = function (event) {
         var wasLive = socketLive;
         socketLive = false;
+        if (finished) return;
         if (event.code === 4403) {
           // Refused (e.g. logged out): polling would be refused too.
           stopPolling();

@@ -2,10 +2,12 @@
  *
  * Every [data-tally] element is filled from the JSON of tally.json / the WebSocket /ws/proposals/<id>/tally/:
  * [data-field="agree.area"] gets that value, [data-check="i"] the i-th threshold check, [data-part=...] the
- * verdict, "still needed", the state and the connection indicator. The words come from the page
- * (<script id="tally-strings">), so the language is the page's. Older versions are dropped; an equal version
- * is shown (closing pushes the same version with the new state). The socket reconnects with backoff and gets a
- * snapshot on every connect; without WebSockets the page polls tally.json every 5 s.
+ * headline, the state and the connection indicator. The words come from the page (<script id="tally-strings">),
+ * so the language is the page's. Older versions are dropped; an equal version is shown (closing pushes the same
+ * version with the new state). The socket reconnects with backoff and gets a snapshot on every connect; without
+ * WebSockets the page polls tally.json every 5 s. While voting is open the headline says what is still needed
+ * (neutral); once closed it gives the result, the badge says it is final and nothing reconnects (done()).
+ * voting/views/household.py (tally_display, needed_text) renders the same words for the first paint.
  */
 (function () {
   "use strict";
@@ -63,15 +65,16 @@
     return (negative ? "-" : "") + Math.floor(value / 100) + "." + frac;
   }
 
+  // "还需 5 人、433.35 平方米同意即可通过": each the least that passes (voting.engine.Needed); as needed_text().
   function neededText(data) {
     var n = data.needed || {};
     if (data.passed) return strings.needed_none;
     if (n.households === null || n.heads === null || n.area === null) return strings.needed_impossible;
-    var households = Math.max(n.households || 0, n.heads || 0);
-    var area = n.area || "0.00";
-    if (households && cents(area)) return format(strings.needed_both, { households: households, area: area });
-    if (households) return format(strings.needed_households, { households: households });
-    return format(strings.needed_area, { area: area });
+    var amounts = [];
+    if (n.households) amounts.push(format(strings.needed_households, { count: n.households }));
+    if (n.heads) amounts.push(format(strings.needed_heads, { count: n.heads }));
+    if (cents(n.area)) amounts.push(format(strings.needed_area, { area: n.area }));
+    return format(strings.needed, { amounts: amounts.join(strings.needed_separator || ", ") });
   }
 
   function setText(el, text) {
@@ -83,7 +86,13 @@
     var initial = parseInt(root.getAttribute("data-version"), 10);
     this.version = isNaN(initial) ? -1 : initial;
     this.live = root.querySelector('[data-part="live"]');
+    this.closed = root.hasAttribute("data-final");
   }
+
+  // Closed: the result is final, so the live view stops (GongyiLive closes the socket and shows "final").
+  Tally.prototype.done = function () {
+    return this.closed;
+  };
 
   Tally.prototype.render = function (data) {
     if (!data || typeof data.version !== "number" || data.version < this.version) return false;
@@ -114,16 +123,14 @@
     });
     var verdict = root.querySelector('[data-part="verdict"]');
     if (verdict) {
-      var key = (closed ? "verdict_closed_" : "verdict_open_") + (data.passed ? "pass" : "fail");
-      setText(verdict, strings[key] || "");
-      verdict.classList.toggle("pass", !!data.passed);
-      verdict.classList.toggle("fail", !data.passed);
+      var text = closed ? strings[data.passed ? "verdict_closed_pass" : "verdict_closed_fail"] : neededText(data);
+      setText(verdict, text || "");
+      verdict.classList.toggle("open", !closed);
+      verdict.classList.toggle("pass", closed && !!data.passed);
+      verdict.classList.toggle("fail", closed && !data.passed);
     }
-    var needed = root.querySelector('[data-part="needed"]');
-    if (needed) {
-      needed.hidden = closed;
-      if (!closed) setText(needed, neededText(data) || "");
-    }
+    root.classList.toggle("closed", closed);
+    this.closed = closed;
     var state = root.querySelector('[data-part="state"]');
     if (state) {
       setText(state, (strings.states && strings.states[data.state]) || data.state);
@@ -153,7 +160,8 @@
   function start() {
     strings = readStrings();
     each(document.querySelectorAll("[data-tally]"), function (root) {
-      watch(new Tally(root));
+      var tally = new Tally(root);
+      if (!tally.done()) watch(tally); // a closed tally was rendered final by the server: nothing to watch
     });
   }
 

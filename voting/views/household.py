@@ -13,6 +13,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -47,49 +48,35 @@ TALLY_STATES = {State.VOTING, State.CLOSED, State.PUBLISHED}
 
 # --- The tally in words: shared by the page (first render, no JS needed) and tally.js (every update) ---------
 
-_OPS = {engine.AT_LEAST: "≥", engine.MORE_THAN: ">", engine.AT_MOST: "≤"}
-
-
-def _check_name(group: str, of: str, dimension: str) -> str:
-    names = {
-        (engine.PARTICIPATED, engine.ELECTORATE, engine.AREA): _("participation by area"),
-        (engine.PARTICIPATED, engine.ELECTORATE, engine.HEADS): _("participation by heads"),
-        (engine.PARTICIPATED, engine.ELECTORATE, engine.HOUSEHOLDS): _("participation by households"),
-        (engine.AGREE, engine.PARTICIPATED, engine.AREA): _("approval by area (of those taking part)"),
-        (engine.AGREE, engine.PARTICIPATED, engine.HEADS): _("approval by heads (of those taking part)"),
-        (engine.AGREE, engine.PARTICIPATED, engine.HOUSEHOLDS): _("households agreeing (of those taking part)"),
-        (engine.AGREE, engine.ELECTORATE, engine.AREA): _("agreement by area (of all owners)"),
-        (engine.AGREE, engine.ELECTORATE, engine.HEADS): _("agreement by heads (of all owners)"),
-        (engine.AGREE, engine.ELECTORATE, engine.HOUSEHOLDS): _("households agreeing (of all households)"),
-        (engine.DISAGREE, engine.ELECTORATE, engine.HOUSEHOLDS): _("households disagreeing"),
-    }
-    return names.get((group, of, dimension)) or f"{group} / {of} ({dimension})"
-
 
 def check_label(check: dict) -> str:
-    """ "participation by area ≥ 2/3" for one entry of tally_json's `checks`."""
-    if check["op"] == engine.AT_MOST and Fraction(check["threshold"]) == 0:
-        return _("nobody disagrees") if check["group"] == engine.DISAGREE else f"{check['group']} = 0"
-    threshold = "100%" if Fraction(check["threshold"]) == 1 else check["threshold"]
-    return f"{_check_name(check['group'], check['of'], check['dimension'])} {_OPS[check['op']]} {threshold}"
+    """One entry of tally_json's `checks` in plain words ("人数占比三分之二以上的业主参与表决"), from the engine's
+    declaration of the condition: no "≥ 2/3" or "100%" for people to decode."""
+    condition = engine.Condition(
+        check["group"], check["of"], check["dimension"], check["op"], Fraction(check["threshold"])
+    )
+    words = engine.condition_words(condition)
+    return _(words.text) % {"ratio": _(words.ratio) % {"fraction": words.fraction} if words.ratio else ""}
 
 
 def tally_strings() -> dict:
     """The words tally.js needs, in the user's language (the page embeds them with json_script)."""
     return {
         "states": {state.value: state.label for state in State},
-        "verdict_open_pass": _("If voting ended now: passes"),
-        "verdict_open_fail": _("If voting ended now: does not pass"),
         "verdict_closed_pass": _("Result: passed"),
         "verdict_closed_fail": _("Result: not passed"),
-        "needed_both": _("Still needed: %(households)s households / %(area)s m²"),
-        "needed_households": _("Still needed: %(households)s households"),
-        "needed_area": _("Still needed: %(area)s m²"),
-        "needed_none": _("The thresholds are met."),
+        # While voting is open there is no result yet: what is still needed, in neutral words.
+        "needed": _("Still needed to pass: %(amounts)s more agreeing"),
+        "needed_households": _("%(count)s households"),
+        "needed_heads": _("%(count)s owners"),
+        "needed_area": _("%(area)s m²"),
+        "needed_separator": pgettext("amounts", ", "),
+        "needed_none": _("The conditions to pass are met as it stands; the result counts when voting closes."),
         "needed_impossible": _("Even if every household not yet voting agreed, it would not pass."),
         "met": _("met"),
         "not_met": _("not met"),
         "live": _("Live"),
+        "final": _("Final result"),
         "connecting": _("Connecting…"),
         "polling": _("Refreshing every 5 seconds"),
         "offline": _("Not connected; reload the page"),
@@ -106,7 +93,8 @@ def _fraction_percent(text: str) -> str:
 
 
 def tally_display(data: dict, strings: dict) -> dict:
-    """What the tally elements show for one tally_json: the server's first render; tally.js does the same."""
+    """What the tally elements show for one tally_json: the server's first render; tally.js does the same. While
+    voting is open the headline says what is still needed (neutral); the result, in its colour, once closed."""
     closed = data["state"] in (State.CLOSED, State.PUBLISHED)
     electorate, participated = data["electorate"], data["participated"]
     not_yet = {
@@ -116,8 +104,9 @@ def tally_display(data: dict, strings: dict) -> dict:
     }
     if closed:
         verdict = strings["verdict_closed_pass"] if data["passed"] else strings["verdict_closed_fail"]
+        verdict_class = "pass" if data["passed"] else "fail"
     else:
-        verdict = strings["verdict_open_pass"] if data["passed"] else strings["verdict_open_fail"]
+        verdict, verdict_class = needed_text(data, strings), "open"
     bars = [
         {
             "label": check_label(check),
@@ -132,26 +121,28 @@ def tally_display(data: dict, strings: dict) -> dict:
         "closed": closed,
         "state_label": strings["states"].get(data["state"], data["state"]),
         "verdict": verdict,
-        "needed": "" if closed else needed_text(data, strings),
+        "verdict_class": verdict_class,
         "not_yet": not_yet,
         "bars": bars,
     }
 
 
 def needed_text(data: dict, strings: dict) -> str:
+    """ "还需 5 人、433.35 平方米同意即可通过": owners (人) where the rule counts heads, flats (户) where it counts
+    households, and area; each the least that passes (voting.engine.Needed)."""
     needed = data["needed"]
     if data["passed"]:
         return strings["needed_none"]
     if None in (needed["households"], needed["heads"], needed["area"]):
         return strings["needed_impossible"]
-    # Civil Code rules count heads, unanimity counts households; "户" is what people say for either.
-    households = max(needed["households"], needed["heads"])
-    area = needed["area"]
-    if households and Decimal(area):
-        return strings["needed_both"] % {"households": households, "area": area}
-    if households:
-        return strings["needed_households"] % {"households": households}
-    return strings["needed_area"] % {"area": area}
+    amounts = []
+    if needed["households"]:
+        amounts.append(strings["needed_households"] % {"count": needed["households"]})
+    if needed["heads"]:
+        amounts.append(strings["needed_heads"] % {"count": needed["heads"]})
+    if Decimal(needed["area"]):
+        amounts.append(strings["needed_area"] % {"area": needed["area"]})
+    return strings["needed"] % {"amounts": strings["needed_separator"].join(amounts)}
 
 
 def _tally_context(proposal: Proposal) -> dict:

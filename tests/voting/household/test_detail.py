@@ -111,8 +111,8 @@ def test_server_renders_the_tally(proposal, stairwell, residents, client_as):
         ballot_cast(proposal=proposal, household=household, choice="agree", channel="online", by=user)
     response = client_as(residents[0]).get(reverse("proposal_detail", args=[proposal.pk]))
     html, text = response.content.decode(), page_text(response)
-    assert "参与表决的专有部分面积 ≥ 2/3" in text and "同意的人数（占参与表决人数） > 1/2" in text
-    assert "若现在结束：通过" in text and "已达到通过条件。" in text
+    assert "专有部分面积占比三分之二以上的业主参与表决" in text and "参与表决人数过半数的业主同意" in text
+    assert "目前已达到通过条件，以表决截止时的结果为准。" in text and "若现在结束" not in text
     assert 'data-version="9"' in html
     assert 'data-field="not_yet.households">3<' in html and 'data-field="not_yet.area">300.00<' in html
     assert 'id="tally-strings"' in html and "js/tally.js" in html
@@ -131,6 +131,8 @@ def test_past_close_time_reads_as_closed_and_the_page_writes_nothing(proposal, s
     assert not proposal.transitions.filter(to_state=State.CLOSED).exists()
     text = page_text(response)
     assert "表决已截止。" in text and "表决结果：未通过" in text
+    # Final: the badge says so and nothing on the page claims to be live.
+    assert "最终结果" in text and 'class="tally-live final"' in response.content.decode()
     assert 'value="agree"' not in response.content.decode()
 
 

@@ -57,10 +57,12 @@ def test_big_screen(proposal, stairwell, residents, client_as):
     html, text = response.content.decode(), page_text(response)
     assert response.status_code == 200
     assert "big-screen" in html and "tally-screen" in html and "js/tally.js" in html
-    assert "若现在结束：不通过" in text
-    # 4 of 12 take part: 2/3 needs 8, so 4 more households and 400 m².
-    assert "还差 4 户 / 400.00 ㎡" in text
-    assert "参与表决的专有部分面积 ≥ 2/3" in text and "参与表决的人数 ≥ 2/3" in text
+    # While voting is open: what is still needed, neutral, and no verdict. 4 of 12 owners take part: 2/3 needs 8, so
+    # 4 more owners (人: the rule counts heads) and 400 m².
+    assert "还需 4 人、400.00 平方米同意即可通过" in text and "不通过" not in text
+    assert '<p class="verdict open"' in html
+    assert "专有部分面积占比三分之二以上的业主参与表决" in text and "人数占比三分之二以上的业主参与表决" in text
+    assert "≥" not in text
     assert 'data-left="66.67"' in html and 'data-left="50.00"' in html  # set by widths.js (no inline styles: CSP)
     assert 'data-field="not_yet.households">8<' in html
     # No choice of any household on the screen.
@@ -71,17 +73,33 @@ def test_big_screen_unanimous(community, committee_user, stairwell, residents, c
     proposal = open_proposal(community, committee_user, rule=RuleCode.UNANIMOUS)
     ballot_cast(proposal=proposal, household=stairwell[0], choice="agree", channel="online", by=residents[0])
     text = page_text(client_as(residents[0]).get(reverse("big_screen", args=[proposal.pk])))
-    assert "参与表决的户数 ≥ 100%" in text and "还差 11 户" in text and "还差 11 户 /" not in text
+    assert "全部住户参与表决" in text and "参与表决的住户全部同意" in text and "100%" not in text
+    # Unanimity counts flats (户); the 11 not yet voting all have to agree.
+    assert "还需 11 户同意即可通过" in text
+
+
+def test_big_screen_right_after_opening_a_unanimous_matter(community, committee_user, residents, client_as):
+    # Issue 14: nobody has voted yet, and the screen said "even if everyone agreed it would not pass".
+    proposal = open_proposal(community, committee_user, rule=RuleCode.UNANIMOUS)
+    text = page_text(client_as(residents[0]).get(reverse("big_screen", args=[proposal.pk])))
+    assert f"还需 {proposal.electorate_households} 户同意即可通过" in text
+    assert "无法通过" not in text and "不通过" not in text
 
 
 # --- The words of the tally (the same rules tally.js follows) ---------------------------------------------------
 
 
+TAKE_PART = ["专有部分面积占比三分之二以上的业主参与表决", "人数占比三分之二以上的业主参与表决"]
+
+
 def test_labels_of_every_rule():
     labels = {
-        RuleCode.ELEVATOR: ["同意的面积（占全体业主面积） ≥ 2/3", "同意的人数（占全体业主人数） ≥ 2/3", "无人反对"],
-        RuleCode.CIVIL_CODE_MAJOR: ["参与表决的专有部分面积 ≥ 2/3", "参与表决的人数 ≥ 2/3",
-                                    "同意的面积（占参与表决面积） ≥ 3/4", "同意的人数（占参与表决人数） ≥ 3/4"],
+        RuleCode.ELEVATOR: ["专有部分面积占比三分之二以上的业主同意", "人数占比三分之二以上的业主同意", "无人反对"],
+        RuleCode.CIVIL_CODE_MAJOR: [*TAKE_PART, "参与表决专有部分面积四分之三以上的业主同意",
+                                    "参与表决人数四分之三以上的业主同意"],
+        RuleCode.CIVIL_CODE_ORDINARY: [*TAKE_PART, "参与表决专有部分面积过半数的业主同意",
+                                       "参与表决人数过半数的业主同意"],
+        RuleCode.UNANIMOUS: ["全部住户参与表决", "参与表决的住户全部同意"],
     }  # fmt: skip
     from voting import engine
     from voting.selectors import _ratio_json
@@ -109,15 +127,25 @@ def _data(**changes):
 
 def test_needed_words():
     strings = tally_strings()
-    assert needed_text(_data(), strings) == "还差 4 户 / 433.35 ㎡"
-    assert needed_text(_data(needed={"households": 0, "heads": 0, "area": "0.01"}), strings) == "还差 0.01 ㎡"
-    assert needed_text(_data(needed={"households": 3, "heads": 0, "area": "0.00"}), strings) == "还差 3 户"
+    assert needed_text(_data(), strings) == "还需 4 人、433.35 平方米同意即可通过"
+    area = _data(needed={"households": 0, "heads": 0, "area": "0.01"})
+    assert needed_text(area, strings) == "还需 0.01 平方米同意即可通过"
+    households = _data(needed={"households": 13, "heads": 0, "area": "0.00"})
+    assert needed_text(households, strings) == "还需 13 户同意即可通过"
     impossible = _data(needed={"households": None, "heads": 0, "area": "0.00"})
     assert needed_text(impossible, strings) == "即使尚未表决的住户全部同意，也无法通过。"
-    assert needed_text(_data(passed=True), strings) == "已达到通过条件。"
+    assert needed_text(_data(passed=True), strings) == "目前已达到通过条件，以表决截止时的结果为准。"
+
+
+def test_display_of_an_open_tally_is_neutral():
+    view = tally_display(_data(), tally_strings())
+    assert view["verdict"] == "还需 4 人、433.35 平方米同意即可通过" and view["verdict_class"] == "open"
+    assert not view["closed"]
 
 
 def test_display_of_a_closed_tally():
     view = tally_display(_data(state="closed", passed=True), tally_strings())
-    assert view["verdict"] == "表决结果：通过" and view["needed"] == "" and view["closed"]
+    assert view["verdict"] == "表决结果：通过" and view["verdict_class"] == "pass" and view["closed"]
+    view = tally_display(_data(state="closed", passed=False), tally_strings())
+    assert view["verdict"] == "表决结果：未通过" and view["verdict_class"] == "fail"
     assert view["not_yet"] == {"households": 9, "heads": 8, "area": "900.05"}
