@@ -1,6 +1,8 @@
 """一事一议 cost sharing: a plan per proposal, its line items and subsidies, the shares frozen when voting opens,
 and the bills made from them when it passes."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -277,7 +279,7 @@ class Bill(models.Model):
     @property
     def to_pay(self):
         """What the household still owes: nothing once paid or waived."""
-        return self.amount - self.paid_amount if self.status == BillStatus.UNPAID else self.amount * 0
+        return self.amount - self.paid_amount if self.status == BillStatus.UNPAID else Decimal("0.00")
 
 
 class PaymentInstructions(models.Model):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.params import int_param
 from costs.models import Bill, BillStatus
 from costs.selectors import bills_of, payment_instructions_for, plan_for
 from costs.templatetags.cost_tags import method_phrase
@@ -80,7 +81,7 @@ def payment_notices(request, pk: int):
     bill_id = request.GET.get("bill", "")
     if bill_id:
         bill = get_object_or_404(
-            Bill.objects.select_related(*NOTICE_RELATED), pk=int(bill_id) if bill_id.isdigit() else 0, proposal=proposal
+            Bill.objects.select_related(*NOTICE_RELATED), pk=int_param(bill_id) or 0, proposal=proposal
         )
         bills = [bill]
         filename = f"payment-notice-{proposal.number}-{bill.label}.pdf"

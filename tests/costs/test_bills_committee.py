@@ -132,11 +132,27 @@ def test_one_notice_per_household_still_to_pay(billed, actors, client_as):
     assert single.pages[0].images  # the QR code is printed
 
 
-def test_notices_of_another_proposal_s_bill_are_not_found(billed, actors, client_as):
+@pytest.mark.parametrize("bill", ["999999", "99999999999999999999999", "x"])
+def test_notices_of_no_bill_of_this_proposal_are_not_found(billed, actors, client_as, bill):
     response = client_as(actors.users["secretary"]).get(
-        reverse("document_payment_notices", args=[billed.pk]), {"bill": 999999}
+        reverse("document_payment_notices", args=[billed.pk]), {"bill": bill}
     )
     assert response.status_code == 404
+
+
+def test_too_many_notices_at_once_ask_for_a_building(billed, actors, client_as, monkeypatch):
+    monkeypatch.setattr("documents.notices.INLINE_NOTICES", 2)
+    response = client_as(actors.users["secretary"]).get(
+        reverse("document_payment_notices", args=[billed.pk]), follow=True
+    )
+    assert "一次最多打印 2 份缴费通知" in response.content.decode()
+    building = _bills(billed)[0].household.entrance.building.name
+    response = client_as(actors.users["secretary"]).get(
+        reverse("document_payment_notices", args=[billed.pk]),
+        {"building": building, "entrance": "nowhere"},
+        follow=True,
+    )
+    assert "这里没有未缴的账单" in response.content.decode()
 
 
 # --- Payment instructions -----------------------------------------------------------------------------------------
