@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.dates import check_date
-from costs.models import BillStatus, CostMethod, Sharers, SubsidySource
+from costs.models import BillStatus, CostMethod, ResplitAmong, Sharers, SubsidySource
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
 
@@ -81,11 +81,12 @@ class CoefficientsForm(forms.Form):
 class SignUpForm(forms.Form):
     household = forms.IntegerField(widget=forms.HiddenInput)
     action = forms.ChoiceField(choices=[("sign_up", "sign_up"), ("withdraw", "withdraw")])
-    weight = forms.DecimalField(
-        max_digits=8,
-        decimal_places=2,
+    # Whole things only (e-bikes, parking spaces): "1.5" is refused here with a plain message, and again by the
+    # service (costs.services._weight) for any other caller.
+    weight = forms.IntegerField(
         required=False,
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "min": "0", "step": "1"}),
+        error_messages={"invalid": _("Count whole things: enter a whole number such as 1, 2 or 3.")},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": "1", "step": "1"}),
     )
 
 
@@ -108,8 +109,51 @@ class WaiveForm(forms.Form):
 
 
 class ResplitForm(forms.Form):
+    among = forms.ChoiceField(
+        label=_("Who shares the waived amounts"),
+        choices=ResplitAmong.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose who shares the waived amounts.")},
+    )
     reason = forms.CharField(label=_("Why the waived amounts are shared"), max_length=200)
     confirm = forms.BooleanField(label=_("I understand that every household still to pay will owe more."))
+
+
+class PaymentInstructionsForm(forms.Form):
+    """How households pay. The QR image is checked and re-encoded by the service (costs.services.qr_reencoded)."""
+
+    payee = forms.CharField(label=_("Account name"), max_length=100, required=False)
+    account = forms.CharField(
+        label=_("Bank and account number"),
+        max_length=120,
+        required=False,
+        help_text=_("For example: 中国工商银行 某某支行 6222 0000 0000 0000"),
+    )
+    place = forms.CharField(
+        label=_("Where to pay in person"),
+        max_length=120,
+        required=False,
+        help_text=_("For example: the committee's office, ground floor of building 1"),
+    )
+    hours = forms.CharField(
+        label=_("Office hours"),
+        max_length=120,
+        required=False,
+        help_text=_("For example: Saturdays and Sundays 9:00–11:30"),
+    )
+    notes = forms.CharField(
+        label=_("Other instructions"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: write your building and room number in the transfer note."),
+    )
+    qr = forms.FileField(
+        label=_("Payment QR code (a photo or screenshot)"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    remove_qr = forms.BooleanField(label=_("Remove the QR code"), required=False)
 
 
 class BillFilterForm(forms.Form):

@@ -1,11 +1,13 @@
 """一事一议 cost sharing: a plan per proposal, its line items and subsidies, the shares frozen when voting opens,
 and the bills made from them when it passes."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Household
+from community.models import Community, Household
 from core.dates import within_db_range
 from proposals.models import Attachment, Proposal
 
@@ -143,7 +145,8 @@ class Beneficiary(models.Model):
 
     plan = models.ForeignKey(CostPlan, on_delete=models.CASCADE, related_name="beneficiaries")
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
-    weight = models.DecimalField(_("declared number"), max_digits=8, decimal_places=2, default=1)
+    # A count of things (e-bikes, parking spaces): whole numbers only, so nobody is charged for 1.5 e-bikes.
+    weight = models.PositiveIntegerField(_("declared number"), default=1)
     signed_up_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signed_up_at = models.DateTimeField()
     withdrawn_at = models.DateTimeField(null=True, blank=True)
@@ -191,12 +194,22 @@ class Share(models.Model):
         return f"{self.building}-{self.entrance}-{self.room}: {self.amount}"
 
 
+class ResplitAmong(models.TextChoices):
+    """Who takes a part of the waived amounts when the committee shares them."""
+
+    ALL = "all", _("every household of the plan that has a bill, paid or not")
+    UNPAID = "unpaid", _("only the households that have not paid yet")
+
+
 class CostResplit(models.Model):
-    """The committee's explicit decision to share waived bills among the households still to pay."""
+    """The committee's explicit decision to share waived bills among the other households: all of them (those who
+    paid already then owe the difference) or only those still to pay."""
 
     plan = models.ForeignKey(CostPlan, on_delete=models.CASCADE, related_name="resplits")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
+    among = models.CharField(_("shared among"), max_length=6, choices=ResplitAmong.choices, default=ResplitAmong.UNPAID)
     waived_bills = models.PositiveIntegerField()
+    # The number of bills that took a part of the amount (named when only unpaid bills could).
     unpaid_bills = models.PositiveIntegerField()
     reason = models.CharField(_("reason for the re-split"), max_length=200)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -228,6 +241,9 @@ class Bill(models.Model):
     position = models.PositiveIntegerField()
     original_amount = models.DecimalField(_("original share"), max_digits=12, decimal_places=2)
     amount = models.DecimalField(_("amount due"), max_digits=12, decimal_places=2)
+    # What the household has paid so far: the whole amount once paid; less when a re-split among all households
+    # added to a bill already paid, which is then to pay again for the difference (amount − paid_amount).
+    paid_amount = models.DecimalField(_("amount paid"), max_digits=12, decimal_places=2, default=0)
     status = models.CharField(_("payment status"), max_length=6, choices=BillStatus.choices, default=BillStatus.UNPAID)
     waived_reason = models.CharField(_("reason for the waiver"), max_length=200, blank=True)
     resplit = models.ForeignKey(CostResplit, on_delete=models.PROTECT, null=True, blank=True, related_name="waived")
@@ -251,8 +267,43 @@ class Bill(models.Model):
                 condition=models.Q(amount__gte=models.F("original_amount")), name="bill_amount_ge_share"
             ),
             models.CheckConstraint(condition=within_db_range("paid_at", dates=True), name="bill_paid_readable"),
+            models.CheckConstraint(
+                condition=models.Q(paid_amount__gte=0, paid_amount__lte=models.F("amount")), name="bill_paid_le_amount"
+            ),
         ]
         indexes = [models.Index(fields=["proposal", "status"], name="bill_status")]
 
     def __str__(self) -> str:
         return f"{self.label}: {self.amount}"
+
+    @property
+    def to_pay(self):
+        """What the household still owes: nothing once paid or waived."""
+        return self.amount - self.paid_amount if self.status == BillStatus.UNPAID else Decimal("0.00")
+
+
+class PaymentInstructions(models.Model):
+    """How a community's households pay their bills, written once by the committee: shown on every household's
+    bill page and printed on the payment notices."""
+
+    community = models.OneToOneField(Community, on_delete=models.CASCADE, related_name="payment_instructions")
+    payee = models.CharField(_("account name"), max_length=100, blank=True)
+    account = models.CharField(_("bank and account number"), max_length=120, blank=True)
+    place = models.CharField(_("where to pay in person"), max_length=120, blank=True)
+    hours = models.CharField(_("office hours"), max_length=120, blank=True)
+    notes = models.TextField(_("other instructions"), max_length=500, blank=True)
+    # A payment QR code, re-encoded as PNG by costs.services (never the uploaded bytes); "" for none.
+    qr = models.FileField(_("payment QR code"), upload_to="payment-qr/", blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("payment instructions")
+        verbose_name_plural = _("payment instructions")
+
+    def __str__(self) -> str:
+        return f"{self.community_id}: {self.payee}"
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.payee or self.account or self.place or self.hours or self.notes or self.qr)

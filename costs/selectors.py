@@ -17,7 +17,17 @@ from django.utils.translation import gettext as _
 
 from community.models import Household, natural_sort_key
 from costs.engine import Part, split
-from costs.models import Beneficiary, Bill, BillStatus, CostMethod, CostPlan, FloorCoefficient, Share, Sharers
+from costs.models import (
+    Beneficiary,
+    Bill,
+    BillStatus,
+    CostMethod,
+    CostPlan,
+    FloorCoefficient,
+    PaymentInstructions,
+    Share,
+    Sharers,
+)
 from proposals.models import Proposal
 from proposals.selectors import scope_households
 from voting.models import Elector
@@ -139,7 +149,7 @@ def _live_rows(proposal: Proposal, plan: CostPlan, electorate: bool) -> list[Sha
                 room=room,
                 floor=floor,
                 area=area,
-                weight=weights.get(household_id, Decimal(1)),
+                weight=Decimal(weights.get(household_id, 1)),
             )
             for household_id, building, entrance, room, floor, area in values.iterator(chunk_size=5000)
         ]
@@ -297,7 +307,9 @@ def my_shares(proposal: Proposal, user, *, plan: CostPlan | None) -> list[MyShar
 
 @dataclass
 class Collection:
-    """Counts and sums of a plan's bills by status, exact to the fen."""
+    """Counts of a plan's bills by status, and sums exact to the fen: `sums["paid"]` is all the money received,
+    `sums["unpaid"]` all that is still to pay (a paid bill that a re-split added to counts its rest here),
+    `sums["waived"]` the waived bills."""
 
     counts: dict[str, int]
     sums: dict[str, Decimal]
@@ -315,10 +327,10 @@ class Collection:
 
 def collection(proposal: Proposal) -> Collection:
     """One aggregate query over the proposal's bills."""
-    aggregates = {}
-    for status in BillStatus.values:
-        aggregates[f"n_{status}"] = Count("pk", filter=Q(status=status))
-        aggregates[f"s_{status}"] = Sum("amount", filter=Q(status=status))
+    aggregates = {f"n_{status}": Count("pk", filter=Q(status=status)) for status in BillStatus.values}
+    aggregates["s_paid"] = Sum("paid_amount")
+    aggregates["s_unpaid"] = Sum(F("amount") - F("paid_amount"), filter=Q(status=BillStatus.UNPAID))
+    aggregates["s_waived"] = Sum("amount", filter=Q(status=BillStatus.WAIVED))
     aggregates["open_waived"] = Sum("amount", filter=Q(status=BillStatus.WAIVED, resplit__isnull=True))
     row = Bill.objects.filter(proposal_id=proposal.pk).aggregate(**aggregates)
     return Collection(
@@ -335,7 +347,7 @@ def _money(value) -> Decimal:
 
 def bills_of(proposal: Proposal, *, status: str = "", building: str = "", entrance: str = ""):
     """The proposal's bills in share-table order, filtered (the page paginates it)."""
-    bills = Bill.objects.filter(proposal_id=proposal.pk).select_related("recorded_by")
+    bills = Bill.objects.filter(proposal_id=proposal.pk).select_related("recorded_by", "household__owner")
     if status:
         bills = bills.filter(status=status)
     if building:
@@ -343,6 +355,11 @@ def bills_of(proposal: Proposal, *, status: str = "", building: str = "", entran
         if entrance:
             bills = bills.filter(household__entrance__name=entrance)
     return bills.order_by("position")
+
+
+def payment_instructions_for(community) -> PaymentInstructions | None:
+    """How the community's households pay, as the committee wrote it (None until it does)."""
+    return PaymentInstructions.objects.filter(community_id=community.pk).first()
 
 
 def bill_buildings(proposal: Proposal) -> list[tuple[str, list[str]]]:

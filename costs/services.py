@@ -4,17 +4,21 @@ A plan changes only while its proposal is a draft or in consultation; opening th
 every household's share (Share rows); passing turns those shares into bills, once.
 """
 
+import io
+import secrets
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError  # Pillow comes with WeasyPrint
 
-from community.models import Household
+from community.models import Community, Household
 from core.dates import check_date
 from costs.engine import FEN, Part, floors_ridden, split
 from costs.models import (
@@ -26,6 +30,8 @@ from costs.models import (
     CostPlan,
     CostResplit,
     FloorCoefficient,
+    PaymentInstructions,
+    ResplitAmong,
     Share,
     Sharers,
     Subsidy,
@@ -34,7 +40,7 @@ from costs.models import (
 from costs.selectors import scope_floors, shares_compute, shares_from_live
 from proposals.models import Attachment, Proposal, State
 from proposals.selectors import scope_households
-from proposals.services import EDITABLE
+from proposals.services import EDITABLE, sniff_upload
 
 __all__ = [
     "beneficiary_sign_up",
@@ -51,6 +57,8 @@ __all__ = [
     "cost_plan_update",
     "line_item_add",
     "line_item_remove",
+    "payment_instructions_save",
+    "qr_reencoded",
     "shares_compute",
     "subsidy_add",
     "subsidy_remove",
@@ -58,7 +66,7 @@ __all__ = [
 
 # Amounts fit DecimalField(max_digits=12, decimal_places=2).
 MAX_AMOUNT = Decimal("9999999999.99")
-MAX_WEIGHT = Decimal("999")
+MAX_WEIGHT = 999
 MAX_COEFFICIENT = Decimal("999.999")
 
 
@@ -80,18 +88,21 @@ def _amount(value) -> Decimal:
     return amount
 
 
-def _weight(value) -> Decimal:
+def _weight(value) -> int:
+    """A whole number of things (e-bikes, parking spaces) from 1 to MAX_WEIGHT: "2" or "2.0", never "1.5"."""
     try:
         weight = Decimal(str(value).strip())
     except InvalidOperation:
         raise ValidationError(_("Enter a number, for example 2.")) from None
     if not weight.is_finite() or weight <= 0:
         raise ValidationError(_("The number must be more than zero; to stop sharing the cost, withdraw instead."))
-    if weight != weight.quantize(FEN):
-        raise ValidationError(_("The number has at most two decimal places."))
+    if weight != weight.to_integral_value():
+        raise ValidationError(
+            _("Count whole things: enter a whole number such as 1, 2 or 3 (not %(value)s).") % {"value": value}
+        )
     if weight > MAX_WEIGHT:
         raise ValidationError(_("The number is too large (at most %(max)s).") % {"max": MAX_WEIGHT})
-    return weight
+    return int(weight)
 
 
 def _check_method(method: str, sharers: str) -> None:
@@ -295,7 +306,7 @@ def beneficiary_sign_up(*, proposal: Proposal, household: Household, by, weight=
     """Sign `household` up to share the cost (or change its number). Caller holds costs.sign_up on the household."""
     plan = _sign_up_plan(proposal, household)
     # Only the weight method asks for a number; every other method counts each beneficiary by its own data.
-    weight = _weight(weight) if plan.method == CostMethod.WEIGHT else Decimal(1)
+    weight = _weight(weight) if plan.method == CostMethod.WEIGHT else 1
     fields = {"weight": weight, "signed_up_by": by, "signed_up_at": timezone.now()}
     beneficiary, _created = Beneficiary.objects.update_or_create(
         plan=plan, household=household, defaults={**fields, "withdrawn_at": None, "withdrawn_by": None}
@@ -404,25 +415,25 @@ def _status_problem(bill: Bill) -> str:
 
 @transaction.atomic
 def bill_pay(*, bill: Bill, by, amount, paid_on: date | None = None, note: str = "") -> Bill:
-    """Record the whole bill as paid (no part payments: the amount must equal the bill to the fen).
+    """Record the rest of the bill as paid (no part payments: the amount must be what is still to pay, to the fen).
 
     Caller holds costs.record_payment.
     """
     bill = _locked_bill(bill)
     if problem := _status_problem(bill):
         raise ValidationError(problem)
-    if _amount(amount) != bill.amount:
+    if _amount(amount) != bill.to_pay:
         raise ValidationError(
             _("The amount received must be the whole bill, ¥%(amount)s; part payments are not recorded.")
-            % {"amount": f"{bill.amount:,.2f}"}
+            % {"amount": f"{bill.to_pay:,.2f}"}
         )
     today = timezone.localdate()
     paid_on = check_date(paid_on or today)
     if paid_on > today:
         raise ValidationError(_("The payment date cannot be in the future."))
-    bill.status, bill.paid_at, bill.note = BillStatus.PAID, paid_on, note.strip()[:100]
+    bill.status, bill.paid_amount, bill.paid_at, bill.note = BillStatus.PAID, bill.amount, paid_on, note.strip()[:100]
     bill.recorded_by, bill.recorded_at = by, timezone.now()
-    bill.save(update_fields=["status", "paid_at", "note", "recorded_by", "recorded_at"])
+    bill.save(update_fields=["status", "paid_amount", "paid_at", "note", "recorded_by", "recorded_at"])
     return bill
 
 
@@ -435,6 +446,9 @@ def bill_waive(*, bill: Bill, by, reason: str) -> Bill:
     bill = _locked_bill(bill)
     if problem := _status_problem(bill):
         raise ValidationError(problem)
+    if bill.paid_amount:
+        # Its own share is paid; only a re-split added the rest. Forgiving that part alone is not offered.
+        raise ValidationError(_("This household has already paid its own share; only the added part is still due."))
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("Give the reason for the waiver."))
@@ -444,10 +458,21 @@ def bill_waive(*, bill: Bill, by, reason: str) -> Bill:
     return bill
 
 
+def resplit_added(amount: Decimal, bills: list[Bill]) -> dict[int, Decimal]:
+    """What each bill takes of `amount`: in proportion to its own original share, exact to the fen (costs.engine)."""
+    parts = [Part(key=str(bill.pk), area=Decimal(0), floor=0, weight=bill.original_amount) for bill in bills]
+    return {int(key): added for key, added in split(amount, parts, CostMethod.WEIGHT).items()}
+
+
 @transaction.atomic
-def bills_resplit(*, proposal: Proposal, by, reason: str) -> CostResplit:
-    """Share the waived amounts not yet re-split among the unpaid bills, in proportion to each one's own share,
-    exact to the fen, and record who decided it, when and why. Caller holds costs.waive_bill."""
+def bills_resplit(*, proposal: Proposal, by, reason: str, among: str = ResplitAmong.UNPAID) -> CostResplit:
+    """Share the waived amounts not yet re-split among the other bills, in proportion to each one's own share,
+    exact to the fen, and record who decided it, when, why and among whom. Caller holds costs.waive_bill.
+
+    `among` ALL: every bill that is not waived takes a part; a bill already paid is then to pay again for what
+    was added (its paid_amount stays). UNPAID: only the bills still to pay take a part."""
+    if among not in ResplitAmong.values:
+        raise ValidationError(_("Choose who shares the waived amounts."))
     plan = CostPlan.objects.select_for_update().filter(proposal_id=proposal.pk).first()
     if plan is None or plan.billed_at is None:
         raise ValidationError(_("This proposal has no bills."))
@@ -458,16 +483,104 @@ def bills_resplit(*, proposal: Proposal, by, reason: str) -> CostResplit:
     amount = sum((bill.amount for bill in waived), Decimal("0.00"))
     if not amount:
         raise ValidationError(_("There is no waived amount left to share."))
-    unpaid = list(Bill.objects.select_for_update().filter(plan=plan, status=BillStatus.UNPAID).order_by("position"))
-    if not unpaid:
+    statuses = [BillStatus.UNPAID] if among == ResplitAmong.UNPAID else [BillStatus.UNPAID, BillStatus.PAID]
+    takers = list(Bill.objects.select_for_update().filter(plan=plan, status__in=statuses).order_by("position"))
+    if not takers:
         raise ValidationError(_("No household is still to pay, so the waived amount cannot be shared."))
-    parts = [Part(key=str(bill.pk), area=Decimal(0), floor=0, weight=bill.original_amount) for bill in unpaid]
-    added = split(amount, parts, CostMethod.WEIGHT)
+    added = resplit_added(amount, takers)
     record = CostResplit.objects.create(
-        plan=plan, amount=amount, waived_bills=len(waived), unpaid_bills=len(unpaid), reason=reason[:200], by=by
+        plan=plan,
+        amount=amount,
+        among=among,
+        waived_bills=len(waived),
+        unpaid_bills=len(takers),
+        reason=reason[:200],
+        by=by,
     )
-    for bill in unpaid:
-        bill.amount += added[str(bill.pk)]
-    Bill.objects.bulk_update(unpaid, ["amount"], batch_size=2000)
+    for bill in takers:
+        bill.amount += added[bill.pk]
+        if added[bill.pk] and bill.status == BillStatus.PAID:
+            bill.status = BillStatus.UNPAID  # paid its share; the added part is still to pay
+    Bill.objects.bulk_update(takers, ["amount", "status"], batch_size=2000)
     Bill.objects.filter(pk__in=[bill.pk for bill in waived]).update(resplit=record)
     return record
+
+
+# --- Payment instructions ----------------------------------------------------------------------------------------
+
+QR_MAX_BYTES = 5 * 1024 * 1024
+# A QR code needs no more: larger images are scaled down, which also bounds the stored file.
+QR_MAX_SIDE = 800
+QR_MAX_PIXELS = 40_000_000
+
+
+def qr_reencoded(upload) -> bytes:
+    """The uploaded image as a fresh PNG (at most QR_MAX_SIDE a side, no metadata), or a ValidationError.
+
+    Checked like every upload (proposals.services.sniff_upload: size cap, content sniffed, not the name), then
+    decoded and drawn again by Pillow, so what is stored and served is never the uploaded bytes.
+    """
+    refusal = _("Only a photo or screenshot of the QR code (JPEG, PNG or WebP) can be added.")
+    try:
+        kind, _extension = sniff_upload(upload, max_bytes=QR_MAX_BYTES)
+    except ValidationError as error:
+        if upload.size > QR_MAX_BYTES:
+            raise
+        raise ValidationError(refusal) from error
+    if kind != Attachment.Kind.IMAGE:
+        raise ValidationError(refusal)
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            if image.width * image.height > QR_MAX_PIXELS:
+                raise ValidationError(refusal)
+            image.load()
+            image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+            image.thumbnail((QR_MAX_SIDE, QR_MAX_SIDE))
+            out = io.BytesIO()
+            image.save(out, format="PNG", optimize=True)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise ValidationError(refusal) from None
+    return out.getvalue()
+
+
+@transaction.atomic
+def payment_instructions_save(
+    *,
+    community: Community,
+    by,
+    payee: str = "",
+    account: str = "",
+    place: str = "",
+    hours: str = "",
+    notes: str = "",
+    qr=None,
+    remove_qr: bool = False,
+) -> PaymentInstructions:
+    """Write how the community's households pay (one set per community). Caller holds costs.manage_payment_info.
+
+    `qr` is an uploaded image (replacing any earlier one); `remove_qr` removes the earlier one.
+    """
+    png = qr_reencoded(qr) if qr else None
+    instructions = PaymentInstructions.objects.select_for_update().filter(community=community).first()
+    if instructions is None:
+        instructions = PaymentInstructions(community=community, updated_by=by)
+    instructions.payee = payee.strip()[:100]
+    instructions.account = account.strip()[:120]
+    instructions.place = place.strip()[:120]
+    instructions.hours = hours.strip()[:120]
+    instructions.notes = notes.replace("\r\n", "\n").strip()[:500]
+    instructions.updated_by = by
+    old = instructions.qr.name if instructions.qr else ""
+    if remove_qr:
+        instructions.qr = ""
+    if instructions.is_empty and png is None:
+        raise ValidationError(_("Write at least one way to pay: an account, a place and hours, or a QR code."))
+    if png is not None:
+        instructions.qr.save(f"{community.pk}-{secrets.token_hex(8)}.png", ContentFile(png), save=False)
+    instructions.save()
+    if old and old != (instructions.qr.name if instructions.qr else ""):
+        # After the commit, so a rolled-back change never loses the file still named.
+        storage = instructions.qr.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    return instructions

@@ -8,15 +8,16 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from community.models import Household
+from community.models import Community, Household
 from config.xlsx import XLSX_TYPE
 from costs.engine import floors_ridden
 from costs.forms import (
@@ -25,6 +26,7 @@ from costs.forms import (
     CoefficientsForm,
     LineItemForm,
     PayForm,
+    PaymentInstructionsForm,
     PlanForm,
     ResplitForm,
     ShareFilterForm,
@@ -32,7 +34,7 @@ from costs.forms import (
     SubsidyForm,
     WaiveForm,
 )
-from costs.models import Bill, BillStatus, Sharers
+from costs.models import Bill, BillStatus, ResplitAmong, Sharers
 from costs.selectors import (
     FLOOR_METHODS,
     beneficiaries_listed,
@@ -40,6 +42,7 @@ from costs.selectors import (
     bills_of,
     coefficients_of,
     collection,
+    payment_instructions_for,
     plan_for,
     scope_floors,
     share_buildings,
@@ -58,11 +61,12 @@ from costs.services import (
     cost_plan_update,
     line_item_add,
     line_item_remove,
+    payment_instructions_save,
     subsidy_add,
     subsidy_remove,
 )
 from costs.templatetags.cost_tags import method_phrase
-from costs.xlsx import shares_xlsx
+from costs.xlsx import bills_xlsx, shares_xlsx
 from proposals.access import proposal_for
 from proposals.models import Proposal
 from proposals.services import EDITABLE
@@ -381,7 +385,7 @@ def cost_sign_up(request, pk: int):
 
 @never_cache
 def my_bill(request, pk: int):
-    """The bills of my households on this proposal; nobody else's."""
+    """The bills of my households on this proposal, nobody else's, and how to pay them."""
     proposal = get_object_or_404(Proposal.objects.select_related("community"), pk=pk)
     if not request.user.has_perm("proposals.view_proposal", proposal):
         if not request.user.is_authenticated:
@@ -403,6 +407,7 @@ def my_bill(request, pk: int):
             "plan": plan,
             "bills": bills,
             "method_phrase": method_phrase(plan.method) if plan else "",
+            "instructions": payment_instructions_for(proposal.community) if bills else None,
         },
     )
 
@@ -410,22 +415,37 @@ def my_bill(request, pk: int):
 # --- Collection --------------------------------------------------------------------------------------------------
 
 
-@never_cache
-@login_required
-def bill_collection(request, pk: int):
-    """Progress to the fen, and the bills (by default those still to pay) with their buttons."""
-    proposal = proposal_for(request, pk, "costs.record_payment")
-    plan = plan_for(proposal)
-    if plan is None or plan.billed_at is None:
-        messages.info(request, _("There are no bills: they are made when a proposal with a cost plan passes."))
-        return redirect("proposal_detail", pk=proposal.pk)
-    form = BillFilterForm(request.GET or {"status": BillStatus.UNPAID})
+def _filtered_bills(request, proposal: Proposal):
+    """The chosen filters and the bills they select: every bill unless a status, building or entrance is chosen."""
+    form = BillFilterForm(request.GET)
     form.is_valid()
     chosen = {key: form.cleaned_data.get(key, "") for key in ("status", "building", "entrance")}
     if not chosen["building"]:
         chosen["entrance"] = ""
-    page = Paginator(bills_of(proposal, **chosen), BILLS_PER_PAGE).get_page(request.GET.get("page"))
+    return chosen, bills_of(proposal, **chosen)
+
+
+def _collection_plan(request, proposal: Proposal):
+    plan = plan_for(proposal)
+    if plan is None or plan.billed_at is None:
+        messages.info(request, _("There are no bills: they are made when a proposal with a cost plan passes."))
+        return None
+    return plan
+
+
+@never_cache
+@login_required
+def bill_collection(request, pk: int):
+    """Progress to the fen, and the bills (all of them unless filtered) with the owners and their buttons."""
+    proposal = proposal_for(request, pk, "costs.record_payment")
+    plan = _collection_plan(request, proposal)
+    if plan is None:
+        return redirect("proposal_detail", pk=proposal.pk)
+    chosen, bills = _filtered_bills(request, proposal)
+    page = Paginator(bills, BILLS_PER_PAGE).get_page(request.GET.get("page"))
     progress = collection(proposal)
+    query = {key: value for key, value in chosen.items() if value}
+    place = {key: chosen[key] for key in ("building", "entrance") if chosen[key]}
     return render(
         request,
         "costs/bill_collection.html",
@@ -436,14 +456,38 @@ def bill_collection(request, pk: int):
             "progress": progress,
             "page": page,
             "chosen": chosen,
-            "query": {key: value for key, value in chosen.items() if value} | {"status": chosen["status"]},
-            "statuses": BillStatus,
+            "query": query,
+            "place": place,
+            # The status tabs: every bill first, each with its count, the chosen one marked.
+            "status_tabs": [("", pgettext("costs", "all"), progress.bills)]
+            + [(value, label, progress.counts[value]) for value, label in BillStatus.choices],
             "buildings": bill_buildings(proposal),
             "can_waive": request.user.has_perm("costs.waive_bill", proposal),
+            "can_write_instructions": request.user.has_perm("costs.manage_payment_info", proposal.community),
+            "instructions": payment_instructions_for(proposal.community),
             "resplits": list(plan.resplits.select_related("by")),
             "today": timezone.localdate(),
         },
     )
+
+
+@require_GET
+@login_required
+def bill_collection_xlsx(request, pk: int):
+    """The bills as filtered on the collection page, with owners' names and masked phones."""
+    proposal = proposal_for(request, pk, "costs.record_payment")
+    plan = _collection_plan(request, proposal)
+    if plan is None:
+        return redirect("proposal_detail", pk=proposal.pk)
+    chosen, bills = _filtered_bills(request, proposal)
+    content = bills_xlsx(proposal=proposal, plan=plan, bills=bills, chosen=chosen, progress=collection(proposal))
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = (
+        f'attachment; filename="bills-{proposal.community.slug}-{proposal.number}-{stamp}.xlsx"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _bill(request, pk: int, bill_id: int, perm: str) -> tuple[Proposal, Bill]:
@@ -503,13 +547,74 @@ def bill_resplit(request, pk: int):
         _form_errors(request, form)
         return _back_to_collection(request, proposal)
     try:
-        record = bills_resplit(proposal=proposal, by=request.user, reason=form.cleaned_data["reason"])
+        record = bills_resplit(
+            proposal=proposal, by=request.user, reason=form.cleaned_data["reason"], among=form.cleaned_data["among"]
+        )
     except ValidationError as error:
         _errors(request, error)
     else:
-        messages.success(
-            request,
-            _("¥%(amount)s waived is now shared among the %(count)s households still to pay.")
-            % {"amount": f"{record.amount:,.2f}", "count": record.unpaid_bills},
-        )
+        if record.among == ResplitAmong.ALL:
+            text = _("¥%(amount)s waived is now shared among all %(count)s other households of the plan.")
+        else:
+            text = _("¥%(amount)s waived is now shared among the %(count)s households still to pay.")
+        messages.success(request, text % {"amount": f"{record.amount:,.2f}", "count": record.unpaid_bills})
     return _back_to_collection(request, proposal)
+
+
+# --- Payment instructions ------------------------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+def payment_instructions(request, slug: str):
+    """GET: the committee's form for how households pay. POST: save it (with a checked, re-encoded QR image)."""
+    community = get_object_or_404(Community, slug=slug)
+    if not request.user.has_perm("costs.manage_payment_info", community):
+        raise PermissionDenied
+    instructions = payment_instructions_for(community)
+    status = 200
+    if request.method == "POST":
+        form = PaymentInstructionsForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                payment_instructions_save(community=community, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request, _("The payment instructions are saved. Households see them with their bills.")
+                )
+                return redirect("payment_instructions", slug=community.slug)
+        status = 400
+    else:
+        fields = ("payee", "account", "place", "hours", "notes")
+        form = PaymentInstructionsForm(
+            initial={name: getattr(instructions, name) for name in fields} if instructions else None
+        )
+    return render(
+        request,
+        "costs/payment_instructions.html",
+        {"community": community, "form": form, "instructions": instructions},
+        status=status,
+    )
+
+
+@require_GET
+def payment_qr(request, slug: str):
+    """The community's payment QR code, to its households and committee: media is never served from a public URL."""
+    community = get_object_or_404(Community, slug=slug)
+    if not request.user.has_perm("costs.view_payment_info", community):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise PermissionDenied
+    instructions = payment_instructions_for(community)
+    if instructions is None or not instructions.qr:
+        raise Http404
+    try:
+        handle = instructions.qr.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404("payment QR file missing") from missing
+    response = FileResponse(handle, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,4 +1,4 @@
-"""The share table as an .xlsx workbook (openpyxl, write-only): one row per household, amounts as numbers."""
+"""The cost exports as .xlsx workbooks (openpyxl, write-only): the share table and the bills, amounts as numbers."""
 
 from decimal import Decimal
 
@@ -8,7 +8,7 @@ from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from config.xlsx import append, cell, table_sheet, workbook_bytes
-from costs.models import Sharers
+from costs.models import BillStatus, Sharers
 from costs.selectors import ShareRow, Shares
 from proposals.models import Proposal
 
@@ -72,6 +72,79 @@ def shares_xlsx(*, proposal: Proposal, shares: Shares, rows: list[ShareRow], cho
             pgettext("costs", "Shares"),
             _("frozen when voting opened") if shares.frozen else _("as the roster stands now"),
         ),
+        (pgettext("costs", "Filter"), filters or pgettext("costs", "none")),
+        (pgettext("costs", "Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
+    ]:
+        money = MONEY_FORMAT if isinstance(value, Decimal) else None
+        append(about, [cell(about, label, bold=True), cell(about, value, money)])
+    return workbook_bytes(workbook)
+
+
+def bills_xlsx(*, proposal: Proposal, plan, bills, chosen: dict, progress) -> bytes:
+    """Sheet 1: one row per bill with the owner's name and masked phone (a total row at the end); sheet 2: the
+    plan, the collection so far and the filters. `bills` is the page's filtered queryset (with household__owner)."""
+    workbook = Workbook(write_only=True)
+    columns = [
+        (pgettext("costs", "Household"), 12),
+        (pgettext("costs", "Owner"), 16),
+        (pgettext("costs", "Phone"), 14),
+        (pgettext("costs", "Own share (yuan)"), 14),
+        (pgettext("costs", "Amount due (yuan)"), 14),
+        (pgettext("costs", "Paid (yuan)"), 14),
+        (pgettext("costs", "Still to pay (yuan)"), 14),
+        (pgettext("costs", "Payment"), 10),
+        (pgettext("costs", "Paid on"), 12),
+        (pgettext("costs", "Note"), 30),
+    ]
+    sheet = table_sheet(workbook, pgettext("costs", "Bills"), columns)
+    sums = [Decimal("0.00")] * 4
+    count = 0
+    for bill in bills.iterator(chunk_size=2000):
+        owner = bill.household.owner
+        amounts = [bill.original_amount, bill.amount, bill.paid_amount, bill.to_pay]
+        sums = [total + amount for total, amount in zip(sums, amounts, strict=True)]
+        count += 1
+        append(
+            sheet,
+            [
+                cell(sheet, bill.label),
+                cell(sheet, owner.name),
+                cell(sheet, owner.masked_phone),
+                *(cell(sheet, amount, MONEY_FORMAT) for amount in amounts),
+                cell(sheet, bill.get_status_display()),
+                cell(sheet, bill.paid_at.isoformat() if bill.paid_at else ""),
+                cell(sheet, bill.waived_reason if bill.status == "waived" else bill.note),
+            ],
+        )
+    append(
+        sheet,
+        [
+            cell(sheet, pgettext("costs", "Total"), bold=True),
+            cell(sheet, _("%(count)s households") % {"count": count}),
+            cell(sheet, None),
+            *(cell(sheet, total, MONEY_FORMAT, bold=True) for total in sums),
+        ],
+    )
+
+    about = workbook.create_sheet(pgettext("costs", "About")[:31])
+    about.column_dimensions["A"].width = 18
+    about.column_dimensions["B"].width = 50
+    filters = " / ".join(
+        str(value)
+        for value in (
+            dict(BillStatus.choices).get(chosen.get("status")),
+            chosen.get("building"),
+            chosen.get("entrance"),
+        )
+        if value
+    )
+    for label, value in [
+        (pgettext("costs", "Community"), str(proposal.community)),
+        (pgettext("costs", "Proposal"), str(proposal)),
+        (pgettext("costs", "Amount to share"), plan.to_share),
+        (pgettext("costs", "Paid"), progress.sums[BillStatus.PAID]),
+        (pgettext("costs", "Still to pay"), progress.sums[BillStatus.UNPAID]),
+        (pgettext("costs", "Waived"), progress.sums[BillStatus.WAIVED]),
         (pgettext("costs", "Filter"), filters or pgettext("costs", "none")),
         (pgettext("costs", "Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
     ]:

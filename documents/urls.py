@@ -1,10 +1,11 @@
 from django.urls import path
 
-from documents import views
+from documents import notices, views
 
 urlpatterns = [
     path("c/<slug:slug>/documents/slips.pdf", views.join_slips, name="document_slips"),
     path("proposals/<int:pk>/documents/walk-sheet.pdf", views.walk_sheet, name="document_walk_sheet"),
+    path("proposals/<int:pk>/documents/payment-notices.pdf", notices.payment_notices, name="document_payment_notices"),
     path("proposals/<int:pk>/documents/register.pdf", views.register_pdf, name="document_register"),
     path("documents/jobs/<int:pk>/", views.job_detail, name="document_job"),
     path("documents/jobs/<int:pk>/progress.json", views.job_progress, name="document_job_progress"),

@@ -44,6 +44,12 @@ def with_sort(query: dict, sort: str) -> str:
 
 
 @register.filter
+def with_status(query: dict, status: str) -> str:
+    """The same place filters with another payment status ("" for every bill), from the first page."""
+    return _encode({**query, "status": status})
+
+
+@register.filter
 def with_page(query: dict, page) -> str:
     return _encode({**query, "page": page})
 
@@ -76,7 +82,8 @@ def my_share(context, proposal, user):
         "by_beneficiaries": by_beneficiaries,
         "asks_number": by_beneficiaries and plan.method == CostMethod.WEIGHT,
         "sign_up_open": sign_up_open,
-        "signed_up": _signed_up(plan) if sign_up_open and items else None,
+        # While signing up, and until the bills are made, the price of one unit (one e-bike) or one household.
+        "signed_up": _signed_up(plan) if by_beneficiaries and items and plan.billed_at is None else None,
         "billed": plan is not None and plan.billed_at is not None,
         "failed": proposal.state in (State.CLOSED, State.PUBLISHED) and not proposal.passed,
     }

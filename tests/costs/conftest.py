@@ -12,6 +12,7 @@ from costs.services import cost_plan_create, line_item_add, subsidy_add
 from lifecycle.services import proposal_close, proposal_open_voting
 from proposals.models import Category, Scope
 from proposals.services import proposal_create, proposal_start_consultation
+from tests.factories import HouseholdFactory
 from tests.voting.conftest import committee_user, residents, secretary_user, stairwell  # noqa: F401
 from voting.models import Channel, Choice, Elector
 from voting.services import ballot_cast
@@ -105,6 +106,19 @@ def garage(community, stairwell, committee_user):  # noqa: F811
         weight_label="辆电动车",
     )
     return proposal
+
+
+@pytest.fixture
+def billed(actors):
+    """A passed proposal of actors.community (its household and three more, shared by area) with its bills."""
+    committee = actors.users["committee"]
+    entrance = actors.household_obj.entrance
+    for room, area in (("601", "120.00"), ("602", "60.00"), ("701", "30.50")):
+        HouseholdFactory(entrance=entrance, room=room, floor=int(room[0]), area=Decimal(area))
+    proposal = consulting(actors.community, committee)
+    add_plan(proposal, committee, items=(("单元门", "3000.00"),), subsidies=(("sponsor", "1000.00"),))
+    open_voting(proposal, committee)
+    return pass_it(proposal, committee)
 
 
 YUAN = Decimal("0.01")

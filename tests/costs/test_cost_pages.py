@@ -48,24 +48,13 @@ def my_share(proposal, user, language: str = "zh-hans") -> str:
 # --- The permission matrix ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def billed(actors):
-    """A passed proposal of actors.community (its household and three more, shared by area) with its bills."""
-    committee = actors.users["committee"]
-    entrance = actors.household_obj.entrance
-    for room, area in (("601", "120.00"), ("602", "60.00"), ("701", "30.50")):
-        HouseholdFactory(entrance=entrance, room=room, floor=int(room[0]), area=Decimal(area))
-    proposal = consulting(actors.community, committee)
-    add_plan(proposal, committee, items=(("单元门", "3000.00"),), subsidies=(("sponsor", "1000.00"),))
-    open_voting(proposal, committee)
-    return pass_it(proposal, committee)
-
-
 GET_PAGES = {
     "cost_plan": {"committee"},
     "cost_shares": {"committee", "secretary"},
     "cost_shares_xlsx": {"committee", "secretary"},
     "bill_collection": {"committee", "secretary"},
+    "bill_collection_xlsx": {"committee", "secretary"},
+    "document_payment_notices": {"committee", "secretary"},
 }
 
 
@@ -109,7 +98,7 @@ def test_only_the_committee_resplits(billed, actors, client_as, who):
     bill_waive(bill=Bill.objects.filter(proposal=billed).first(), by=actors.users["committee"], reason="减免")
     before = list(Bill.objects.filter(proposal=billed).values_list("amount", flat=True))
     response = client_as(actors.users[who]).post(
-        reverse("bill_resplit", args=[billed.pk]), {"reason": "分担", "confirm": "on"}
+        reverse("bill_resplit", args=[billed.pk]), {"reason": "分担", "confirm": "on", "among": "unpaid"}
     )
     after = list(Bill.objects.filter(proposal=billed).values_list("amount", flat=True))
     if who == "committee":
@@ -353,11 +342,17 @@ def test_the_xlsx_opens_and_adds_up(elevator, committee_user, client_as):
 # --- Collection ---------------------------------------------------------------------------------------------------
 
 
-def test_collection_lists_who_still_has_to_pay(billed, actors, client_as):
+def test_collection_lists_every_bill_by_default_and_who_still_has_to_pay_when_asked(billed, actors, client_as):
     client = client_as(actors.users["secretary"])
     bill = Bill.objects.filter(proposal=billed).first()
     client.post(reverse("bill_pay", args=[billed.pk, bill.pk]), {"amount": str(bill.amount)})
     page = client.get(reverse("bill_collection", args=[billed.pk]))
+    # Paid rows stay in view: the default is every bill, and the page says so.
+    assert [b.pk for b in page.context["page"].object_list] == list(
+        Bill.objects.filter(proposal=billed).order_by("position").values_list("pk", flat=True)
+    )
+    assert "全部" in page.content.decode() and 'aria-current="page"' in page.content.decode()
+    page = client.get(reverse("bill_collection", args=[billed.pk]), {"status": "unpaid"})
     assert [b.pk for b in page.context["page"].object_list] == list(
         Bill.objects.filter(proposal=billed, status="unpaid").order_by("position").values_list("pk", flat=True)
     )
