@@ -100,6 +100,12 @@ def test_the_canvasser_finds_the_doors_to_knock_and_a_household_calls_its_canvas
     expect(other.locator("li.task")).to_have_count(6)
     expect(other.locator("a[href^='tel:']")).to_have_count(0)
     expect(other.locator(".task-phone").first).to_have_text(re.compile(r"^138\*\*\*\*\d{4}$"))
+    # On a 360 px screen at 200 % text nothing runs off the side.
+    other.set_viewport_size({"width": 360, "height": 640})
+    other.evaluate("() => { document.documentElement.style.fontSize = '200%'; }")
+    assert other.evaluate("() => getComputedStyle(document.documentElement).fontSize") == "32px"
+    expect(other.locator("li.task")).to_have_count(6)
+    no_horizontal_overflow(other)
 
     # 4. The household on the proposal page: who canvasses their entrance, and a button to call them.
     home = phone()
