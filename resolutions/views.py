@@ -98,13 +98,14 @@ def resolution_page(request, pk: int):
         return _no_result(request, proposal)
     state = resolution_state(proposal, request.user)
     can_sign = request.user.has_perm("resolutions.sign_resolution", proposal) and not state.signed_by_me
+    role = signer_role(request.user, proposal.community) if can_sign else None
     notices = notices_of(proposal)
     preliminary = notices.get(NoticeStage.PRELIMINARY)
     context = {
         "proposal": proposal,
         "res": state,
-        "can_sign": can_sign,
-        "signer_role": SignerRole(signer_role(request.user, proposal.community)).label if can_sign else "",
+        "can_sign": can_sign and role is not None,
+        "signer_role": SignerRole(role).label if role else "",
         "can_publish": request.user.has_perm("resolutions.publish_result_notice", proposal),
         "can_annex": request.user.has_perm("voting.view_register", proposal),
         "large_annex": proposal.electorate_households > INLINE_ANNEX_ROWS,
