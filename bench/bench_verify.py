@@ -77,7 +77,7 @@ def run(args) -> None:
     proposal = _util.open_for_voting(community, committee)
     voted = cast_in_sheets(proposal, share=args.voted, by=committee)
     proposal = proposal_close(proposal=Proposal.objects.get(pk=proposal.pk), by=committee)
-    resolution_sign(proposal=proposal, user=committee, password=PASSWORD, role="chair")
+    resolution_sign(proposal=proposal, user=committee, password=PASSWORD)
     fingerprint = Proposal.objects.get(pk=proposal.pk).resolution.fingerprint
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

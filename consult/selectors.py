@@ -311,6 +311,11 @@ def household_status(proposal: Proposal, household_id: int) -> str:
     return status_code(*row) if row else NOT_VISITED
 
 
+def revisit_due(status: str, follow_up_on: date | None, today: date) -> bool:
+    """Worth another knock: nobody was home, or the day agreed for a return visit has come (or passed)."""
+    return status == NOBODY_HOME or bool(follow_up_on and follow_up_on <= today)
+
+
 # --- The building board -------------------------------------------------------------------------------------
 
 
@@ -399,7 +404,7 @@ def board_json(proposal: Proposal, view: BoardView = BoardView()) -> dict:
         if status != NOT_VISITED:
             entrance["visited"] += 1
         # A household that voted needs no more visits.
-        if not has_voted and (status == NOBODY_HOME or (follow_up_on and follow_up_on <= today)):
+        if not has_voted and revisit_due(status, follow_up_on, today):
             counts["revisit"] += 1
             if len(revisit) < REVISIT_LIMIT:
                 code = f"{building_name}-{entrance_name}-{room}"
@@ -650,3 +655,187 @@ def canvass_outcome(proposal: Proposal) -> tuple[CrossTable, list[CrossTable]]:
         table.add(status, choice)
         total.add(status, choice)
     return total, list(buildings.values())
+
+
+# --- The canvasser's tasks (我的走访任务) ---------------------------------------------------------------------
+
+
+@dataclass
+class VisitTask:
+    """A door still to knock on: never reached (not visited, or nobody home) or due for a return visit today."""
+
+    id: int
+    code: str
+    room: str
+    owner: str
+    phone: str  # as this user may see it: in full to the committee (community.see_full_phones), else masked
+    call: str  # the number for a tel: link, "" when this user may not see it in full
+    last: LastVisit | None
+    due: bool  # the day agreed for a return visit has come
+
+    @property
+    def reason(self) -> str:
+        if self.last is None:
+            return str(_("not visited yet"))
+        if self.due:
+            return str(_("return visit due"))
+        return str(_("nobody home"))
+
+
+@dataclass
+class TaskEntrance:
+    id: int
+    label: str
+    tasks: list[VisitTask] = field(default_factory=list)
+
+
+@dataclass
+class TaskProposal:
+    proposal: Proposal
+    full_phones: bool
+    entrances: list[TaskEntrance] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(len(entrance.tasks) for entrance in self.entrances)
+
+
+def canvassing_assignments(user) -> list[Assignment]:
+    """The user's assignments on proposals being canvassed, oldest proposal first. One query."""
+    if not user or not user.is_authenticated:
+        return []
+    return list(
+        Assignment.objects.filter(canvasser=user, proposal__state__in=CANVASS_STATES)
+        .select_related("proposal__community")
+        .order_by("proposal__created_at", "proposal_id", "pk")
+    )
+
+
+def visit_tasks(user, *, today: date | None = None) -> list[TaskProposal]:
+    """Per proposal being canvassed where `user` has assignments, the households of their entrances still to visit,
+    grouped by entrance in roster order. Households that voted need no visit. 1 query, then per proposal 2 (3 while
+    voting, one more per community for the phone rule) — never per household."""
+    today = today or timezone.localdate()
+    by_proposal: dict[int, list[Assignment]] = {}
+    for assignment in canvassing_assignments(user):
+        by_proposal.setdefault(assignment.proposal_id, []).append(assignment)
+    out = []
+    for assignments in by_proposal.values():
+        proposal = assignments[0].proposal
+        building_ids = sorted({a.building_id for a in assignments if a.building_id})
+        entrance_ids = sorted({a.entrance_id for a in assignments if a.entrance_id})
+        households = canvass_households(proposal).filter(
+            Q(entrance__building_id__in=building_ids) | Q(entrance_id__in=entrance_ids)
+        )
+        out.append(_proposal_tasks(proposal, households, user, today))
+    return out
+
+
+def _proposal_tasks(proposal: Proposal, households, user, today: date) -> TaskProposal:
+    full_phones = user.has_perm("community.see_full_phones", proposal.community)
+    latest = {
+        row[0]: _last_visit(*row[1:])
+        for row in latest_visits(proposal, households).values_list("household_id", *_LATEST_FIELDS)
+    }
+    voted = voted_household_ids(proposal, households)
+    rows = households.order_by("entrance__building__sort_key", "entrance__sort_key", "-floor", "room_sort_key")
+    tasks = TaskProposal(proposal, full_phones)
+    for pk, entrance_id, building, entrance, room, owner, phone in rows.values_list(
+        "pk", "entrance_id", "entrance__building__name", "entrance__name", "room", "owner__name", "owner__phone"
+    ):
+        if pk in voted:
+            continue
+        last = latest.get(pk)
+        due = bool(last and last.follow_up_on and last.follow_up_on <= today)
+        if last is not None and not revisit_due(last.status, last.follow_up_on, today):
+            continue
+        if not tasks.entrances or tasks.entrances[-1].id != entrance_id:
+            tasks.entrances.append(TaskEntrance(entrance_id, _building_label(building) + _entrance_label(entrance)))
+        shown = phone if full_phones else (mask_phone(phone) if phone else "")
+        tasks.entrances[-1].tasks.append(
+            VisitTask(
+                id=pk,
+                code=f"{building}-{entrance}-{room}",
+                room=room,
+                owner=owner,
+                phone=shown,
+                call=phone if full_phones else "",
+                last=last,
+                due=due,
+            )
+        )
+    return tasks
+
+
+def visit_task_count(user) -> int | None:
+    """How many households the user still has to visit; None when they have no assignment being canvassed."""
+    proposals = visit_tasks(user)
+    return sum(p.total for p in proposals) if proposals else None
+
+
+# --- Who canvasses a household's entrance (tap-to-call for households, the helpline on join slips) -----------
+
+
+@dataclass(frozen=True)
+class Helper:
+    name: str
+    phone: str
+
+
+def _helper_rows(assignments):
+    return assignments.order_by("-created_at", "-pk").values_list(
+        "entrance_id", "building_id", "canvasser__display_name", "canvasser__username", "canvasser__phone"
+    )
+
+
+def household_canvassers(proposal: Proposal, user) -> list[Helper]:
+    """Who canvasses the entrances of the user's own households in this proposal's scope (an entrance's or its
+    building's assignment): name and phone only. Nothing for anybody not bound to such a household. One query."""
+    if not user or not user.is_authenticated or proposal.state not in CANVASS_STATES:
+        return []
+    mine = canvass_households(proposal).filter(bindings__user=user)
+    assignments = Assignment.objects.filter(proposal=proposal).filter(
+        Q(entrance_id__in=mine.values("entrance_id")) | Q(building_id__in=mine.values("entrance__building_id"))
+    )
+    helpers: dict[tuple[str, str], Helper] = {}
+    for _entrance, _building, display_name, username, phone in _helper_rows(assignments):
+        helper = Helper(user_name(display_name, username), phone or "")
+        helpers.setdefault((helper.name, helper.phone), helper)
+    return list(helpers.values())
+
+
+def entrance_helpers(community, entrance_ids) -> dict[int, Helper]:
+    """Per entrance of `community`, the canvasser assigned to it (or to its building) on a proposal being canvassed
+    who has a phone: an entrance's own assignment first, then the newest. One query (plus one for the buildings)."""
+    assignments = Assignment.objects.filter(
+        proposal__community=community, proposal__state__in=CANVASS_STATES, canvasser__phone__isnull=False
+    ).exclude(canvasser__phone="")
+    rows = list(_helper_rows(assignments))
+    if not rows:
+        return {}
+    wanted = set(entrance_ids)
+    entrances_of: dict[int, list[int]] = defaultdict(list)
+    for pk, building_id in Entrance.objects.filter(pk__in=sorted(wanted), building__community=community).values_list(
+        "pk", "building_id"
+    ):
+        entrances_of[building_id].append(pk)
+    helpers: dict[int, Helper] = {}
+    for entrance_id, _building, display_name, username, phone in rows:  # an entrance's own assignment wins
+        if entrance_id in wanted:
+            helpers.setdefault(entrance_id, Helper(user_name(display_name, username), phone))
+    for _entrance, building_id, display_name, username, phone in rows:
+        for entrance_id in entrances_of.get(building_id, ()):
+            helpers.setdefault(entrance_id, Helper(user_name(display_name, username), phone))
+    return helpers
+
+
+def committee_helper(community) -> Helper | None:
+    """The committee member who joined the community's committee first and has a phone. One query."""
+    row = (
+        Role.objects.filter(community=community, kind=Role.Kind.COMMITTEE, user__phone__isnull=False)
+        .exclude(user__phone="")
+        .order_by("created_at", "pk")
+        .values_list("user__display_name", "user__username", "user__phone")
+        .first()
+    )
+    return Helper(user_name(row[0], row[1]), row[2]) if row else None

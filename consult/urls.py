@@ -1,9 +1,10 @@
 from django.urls import path
 
-from consult.views import canvass, consultation
+from consult.views import canvass, consultation, tasks
 
 urlpatterns = [
     # Canvassing: assignments, the phone walk list, visits (also sent later from an offline phone), the board.
+    path("my/visits/", tasks.my_visits, name="my_visits"),
     path("proposals/<int:pk>/canvass/assign/", canvass.assignments, name="canvass_assignments"),
     path("proposals/<int:pk>/canvass/tags/", canvass.tags, name="canvass_tags"),
     path("proposals/<int:pk>/canvass/", canvass.walk_list, name="walk_list"),

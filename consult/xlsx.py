@@ -53,3 +53,47 @@ def demands_xlsx(*, summary: DemandsSummary, about: list[tuple[str, str]]) -> by
     append(info, [cell(info, _("Note"), bold=True), note])
 
     return workbook_bytes(workbook)
+
+
+def visit_tasks_xlsx(*, proposals, today) -> bytes:
+    """One row per household still to visit (consult.selectors.visit_tasks), with columns to fill in by hand."""
+    workbook = Workbook(write_only=True)
+    sheet = table_sheet(
+        workbook,
+        _("Visits to make"),
+        [
+            (_("Proposal"), 24),
+            (_("Entrance"), 14),
+            (_("Household"), 12),
+            (_("Owner"), 12),
+            (_("Mobile number"), 14),
+            (_("Why"), 14),
+            (_("Last visit"), 24),
+            (_("Result"), 14),
+        ],
+    )
+    for tasks in proposals:
+        for entrance in tasks.entrances:
+            for task in entrance.tasks:
+                append(
+                    sheet,
+                    [
+                        cell(sheet, str(tasks.proposal)),
+                        cell(sheet, entrance.label),
+                        cell(sheet, task.code),
+                        cell(sheet, task.owner),
+                        cell(sheet, task.phone),
+                        cell(sheet, task.reason),
+                        cell(sheet, task.last.line if task.last else ""),
+                        "",
+                    ],
+                )
+    info = workbook.create_sheet(_("About")[:31])
+    info.column_dimensions["A"].width = 16
+    info.column_dimensions["B"].width = 50
+    append(info, [cell(info, _("Day"), bold=True), today.isoformat()])
+    note = _(
+        "Households not reached yet (not visited, or nobody home) or due for a return visit; not those that voted."
+    )
+    append(info, [cell(info, _("Note"), bold=True), cell(info, note)])
+    return workbook_bytes(workbook)

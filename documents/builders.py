@@ -157,11 +157,16 @@ def render_register(proposal, *, workers: int | None = None, progress: Progress 
 
 
 def slip_text(community, *, join_root: str) -> SlipText:
+    person = {"name": "{name}", "phone": "{phone}"}
     return SlipText(
         community=community.name,
         code_label=_("Join code"),
-        instructions=_("Scan the code, or enter the join code at %(url)s, to link your flat.") % {"url": join_root},
+        instructions=_("Scan the code, or enter the join code at %(url)s, to link your flat.") % {"url": "{url}"},
+        join_url=join_root,
         expires=_("Valid until %(date)s") % {"date": "{date}"},
+        helpline_canvasser=_("Need help? Call your canvasser %(name)s %(phone)s") % person,
+        helpline_committee=_("Need help? Call the owners' committee: %(name)s %(phone)s") % person,
+        helpline_none=_("Need help? Ask the owners' committee."),
     )
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from community.models import Community, Entrance, Household, JoinCode
 from consult.models import Assignment, Visit
+from consult.selectors import Helper, committee_helper, entrance_helpers
 from core.identity import mask_phone
 from documents.annex import AnnexRow
 from documents.slips import Slip
@@ -127,17 +128,26 @@ def households_without_code(scope: SlipScope):
     return scope.households().filter(~Exists(usable_codes().filter(household=OuterRef("pk"))))
 
 
+def slip_helpers(community: Community, entrance_ids) -> tuple[dict[int, Helper], Helper | None]:
+    """Whom each entrance's slips name for help: the canvasser assigned to the entrance (or its building) on a
+    proposal being canvassed, else the committee member who joined the committee first — each only with a phone.
+    The roster has no standing "building head", so the assignments of the proposals in progress stand for one."""
+    return entrance_helpers(community, entrance_ids), committee_helper(community)
+
+
 def slip_rows(scope: SlipScope, *, join_url) -> list[Slip]:
-    """One slip per household of the scope that has a usable code (the newest), in roster order. Two queries.
+    """One slip per household of the scope that has a usable code (the newest), in roster order, each naming whom
+    to ask for help (slip_helpers). Five queries at most.
 
     `join_url(code)` is the absolute URL the QR code carries.
     """
     households = list(
         scope.households()
         .in_order()
-        .values_list("pk", "entrance__building__name", "entrance__name", "room")
+        .values_list("pk", "entrance__building__name", "entrance__name", "room", "entrance_id")
         .iterator(chunk_size=_STREAM)
     )
+    helpers, committee = slip_helpers(scope.community, {row[4] for row in households})
     codes: dict[int, JoinCode] = {}
     for code in (
         usable_codes()
@@ -148,16 +158,22 @@ def slip_rows(scope: SlipScope, *, join_url) -> list[Slip]:
     ):
         codes[code.household_id] = code  # the newest wins
     slips = []
-    for pk, building, entrance, room in households:
+    for pk, building, entrance, room, entrance_id in households:
         code = codes.get(pk)
         if code is None:
             continue
+        helper, kind = helpers.get(entrance_id), "canvasser"
+        if helper is None:
+            helper, kind = committee, "committee"
         slips.append(
             Slip(
                 place=place_label(building, entrance, room),
                 code=code.display,
                 url=join_url(code.code),
                 expires=timezone.localtime(code.expires_at).date().isoformat(),
+                helper=kind if helper else "",
+                helper_name=helper.name if helper else "",
+                helper_phone=helper.phone if helper else "",
             )
         )
     return slips

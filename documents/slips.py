@@ -30,11 +30,14 @@ HEAD = """<style>
 .slip.r0, .slip.r1, .slip.r2 { border-bottom: 0.3mm dashed #777; }
 .community { font-size: 9pt; color: #333; width: 52mm; }
 .place { font-size: 15pt; font-weight: bold; line-height: 1.3; width: 52mm; margin-top: 1mm; }
-.label { font-size: 8.5pt; color: #333; margin-top: 3mm; }
-.code { font-family: "WenQuanYi Micro Hei Mono", monospace; font-size: 21pt; font-weight: bold; line-height: 1.2; }
-.slip svg.qr { position: absolute; right: 7mm; top: 6mm; width: 33mm; height: 33mm; }
-.hint { position: absolute; left: 8mm; right: 8mm; bottom: 5mm; font-size: 8.5pt; line-height: 1.4; }
-.expires { color: #444; }
+.label { font-size: 8.5pt; color: #333; margin-top: 2mm; }
+.code { font-family: "WenQuanYi Micro Hei Mono", monospace; font-size: 20pt; font-weight: bold; line-height: 1.15; }
+.slip svg.qr { position: absolute; right: 7mm; top: 6mm; width: 31mm; height: 31mm; }
+/* What to do, and whom to ask, at a size an elderly owner reads without glasses (11 pt at least). */
+.hint { position: absolute; left: 8mm; right: 8mm; bottom: 4mm; font-size: 11pt; line-height: 1.3; }
+.hint .url { word-break: break-all; }
+.helpline { font-weight: bold; }
+.expires { color: #444; font-size: 11pt; }
 </style>"""
 
 
@@ -44,21 +47,38 @@ class Slip:
     code: str  # as printed: ABCD-EFGH
     url: str  # what the QR code opens
     expires: str = ""
+    helper: str = ""  # "canvasser" or "committee": who the helpline names, "" when nobody with a phone is known
+    helper_name: str = ""
+    helper_phone: str = ""
 
 
 @dataclass(frozen=True)
 class SlipText:
-    """The words on every slip, in the reader's language. `expires` has {date}."""
+    """The words on every slip, in the reader's language. `instructions` has {url}, `expires` {date}; the helplines
+    {name} and {phone}, one for the entrance's canvasser and one for the committee; `helpline_none` has neither."""
 
     community: str
     code_label: str
     instructions: str
+    join_url: str
     expires: str
+    helpline_canvasser: str = ""
+    helpline_committee: str = ""
+    helpline_none: str = ""
+
+    def helpline(self, slip: Slip) -> str:
+        line = {"canvasser": self.helpline_canvasser, "committee": self.helpline_committee}.get(slip.helper)
+        if line is None:
+            return self.helpline_none
+        return line.format(name=slip.helper_name, phone=slip.helper_phone)
 
 
 def slip_html(slip: Slip, position: int, text: SlipText) -> str:
     column, row = position % _COLUMNS, position // _COLUMNS
     expires = text.expires.format(date=slip.expires) if slip.expires else ""
+    before, _sep, after = text.instructions.partition("{url}")
+    url = f'<span class="url">{html.escape(text.join_url)}</span>' if _sep else ""
+    instructions = html.escape(before) + url + html.escape(after)
     return (
         f'<div class="slip c{column} r{row}">'
         f'<div class="community">{html.escape(text.community)}</div>'
@@ -66,7 +86,8 @@ def slip_html(slip: Slip, position: int, text: SlipText) -> str:
         f'<div class="label">{html.escape(text.code_label)}</div>'
         f'<div class="code">{html.escape(slip.code)}</div>'
         f"{join_qr_svg(slip.url)}"
-        f'<div class="hint">{html.escape(text.instructions)}<br>'
+        f'<div class="hint">{instructions}<br>'
+        f'<span class="helpline">{html.escape(text.helpline(slip))}</span><br>'
         f'<span class="expires">{html.escape(expires)}</span></div>'
         "</div>"
     )

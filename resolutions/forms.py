@@ -1,14 +1,15 @@
-"""The forms of the resolution page: a committee member's signature (password and capacity), a result notice."""
+"""The forms of the resolution page: a committee member's signature (their password), a result notice."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from resolutions.models import NoticeStage, SignerRole
+from resolutions.models import NoticeStage
 from resolutions.services import DEFAULT_OBJECTION_DAYS, MAX_OBJECTION_DAYS
 
 
 class SignForm(forms.Form):
-    role = forms.ChoiceField(label=_("I sign as"), choices=SignerRole.choices, initial=SignerRole.MEMBER)
+    """The password only: the capacity comes from the signer's role in the community (resolutions.selectors)."""
+
     password = forms.CharField(
         label=_("Your password"),
         strip=False,

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from community.models import Role
 from proposals.models import Proposal
 
 
@@ -29,6 +30,12 @@ class SignerRole(models.TextChoices):
     CHAIR = "chair", _("chair of the owners' committee")
     VICE_CHAIR = "vice_chair", _("vice-chair of the owners' committee")
     MEMBER = "member", _("member of the owners' committee")
+
+
+# The capacity a signer signs in comes from their role in the community (community.models.Role), highest first,
+# never from a choice in the form. The roster knows one committee role today ("committee member"), so everybody
+# signs as a member; a chair or vice-chair role added to Role.Kind maps here ("chair" → CHAIR …) in one line.
+SIGNER_ROLE_OF_KIND = {Role.Kind.COMMITTEE: SignerRole.MEMBER}
 
 
 class Signature(models.Model):

@@ -11,14 +11,14 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.utils import timezone
 
-from community.models import natural_sort_key
+from community.models import Role, natural_sort_key
 from consult.meetings import party_positions
 from costs.models import Share
 from costs.selectors import plan_for, shares_compute
 from documents.selectors import annex_rows as register_rows
 from proposals.models import Proposal, Scope, State
 from resolutions import canonical as resolution
-from resolutions.models import NoticeStage, Resolution, ResultNotice, Signature
+from resolutions.models import SIGNER_ROLE_OF_KIND, NoticeStage, Resolution, ResultNotice, Signature
 from voting import engine
 from voting.audit import ballots_verify
 from voting.models import Ballot, Channel
@@ -197,6 +197,15 @@ class ResolutionState:
     @property
     def signed(self) -> bool:
         return self.record is not None
+
+
+def signer_role(user, community) -> str | None:
+    """The capacity (SignerRole) in which `user` signs a resolution of `community`, from their roles there: the
+    highest of SIGNER_ROLE_OF_KIND's. None when they hold none of them (they cannot sign). One query."""
+    if not user or not user.is_authenticated or community is None:
+        return None
+    kinds = set(Role.objects.filter(user=user, community=community).values_list("kind", flat=True))
+    return next((role for kind, role in SIGNER_ROLE_OF_KIND.items() if kind in kinds), None)
 
 
 def resolution_state(proposal: Proposal, user) -> ResolutionState:

@@ -14,8 +14,8 @@ from accounts.throttle import Limit
 from lifecycle.services import proposal_publish
 from proposals.models import Proposal, State
 from resolutions import canonical as resolution
-from resolutions.models import NoticeStage, Resolution, ResultNotice, Signature, SignerRole
-from resolutions.selectors import RESULT_STATES, resolution_canonical
+from resolutions.models import NoticeStage, Resolution, ResultNotice, Signature
+from resolutions.selectors import RESULT_STATES, resolution_canonical, signer_role
 
 # Wrong passwords when signing, per account: the form must not become a way to guess a member's password.
 WRONG_PASSWORDS = Limit("resolution_sign_wrong_password", max_hits=5, window=15 * 60)
@@ -35,19 +35,32 @@ def _lock(proposal: Proposal) -> Proposal:
     return Proposal.objects.select_for_update().select_related("community").get(pk=proposal.pk)
 
 
-def resolution_sign(*, proposal: Proposal, user, password: str, role: str = SignerRole.MEMBER) -> Signature:
-    """Sign the proposal's resolution as `user`, who re-enters their password.
+def no_signer_role(community) -> ValidationError:
+    return ValidationError(
+        _(
+            "Only a member of the owners' committee of %(community)s can sign its resolutions, and your account holds "
+            "no committee role there. Nothing was signed."
+        )
+        % {"community": community.name},
+        code="no_role",
+    )
+
+
+def resolution_sign(*, proposal: Proposal, user, password: str) -> Signature:
+    """Sign the proposal's resolution as `user`, who re-enters their password, in the capacity their role in the
+    community gives them (resolutions.selectors.signer_role), never one they choose.
 
     Only a committee member of the proposal's community, only once voting is over, once per member. The first
     signature stores the canonical content and its fingerprint; every later one is attached to that same record.
     A wrong password writes nothing and counts towards WRONG_PASSWORDS.
     """
+    role = signer_role(user, proposal.community)
+    if role is None:
+        raise no_signer_role(proposal.community)
     if not user.has_perm("resolutions.sign_resolution", proposal):
         raise PermissionDenied
     if proposal.state not in RESULT_STATES:
         raise _not_over(proposal)
-    if role not in SignerRole.values:
-        raise ValidationError(_("Choose the capacity in which you sign."), code="role")
     ident = str(user.pk)
     if WRONG_PASSWORDS.exceeded(ident):
         raise ValidationError(

@@ -29,7 +29,7 @@ from resolutions.documents import (
     result_view,
 )
 from resolutions.forms import NoticeForm, SignForm
-from resolutions.models import NoticeStage, ResultNotice
+from resolutions.models import NoticeStage, ResultNotice, SignerRole
 from resolutions.selectors import (
     annex_rows,
     has_result,
@@ -40,6 +40,7 @@ from resolutions.selectors import (
     resolution_content,
     resolution_state,
     signatures_of,
+    signer_role,
 )
 from resolutions.services import resolution_sign as sign_service
 from resolutions.services import result_notice_publish
@@ -96,12 +97,15 @@ def resolution_page(request, pk: int):
     if not has_result(proposal):
         return _no_result(request, proposal)
     state = resolution_state(proposal, request.user)
+    can_sign = request.user.has_perm("resolutions.sign_resolution", proposal) and not state.signed_by_me
+    role = signer_role(request.user, proposal.community) if can_sign else None
     notices = notices_of(proposal)
     preliminary = notices.get(NoticeStage.PRELIMINARY)
     context = {
         "proposal": proposal,
         "res": state,
-        "can_sign": request.user.has_perm("resolutions.sign_resolution", proposal) and not state.signed_by_me,
+        "can_sign": can_sign and role is not None,
+        "signer_role": SignerRole(role).label if role else "",
         "can_publish": request.user.has_perm("resolutions.publish_result_notice", proposal),
         "can_annex": request.user.has_perm("voting.view_register", proposal),
         "large_annex": proposal.electorate_households > INLINE_ANNEX_ROWS,
@@ -117,7 +121,8 @@ def resolution_page(request, pk: int):
 
 @require_POST
 def resolution_sign(request, pk: int):
-    proposal, refusal = proposal_or_refuse(request, pk, "resolutions.sign_resolution")
+    # Anybody who may read the proposal gets an answer; the service says who may sign and in which capacity.
+    proposal, refusal = proposal_or_refuse(request, pk, "proposals.view_proposal")
     if refusal:
         return refusal
     form = SignForm(request.POST)
@@ -125,9 +130,7 @@ def resolution_sign(request, pk: int):
         messages.error(request, _("Enter your password to sign."))
         return redirect("resolution", pk=proposal.pk)
     try:
-        signature = sign_service(
-            proposal=proposal, user=request.user, password=form.cleaned_data["password"], role=form.cleaned_data["role"]
-        )
+        signature = sign_service(proposal=proposal, user=request.user, password=form.cleaned_data["password"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

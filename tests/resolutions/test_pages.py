@@ -23,7 +23,7 @@ def test_the_committee_sees_the_draft_the_sign_form_and_the_notice_form(client_a
     assert "草稿（未签署）" in html and "打印决议（PDF）" in html
     assert f'action="/proposals/{closed.pk}/resolution/sign/"' in html
     assert 'type="password"' in html and 'autocomplete="current-password"' in html
-    assert "业主委员会主任" in html  # the capacity to choose
+    assert "您将以业主委员会委员身份签署" in html and 'name="role"' not in html  # the capacity from the role
     assert "发布表决结果公示" in html and 'value="7"' in html
     assert "分户表决明细附件（PDF）" in html
 

@@ -36,7 +36,7 @@ def test_a_draft_before_any_signature(client_as, closed, committee_user):
 
 
 def test_the_signed_resolution_says_what_was_decided(client_as, closed, committee_user, second_member):
-    resolution_sign(proposal=closed, user=committee_user, password=PASSWORD, role="chair")
+    resolution_sign(proposal=closed, user=committee_user, password=PASSWORD)
     signature = resolution_sign(proposal=closed, user=second_member, password=PASSWORD)
     fingerprint = signature.resolution.fingerprint
     response = client_as(committee_user).get(f"/proposals/{closed.pk}/resolution.pdf")
@@ -67,7 +67,7 @@ def test_the_signed_resolution_says_what_was_decided(client_as, closed, committe
     assert "共12户分摊¥10,000.00；最少一户¥833.33，最多一户¥833.34。每户分摊金额见业主委员会存档的附件" in flat
     assert "某物业公司" in text and "有条件支持：夜间不施工" in flat
     # The signers, their capacity and time; the one-year revocation notice.
-    assert str(committee_user) in text and "业主委员会主任" in text
+    assert str(committee_user) in text and "业主委员会委员" in text
     assert "李委员" in text and "业主委员会委员" in text
     assert signature.signed_at.astimezone().strftime("%Y-%m-%d") in text
     assert "第二百八十条" in text and "一年内请求人民法院予以撤销" in flat

@@ -3,12 +3,16 @@ member; the first signature freezes the content and the later ones attach to the
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
+from community.models import Role
 from proposals.services import proposal_create
 from resolutions import canonical as resolution
+from resolutions.forms import SignForm
 from resolutions.models import Resolution, Signature, SignerRole
-from resolutions.selectors import resolution_canonical
+from resolutions.selectors import resolution_canonical, signer_role
 from resolutions.services import WRONG_PASSWORDS, resolution_sign
+from tests.factories import RoleFactory
 from tests.resolutions.conftest import PASSWORD, ROLES, tamper
 from voting.models import Ballot, Choice
 
@@ -18,15 +22,22 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 def test_only_the_committee_of_the_community_signs(client_as, actors, here, role):
     user = actors.users[role]
-    response = client_as(user).post(f"/proposals/{here.pk}/resolution/sign/", {"password": PASSWORD, "role": "member"})
+    client = client_as(user)
+    response = client.post(f"/proposals/{here.pk}/resolution/sign/", {"password": PASSWORD, "role": "member"})
     if role == "committee":
         assert response.status_code == 302 and response["Location"] == f"/proposals/{here.pk}/resolution/"
         signature = Signature.objects.get()
         assert signature.user == user and signature.resolution.proposal == here
+    elif role == "anonymous":
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    elif user.has_perm("proposals.view_proposal", here):
+        # Back on the resolution page, told why: they hold no committee role in this community.
+        assert response.status_code == 302 and response["Location"] == f"/proposals/{here.pk}/resolution/"
+        page = client.get(response["Location"]).content.decode()
+        assert "只有本小区的业主委员会委员才能签署决议，您的账号在该小区没有业委会委员身份。未签署。" in page
     else:
-        assert response.status_code == (302 if role == "anonymous" else 403)
-        if role == "anonymous":
-            assert response["Location"].startswith("/accounts/login/")
+        assert response.status_code == 403
+    if role != "committee":
         assert not Resolution.objects.exists() and not Signature.objects.exists()
 
 
@@ -36,9 +47,18 @@ def test_signing_is_a_post(client_as, actors, here):
     assert not Resolution.objects.exists()
 
 
-def test_the_service_refuses_a_member_of_another_community(actors, here):
-    with pytest.raises(PermissionDenied):
-        resolution_sign(proposal=here, user=actors.users["other_committee"], password=PASSWORD)
+def test_the_service_refuses_anybody_without_a_committee_role_in_the_community(actors, here):
+    for who in ("other_committee", "secretary", "canvasser", "household"):
+        with pytest.raises(ValidationError) as error, translation.override("en"):
+            resolution_sign(proposal=here, user=actors.users[who], password=PASSWORD)
+        assert error.value.code == "no_role"
+        assert "Only a member of the owners' committee of" in error.value.messages[0]
+    assert not Resolution.objects.exists()
+
+
+def test_the_permission_is_checked_too(actors, here, monkeypatch):
+    """Should the capacities ever grant more than the permission, the permission still decides."""
+    monkeypatch.setattr("resolutions.services.signer_role", lambda user, community: SignerRole.MEMBER)
     with pytest.raises(PermissionDenied):
         resolution_sign(proposal=here, user=actors.users["secretary"], password=PASSWORD)
     assert not Resolution.objects.exists()
@@ -83,11 +103,11 @@ def test_the_right_password_resets_the_count(closed, committee_user, second_memb
 
 def test_the_first_signature_freezes_the_content(closed, committee_user):
     expected = resolution_canonical(closed)
-    signature = resolution_sign(proposal=closed, user=committee_user, password=PASSWORD, role=SignerRole.CHAIR)
+    signature = resolution_sign(proposal=closed, user=committee_user, password=PASSWORD)
     record = signature.resolution
     assert record.content == expected
     assert record.fingerprint == resolution.fingerprint(expected)
-    assert (signature.name, signature.role) == (str(committee_user), SignerRole.CHAIR)
+    assert (signature.name, signature.role) == (str(committee_user), SignerRole.MEMBER)
 
 
 def test_a_second_member_attaches_to_the_same_fingerprint_even_after_a_change(closed, committee_user, second_member):
@@ -114,10 +134,43 @@ def test_a_member_signs_once(client_as, closed, committee_user):
     assert Signature.objects.count() == 1
 
 
-def test_an_unknown_capacity_is_refused(closed, committee_user):
-    with pytest.raises(ValidationError):
-        resolution_sign(proposal=closed, user=committee_user, password=PASSWORD, role="king")
-    assert not Resolution.objects.exists()
+# --- The capacity comes from the community's roles ------------------------------------------------------------
+
+
+def test_the_capacity_comes_from_the_role_in_the_community(community, committee_user, actors):
+    assert signer_role(committee_user, community) == SignerRole.MEMBER
+    for who in ("secretary", "canvasser", "household", "anonymous"):
+        assert signer_role(actors.users[who], actors.community) is None
+    # A committee member elsewhere holds no capacity here.
+    assert signer_role(actors.users["other_committee"], actors.community) is None
+
+
+def test_the_highest_role_wins(community, committee_user, monkeypatch):
+    monkeypatch.setattr(
+        "resolutions.selectors.SIGNER_ROLE_OF_KIND",
+        {Role.Kind.SECRETARY: SignerRole.VICE_CHAIR, Role.Kind.COMMITTEE: SignerRole.MEMBER},
+    )
+    RoleFactory(community=community, user=committee_user, kind=Role.Kind.SECRETARY)
+    assert signer_role(committee_user, community) == SignerRole.VICE_CHAIR
+
+
+def test_a_capacity_sent_with_the_form_is_ignored(client_as, closed, committee_user):
+    """The old form's choice: anybody could sign as the chair. Now nothing in the request picks the capacity."""
+    response = client_as(committee_user).post(
+        f"/proposals/{closed.pk}/resolution/sign/", {"password": PASSWORD, "role": SignerRole.CHAIR}
+    )
+    assert response.status_code == 302
+    assert Signature.objects.get().role == SignerRole.MEMBER
+    with pytest.raises(TypeError):
+        resolution_sign(proposal=closed, user=committee_user, password=PASSWORD, role=SignerRole.CHAIR)
+
+
+def test_the_form_asks_only_for_the_password_and_the_page_says_the_capacity(client_as, closed, committee_user):
+    assert list(SignForm().fields) == ["password"]
+    assert SignForm({"password": PASSWORD, "role": "chair"}).is_valid()
+    html = client_as(committee_user).get(f"/proposals/{closed.pk}/resolution/").content.decode()
+    assert "您将以业主委员会委员身份签署" in html
+    assert 'name="role"' not in html and "业主委员会主任" not in html
 
 
 def test_a_proposal_still_voting_or_a_draft_cannot_be_signed(client_as, voting, community, committee_user):

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def signed(closed, committee_user, second_member):
-    resolution_sign(proposal=closed, user=committee_user, password=PASSWORD, role="chair")
+    resolution_sign(proposal=closed, user=committee_user, password=PASSWORD)
     resolution_sign(proposal=closed, user=second_member, password=PASSWORD)
     return closed.resolution
 

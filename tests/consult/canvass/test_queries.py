@@ -73,3 +73,14 @@ def test_the_board_json_of_3000_households_stays_compact(client):
     response = client.get(reverse("canvass_board_json", args=[proposal.pk]))
     # About 13 bytes per household ("[\"1001\",\"\"]," and the floor/entrance framing), nothing per-household more.
     assert len(response.content) < 3000 * 20
+
+
+@pytest.mark.parametrize("state", [State.CONSULTATION, State.VOTING])
+def test_my_visits_and_the_home_card_cost_the_same_for_14_and_3000_households(client, state):
+    counts, listed = {}, {}
+    for size in SIZES:
+        _proposal, _committee, canvasser = setting(size, state)
+        counts[size] = [count(client, canvasser, reverse(page)) for page in ("my_visits", "home")]
+        listed[size] = client.get(reverse("my_visits")).content.decode().count('<li class="task')
+    assert counts[14] == counts[3000], counts
+    assert listed[14] == 14 - 5 and listed[3000] == 100 - 5  # the assigned entrance's doors not reached yet
