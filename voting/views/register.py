@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -273,7 +274,11 @@ def _undo_offer(proposal: Proposal, user, entered: str) -> dict | None:
     event = (
         BallotEvent.objects.filter(proposal_id=proposal.pk, seq=seq, by_id=user.pk, undoes=None)
         .exclude(channel=Channel.ONLINE)
-        .select_related("household__entrance__building")
+        .annotate(
+            label=Subquery(
+                Elector.objects.filter(proposal_id=proposal.pk, household_id=OuterRef("household_id")).values("label")
+            )
+        )
         .first()
     )
     if event is None:
