@@ -85,6 +85,11 @@ def test_status_card_back_button_and_old_receipt_on_a_small_phone(server, phone)
     assert share_line.bounding_box()["y"] < agree.bounding_box()["y"]
     _no_horizontal_overflow(page)
     shoot(page, "phone-status-card")
+    # At 200 % text the card and the buttons wrap rather than overflow the screen.
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    _no_horizontal_overflow(page)
+    assert agree.bounding_box()["width"] <= SMALL_PHONE["width"]
+    page.evaluate("document.documentElement.style.fontSize = ''")
 
     agree.tap()
     expect(page.locator(".confirm-line")).to_contain_text(str(flat))
