@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _util
 
 CHOICES = ("agree", "disagree", "abstain")
+# The index in CHOICES of each household's last request on each path, over every round (see client()).
+_LAST_CHOICE: dict[tuple[str, int], int] = {}
 TARGET = 0.4  # of the authenticated floor
 
 
@@ -69,7 +71,12 @@ def setup(args):
     # Owners' flats, each voter bound as its owner's verified account (the developer's flats vote only through the
     # account the committee designates, which is not what this measures).
     owners_flats = Elector.objects.filter(proposal=proposal, household__developer_held=False).order_by("pk")
-    electors = list(owners_flats[: args.threads * args.voters])
+    # One flat per owner: two voters of one owner's flats would cast one ballot between them (see client()).
+    electors, heads = [], set()
+    for elector in owners_flats.iterator():
+        if elector.head not in heads and len(electors) < args.threads * args.voters:
+            heads.add(elector.head)
+            electors.append(elector)
     users = User.objects.bulk_create(
         [User(username=f"voter{i}", password=make_password(None)) for i in range(len(electors))]
     )
@@ -93,12 +100,15 @@ def client(port, path_for, voters, stop_at, max_requests, out, counter, errors) 
     status of any other answer in `errors`."""
     token = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
     conn = http.client.HTTPConnection(_util.HOST, port, timeout=30)
-    choices = itertools.cycle(CHOICES)
     try:
         for session, household in itertools.cycle(voters):
             if time.monotonic() >= stop_at or next(counter) >= max_requests:
                 break
-            body = urlencode({"household": household, "choice": next(choices), "confirm": "1"})
+            # Each vote changes the household's choice: a vote repeating it records nothing (ballots_write), and the
+            # audit check below counts one entry per flat of every vote. A client's households are its own.
+            key = (path_for, household)
+            _LAST_CHOICE[key] = choice = (_LAST_CHOICE.get(key, -1) + 1) % len(CHOICES)
+            body = urlencode({"household": household, "choice": CHOICES[choice], "confirm": "1"})
             headers = {
                 "Cookie": f"sessionid={session}; csrftoken={token}",
                 "X-CSRFToken": token,

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 
-from community.models import Community, Entrance, Household
+from community.models import Community, Entrance, Household, HouseholdBinding
 from consult.models import Assignment, Visit
 from consult.selectors import CANVASS_STATES, canvass_households
-from costs.models import Bill, BillStatus
+from costs.models import Bill, BillStatus, Share
 from proposals.models import Proposal, Scope, State
 from voting.models import Ballot, Elector
 
@@ -236,3 +236,48 @@ def community_dashboard(community: Community, *, now: datetime) -> Dashboard:
     done = [(state, sum(p.state == state for p in proposals)) for state in DASHBOARD_DONE_STATES]
     billing = [row for row in rows.values() if row.outstanding]
     return Dashboard(community=community, groups=groups, done=[d for d in done if d[1]], billing=billing, now=now)
+
+@dataclass(frozen=True)
+class HouseholdStatus:
+    """One of the user's flats on one proposal in its vote: its ballot (None: not voted) and its share, if any.
+    `show_receipt` is False where the flat's ballot is its owner's for several flats and the account is not the
+    owner's: the receipt would name the owner's other flats (as on the proposal page)."""
+
+    household: Household
+    ballot: Ballot | None
+    share: Decimal | None
+    show_receipt: bool
+
+
+def household_statuses(proposals: list[Proposal], bindings: list[HouseholdBinding]) -> dict[int, list]:
+    """{proposal id: [HouseholdStatus]} for the proposals in their vote, for the bound households in their
+    electorate. Two queries, whatever the number of households and proposals."""
+    voting = [p.pk for p in proposals if p.state in (State.VOTING, State.CLOSED, State.PUBLISHED)]
+    if not voting or not bindings:
+        return {}
+    by_household = {binding.household_id: binding for binding in bindings}
+    electors = (
+        Elector.objects.filter(proposal_id__in=voting, household_id__in=list(by_household))
+        .select_related("ballot")
+        .order_by("proposal_id", "household_id")
+    )
+    shares = {
+        (proposal_id, household_id): amount
+        for proposal_id, household_id, amount in Share.objects.filter(
+            plan__proposal_id__in=voting, plan__locked_at__isnull=False, household_id__in=list(by_household)
+        ).values_list("plan__proposal_id", "household_id", "amount")
+    }
+    statuses: dict[int, list] = {}
+    for elector in electors:
+        binding = by_household[elector.household_id]
+        ballot = getattr(elector, "ballot", None)
+        owner = binding.relation == HouseholdBinding.Relation.OWNER
+        statuses.setdefault(elector.proposal_id, []).append(
+            HouseholdStatus(
+                household=binding.household,
+                ballot=ballot,
+                share=shares.get((elector.proposal_id, elector.household_id)),
+                show_receipt=ballot is not None and (owner or not ballot.shared_head),
+            )
+        )
+    return statuses

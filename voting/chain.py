@@ -33,8 +33,10 @@ def event_mac(
     proxy_name: str,
     at: datetime,
     prev_hash: str,
+    undoes: int | None = None,
 ) -> str:
-    """The MAC of one log entry."""
+    """The MAC of one log entry. `undoes` (the entry an undo reverses) is covered only when set, so the entries
+    written before undos existed keep their MACs."""
     payload = [
         proposal_id,
         seq,
@@ -47,6 +49,8 @@ def event_mac(
         at.astimezone(UTC).isoformat(timespec="microseconds"),
         prev_hash,
     ]
+    if undoes is not None:
+        payload.append(["undoes", undoes])
     return _mac(key, payload)
 
 

@@ -69,23 +69,36 @@ class Ballot(models.Model):
 
 
 class BallotEvent(models.Model):
-    """One change of one household's ballot. Each entry carries the hash of the one before (verify_ballots)."""
+    """One change of one household's ballot. Each entry carries the hash of the one before (verify_ballots).
+
+        `new_choice` is "" when an undone first entry leaves the household without a ballot (voting.services
+        ballot_entry_undo); `undoes` is then the sequence number of the entry it reverses. `receipt` is the receipt code
+        the household held after this entry, so an old code still says what it recorded once the choice changed, and
+    `evidence` the stored file the ballot named then, so an undo gives the ballot before it back whole.
+    """
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="ballot_events")
     seq = models.PositiveIntegerField()
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
     old_choice = models.CharField(max_length=8, blank=True)
-    new_choice = models.CharField(max_length=8, choices=Choice.choices)
+    new_choice = models.CharField(max_length=8, choices=Choice.choices, blank=True)
     channel = models.CharField(max_length=6, choices=Channel.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     proxy_name = models.CharField(max_length=60, blank=True)
     at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
+    receipt = models.CharField(max_length=10, blank=True)
+    evidence = models.CharField(max_length=100, blank=True)
+    undoes = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["proposal", "seq"]
         constraints = [models.UniqueConstraint(fields=["proposal", "seq"], name="ballot_event_unique_seq")]
+        indexes = [
+            models.Index(fields=["proposal", "receipt"], name="ballot_event_receipt"),
+            models.Index(fields=["proposal", "household", "seq"], name="ballot_event_household"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.proposal_id}#{self.seq}"

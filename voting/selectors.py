@@ -14,7 +14,7 @@ from community.search import parse_household_query
 from community.selectors import DEVELOPER_HEAD, household_search
 from proposals.models import Proposal, State
 from voting import engine
-from voting.models import Ballot, Channel, Choice, Elector
+from voting.models import Ballot, BallotEvent, Channel, Choice, Elector
 from voting.rules import Seat, cast_refusal
 
 _ZERO = Decimal("0.00")
@@ -307,6 +307,36 @@ def ballots_by_receipt(proposal: Proposal, receipt: str) -> list[Ballot]:
         .select_related("household__entrance__building")
         .order_by("household_id")
     )
+
+
+@dataclass(frozen=True)
+class PastReceipt:
+    """What a receipt code no ballot holds any more recorded for one flat, and when its choice changed after."""
+
+    event: BallotEvent
+    changed_at: object  # the moment of the flat's next log entry (datetime)
+
+
+def receipt_history(proposal: Proposal, receipt: str) -> list[PastReceipt]:
+    """The flats whose log entries once gave them `receipt`, with the choice then and when it changed later (for a
+    code that ballots_by_receipt no longer finds). Two queries; codes written before the log kept them find none."""
+    events = list(
+        BallotEvent.objects.filter(proposal_id=proposal.pk, receipt=receipt, undoes=None)
+        .select_related("household__entrance__building")
+        .order_by("household_id", "seq")
+    )
+    first = {}
+    for event in events:
+        first.setdefault(event.household_id, event)
+    last_seq = max((event.seq for event in events), default=0)
+    later = {}
+    for household_id, at in (
+        BallotEvent.objects.filter(proposal_id=proposal.pk, household_id__in=list(first), seq__gt=last_seq)
+        .order_by("seq")
+        .values_list("household_id", "at")
+    ):
+        later.setdefault(household_id, at)
+    return [PastReceipt(event, later.get(household_id)) for household_id, event in first.items()]
 
 
 # --- The committee's register: who voted how, household by household ---------------------------------------------

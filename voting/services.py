@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Subquery
+from django.db.models import Max, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -152,73 +152,142 @@ def chunks(items: list) -> list[list]:
     return [items[start : start + _CHUNK] for start in range(0, len(items), _CHUNK)]
 
 
-def ballots_write(*, proposal: Proposal, heads: list[HeadChoice], by, at: datetime, evidence: str = "") -> list[Ballot]:
-    """THE ballot writer, for online, paper and proxy ballots and whole paper sheets alike: set each flat's ballot,
-    append one hash-chained log entry per flat (one receipt per head), move the chain head, and tell the watchers
-    after the commit. Returns the ballots in order (heads as given, each head's flats by household id).
+@dataclass(frozen=True)
+class _FlatWrite:
+    """One flat's new state, as one log entry: the choice ("" = no ballot) and what the ballot row carries."""
+
+    elector: Elector
+    ballot: Ballot | None  # the flat's ballot now, or None
+    choice: str
+    channel: str
+    proxy_name: str
+    receipt: str
+    evidence: str
+    recorded_by: object
+    cast_at: datetime
+    shared_head: bool
+    undoes: int | None = None
+
+
+def _unchanged(head: HeadChoice, current: list[Ballot | None], evidence: str) -> bool:
+    """Every flat of the head already holds this choice, by this channel and proxy, and no new paper backs it: a
+    second confirmation (the back button, a double tap) records nothing and keeps the receipt."""
+    return not evidence and all(
+        ballot is not None
+        and (ballot.choice, ballot.channel, ballot.proxy_name) == (head.choice, head.channel, head.proxy_name)
+        for ballot in current
+    )
+
+
+def ballots_write(
+    *,
+    proposal: Proposal,
+    heads: list[HeadChoice],
+    by,
+    at: datetime,
+    evidence: str = "",
+    restores: list["Restore"] | None = None,
+    undoes: int | None = None,
+) -> list[Ballot]:
+    """THE ballot writer, for online, paper and proxy ballots, whole paper sheets and undos alike: set each flat's
+    ballot, append one hash-chained log entry per flat (one receipt per head), move the chain head, and tell the
+    watchers after the commit. Returns the ballots in order (heads as given, each head's flats by household id).
+
+    A head whose flats hold its choice already (same channel and proxy, no new evidence) is left as it is: no log
+    entry, the same ballots and receipt returned. `restores` (with `undoes`, the log entry they reverse) give flats
+    back the state an earlier entry left (ballot_entry_undo); a flat restored to no ballot loses its ballot row, the
+    log keeps both entries.
 
     Caller got `proposal` (the locked row) and `at` from ballot_lock in the same transaction; `evidence` is the
     name of a stored file, or "". A few bulk queries whatever the number of heads: one query per flat made a sheet
     of 3,000 households hold the proposal lock (and every online vote) for 20–35 s.
     """
-    elector_ids = [elector.pk for head in heads for elector in head.electors]
+    restores = restores or []
+    elector_ids = [elector.pk for head in heads for elector in head.electors] + [r.elector.pk for r in restores]
     existing: dict[int, Ballot] = {}
     for chunk in chunks(elector_ids):
         existing.update((b.household_id, b) for b in Ballot.objects.filter(proposal=proposal, elector_id__in=chunk))
+    ballots: list[Ballot] = []
+    writes: list[_FlatWrite] = []
+    for head in heads:
+        current = [existing.get(each.household_id) for each in head.electors]
+        if _unchanged(head, current, evidence):
+            ballots.extend(current)
+            continue
+        receipt = new_receipt()
+        shared = len(head.electors) > 1
+        for each, ballot in zip(head.electors, current, strict=True):
+            writes.append(
+                _FlatWrite(each, ballot, head.choice, head.channel, head.proxy_name, receipt, evidence, by, at, shared)
+            )
+    for restore in restores:
+        before = restore.before
+        writes.append(
+            _FlatWrite(
+                restore.elector,
+                existing.get(restore.elector.household_id),
+                before.new_choice if before else "",
+                before.channel if before else restore.channel,
+                before.proxy_name if before else "",
+                before.receipt if before else "",
+                before.evidence if before else "",
+                before.by if before else by,
+                before.at if before else at,
+                restore.shared_head,
+                undoes,
+            )
+        )
+    if not writes:
+        return ballots
     seq, prev_hash = proposal.ballot_seq, proposal.ballot_hash
     key = chain_key()
-    ballots, events = [], []
-    for head in heads:
-        receipt = new_receipt()
-        for each in head.electors:
-            ballot = existing.get(each.household_id)
-            old_choice = ballot.choice if ballot else ""
-            seq += 1
-            digest = event_mac(
-                key=key,
-                proposal_id=proposal.pk,
-                seq=seq,
+    events, withdrawn = [], []
+    for write in writes:
+        each, ballot = write.elector, write.ballot
+        seq += 1
+        fields = {
+            "seq": seq,
+            "household_id": each.household_id,
+            "old_choice": ballot.choice if ballot else "",
+            "new_choice": write.choice,
+            "channel": write.channel,
+            "proxy_name": write.proxy_name,
+            "at": at,
+            "prev_hash": prev_hash,
+            "undoes": write.undoes,
+        }
+        digest = event_mac(key=key, proposal_id=proposal.pk, by_id=by.pk, **fields)
+        events.append(
+            BallotEvent(proposal=proposal, by=by, hash=digest, receipt=write.receipt, evidence=write.evidence, **fields)
+        )
+        prev_hash = digest
+        if not write.choice:
+            if ballot is not None:
+                withdrawn.append(ballot)
+            continue
+        if ballot is None:
+            ballot = Ballot(
+                proposal=proposal,
                 household_id=each.household_id,
-                old_choice=old_choice,
-                new_choice=head.choice,
-                channel=head.channel,
-                by_id=by.pk,
-                proxy_name=head.proxy_name,
-                at=at,
-                prev_hash=prev_hash,
+                elector=each,
+                head=each.head,
+                shared_head=write.shared_head,
+                area=each.area,
             )
-            events.append(
-                BallotEvent(
-                    proposal=proposal,
-                    seq=seq,
-                    household_id=each.household_id,
-                    old_choice=old_choice,
-                    new_choice=head.choice,
-                    channel=head.channel,
-                    by=by,
-                    proxy_name=head.proxy_name,
-                    at=at,
-                    prev_hash=prev_hash,
-                    hash=digest,
-                )
-            )
-            prev_hash = digest
-            if ballot is None:
-                ballot = Ballot(
-                    proposal=proposal,
-                    household_id=each.household_id,
-                    elector=each,
-                    head=each.head,
-                    shared_head=len(head.electors) > 1,
-                    area=each.area,
-                )
-            ballot.choice, ballot.channel, ballot.recorded_by = head.choice, head.channel, by
-            ballot.proxy_name, ballot.receipt, ballot.seq, ballot.cast_at = head.proxy_name, receipt, seq, at
-            ballot.evidence = evidence
-            ballots.append(ballot)
+        ballot.choice, ballot.channel, ballot.recorded_by = write.choice, write.channel, write.recorded_by
+        ballot.proxy_name, ballot.receipt, ballot.seq, ballot.cast_at = (
+            write.proxy_name,
+            write.receipt,
+            seq,
+            write.cast_at,
+        )
+        ballot.evidence = write.evidence
+        ballots.append(ballot)
+    if withdrawn:
+        Ballot.objects.filter(pk__in=[b.pk for b in withdrawn]).delete()
     Ballot.objects.bulk_create([b for b in ballots if b.pk is None], batch_size=2000)
     Ballot.objects.bulk_update(
-        [b for b in ballots if b.pk is not None],
+        [b for b in ballots if b.pk is not None and b.seq > proposal.ballot_seq],
         ["choice", "channel", "recorded_by", "proxy_name", "receipt", "seq", "cast_at", "evidence"],
         batch_size=500,
     )
@@ -227,6 +296,72 @@ def ballots_write(*, proposal: Proposal, heads: list[HeadChoice], by, at: dateti
     proposal.save(update_fields=["ballot_seq", "ballot_hash"])
     tally_changed_on_commit(proposal.pk)
     return ballots
+
+
+# --- Undoing a paper or proxy entry, for a few seconds after it --------------------------------------------------
+
+# How long after entering a paper or proxy ballot its enterer may undo it (the page offers it for this long).
+UNDO_SECONDS = 15
+
+
+@dataclass(frozen=True)
+class Restore:
+    """A flat of an undone entry, and its log entry before that one (None: it had no ballot before)."""
+
+    elector: Elector
+    before: BallotEvent | None
+    channel: str  # the undone entry's channel, for the log entry of a flat restored to no ballot
+    shared_head: bool
+
+
+def ballot_entry_undo(*, proposal: Proposal, seq: int, by) -> list[BallotEvent]:
+    """Undo the paper or proxy entry that began at log entry `seq`: every flat it wrote gets back the state the log
+    had before it, as new log entries through ballots_write (nothing is deleted from the log).
+
+    Caller holds voting.record_paper. Refused (VotingError) unless `by` made the entry, it is at most UNDO_SECONDS
+    old, and it is still the latest entry of each of its flats. Takes the proposal row lock. Returns the undone
+    entries.
+    """
+    with transaction.atomic():
+        locked, now = ballot_lock(proposal)
+        first = BallotEvent.objects.filter(proposal_id=locked.pk, seq=seq).first()
+        if first is None or first.undoes is not None or first.channel not in (Channel.PAPER, Channel.PROXY):
+            raise VotingError(_("There is no such paper or proxy entry to undo."))
+        if first.by_id != by.pk:
+            raise VotingError(_("Only the person who entered a ballot can undo it."))
+        if (now - first.at).total_seconds() > UNDO_SECONDS:
+            raise VotingError(_("It is too late to undo this entry. Enter the household's ballot again to change it."))
+        # One entry is the consecutive log entries of one head, written at one moment under one receipt.
+        entry = list(
+            BallotEvent.objects.filter(
+                proposal_id=locked.pk, seq__gte=seq, at=first.at, by_id=by.pk, receipt=first.receipt, undoes=None
+            ).order_by("seq")
+        )
+        households = [event.household_id for event in entry]
+        latest = dict(
+            BallotEvent.objects.filter(proposal_id=locked.pk, household_id__in=households)
+            .order_by()
+            .values("household_id")
+            .annotate(last=Max("seq"))
+            .values_list("household_id", "last")
+        )
+        if any(latest[event.household_id] != event.seq for event in entry):
+            raise VotingError(_("This household's ballot has changed since this entry, so it was not undone."))
+        before: dict[int, BallotEvent] = {}
+        for event in BallotEvent.objects.filter(
+            proposal_id=locked.pk, household_id__in=households, seq__lt=seq
+        ).order_by("household_id", "seq"):
+            before[event.household_id] = event  # the last one before the entry wins
+        electors = {
+            e.household_id: e for e in Elector.objects.filter(proposal_id=locked.pk, household_id__in=households)
+        }
+        shared = len(entry) > 1
+        restores = [
+            Restore(electors[event.household_id], before.get(event.household_id), event.channel, shared)
+            for event in entry
+        ]
+        ballots_write(proposal=locked, heads=[], by=by, at=now, restores=restores, undoes=seq)
+    return entry
 
 
 def discard_file(name: str) -> None:

@@ -5,7 +5,7 @@ from itertools import groupby
 from django.shortcuts import render
 
 from community.models import HouseholdBinding, Role
-from pages.selectors import proposals_for_households
+from pages.selectors import household_statuses, proposals_for_households
 
 # The roles whose holders work on the committee pages (the community overview).
 STAFF_ROLES = {Role.Kind.COMMITTEE, Role.Kind.SECRETARY}
@@ -36,6 +36,13 @@ def home(request):
         for group_roles in [list(group)]
     ]
     proposals = proposals_for_households([binding.household_id for binding in bindings]) if bindings else []
+    # Each card says where the household stands: voted or not, the deadline, its share (two queries in all).
+    statuses = household_statuses(proposals, bindings)
+    for proposal in proposals:
+        proposal.my_statuses = statuses.get(proposal.pk, [])
+        proposal.voting_open = proposal.voting_status() == proposal.OPEN
+        proposal.to_vote = proposal.voting_open and any(status.ballot is None for status in proposal.my_statuses)
+        proposal.keep_receipt = any(status.show_receipt for status in proposal.my_statuses)
     return render(
         request,
         "pages/home.html",

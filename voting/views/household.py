@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.throttle import Limit, client_ip
 from community.models import Household
@@ -31,6 +31,7 @@ from voting.rules import Seat, bound_voter_may_vote, cast_refusal
 from voting.selectors import (
     ballots_by_receipt,
     my_households,
+    receipt_history,
     seat_of,
     seated_electors,
     tally_json,
@@ -225,6 +226,7 @@ def proposal_detail(request, pk: int):
         "vote_groups": groups,
         "outside": outside,
         "voting_open": status == Proposal.OPEN,
+        "ballot_state": proposal.state in TALLY_STATES,
         "before_opening": status == Proposal.NOT_YET,
         "can_manage": can_manage,
         "manage_panel": _manage_panel() if can_manage else "",
@@ -240,9 +242,24 @@ def proposal_detail(request, pk: int):
 # --- Voting -----------------------------------------------------------------------------------------------------
 
 
+@never_cache
+@require_GET
+def vote_confirm(request, pk: int):
+    """Step 1, what the vote buttons open: what will be recorded, read afresh on every visit. A GET, so the back
+    button after voting asks the server again (never a cached copy) and shows the choice already recorded."""
+    form = VoteForm(request.GET)
+    proposal, chosen = _proposal_and_seat(pk, request.user, form)
+    refusal = _vote_refusal(request, proposal, form, chosen)
+    if refusal:
+        return refusal
+    return _confirm(request, proposal, chosen, form.cleaned_data["choice"])
+
+
+@never_cache
 @require_POST
 def vote(request, pk: int):
-    """Step 1 (no confirm): show what will be recorded. Step 2 (confirm=1): record it and go back to the page."""
+    """Step 2 (confirm=1): record the choice and go back to the page; without confirm, the step-1 page as
+    vote_confirm shows it. Confirming the choice already recorded changes nothing and keeps the receipt."""
     form = VoteForm(request.POST)
     proposal, chosen = _proposal_and_seat(pk, request.user, form)
     refusal = _vote_refusal(request, proposal, form, chosen)
@@ -251,6 +268,7 @@ def vote(request, pk: int):
     choice = form.cleaned_data["choice"]
     if not form.cleaned_data["confirm"]:
         return _confirm(request, proposal, chosen, choice)
+    before = getattr(chosen.elector, "ballot", None)
     try:
         ballots = ballot_cast(
             proposal=proposal,
@@ -262,11 +280,11 @@ def vote(request, pk: int):
     except VotingError as error:
         messages.error(request, error.messages[0])
         return redirect("proposal_detail", pk=proposal.pk)
-    messages.success(
-        request,
-        _("Recorded: %(choice)s, receipt code %(receipt)s")
-        % {"choice": Choice(choice).label, "receipt": ballots[0].receipt},
-    )
+    if before is not None and before.receipt == ballots[0].receipt:
+        text = _("Already recorded: %(choice)s, receipt code %(receipt)s. Nothing changed.")
+    else:
+        text = _("Recorded: %(choice)s, receipt code %(receipt)s")
+    messages.success(request, text % {"choice": Choice(choice).label, "receipt": ballots[0].receipt})
     # To the top of the page, where the message with the receipt code is.
     return redirect("proposal_detail", pk=proposal.pk)
 
@@ -340,6 +358,8 @@ def _confirm(request, proposal: Proposal, chosen: _Chosen, choice: str):
         "choice": choice,
         "choice_label": Choice(choice).label,
     }
+    ballot = context["ballot"]
+    context["unchanged"] = ballot is not None and ballot.choice == choice and ballot.channel == Channel.ONLINE
     return render(request, "voting/confirm.html", context)
 
 
@@ -371,18 +391,17 @@ def receipt_check(request, pk: int):
         form.add_error(None, _("Too many tries. Please wait 15 minutes and try again."))
         return render(request, "voting/receipt.html", context, status=429)
     ballots = ballots_by_receipt(proposal, form.cleaned_data["code"]) if form.is_valid() else []
-    if ballots:
-        context["ballots"] = ballots
+    # A code no ballot holds any more may still be in the log: the choice it recorded was changed later.
+    past = receipt_history(proposal, form.cleaned_data["code"]) if form.is_valid() and not ballots else []
+    if ballots or past:
+        context["ballots"], context["past"] = ballots, past
     else:
         for limit, ident in limits:
             limit.hit(ident)
         if form.is_valid():
             form.add_error(
                 "code",
-                _(
-                    "No ballot of this proposal has this receipt code. Check the code; a changed vote gets a new "
-                    "code and the old one no longer works."
-                ),
+                _("No ballot of this proposal has this receipt code. Check the code."),
             )
     return render(request, "voting/receipt.html", context)
 

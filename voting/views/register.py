@@ -7,14 +7,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from community.models import Household
 from config.xlsx import XLSX_TYPE
@@ -23,7 +25,7 @@ from core.spreadsheet import UnreadableFile, file_kind
 from proposals.access import proposal_for
 from proposals.models import Attachment, Proposal
 from proposals.services import sniff_upload
-from voting.models import Ballot, Channel, Choice, Elector
+from voting.models import Ballot, BallotEvent, Channel, Choice, Elector
 from voting.paper_import import Problem as SheetProblem
 from voting.paper_services import (
     BATCH_EVIDENCE_MAX_BYTES,
@@ -50,7 +52,7 @@ from voting.selectors import (
     register_rows,
     register_totals,
 )
-from voting.services import VotingError
+from voting.services import UNDO_SECONDS, VotingError, ballot_entry_undo
 from voting.xlsx import register_xlsx
 
 REGISTER_PER_PAGE = 100
@@ -238,10 +240,12 @@ def paper_entry(request, pk: int):
                 else:
                     label = elector.label if elector else ballots[0].elector.label
                     messages.success(request, _recorded_message(label, ballots))
-                    return redirect("paper_entry", proposal.pk)
+                    # The page offers to undo this entry for a few seconds (paper_undo checks it again).
+                    return redirect(f"{reverse('paper_entry', args=[proposal.pk])}?entered={ballots[0].seq}")
         context.update(form=form, selected=elector, voting_open=_voting_open(proposal))
         return render(request, "voting/paper.html", context)
 
+    undo = _undo_offer(proposal, request.user, request.GET.get("entered", ""))
     text = request.GET.get("q", "").strip()[:100]
     selected = _elector(proposal, request.GET["household"]) if request.GET.get("household") else None
     found, outside = [], False
@@ -256,8 +260,61 @@ def paper_entry(request, pk: int):
         selected=selected,
         form=PaperEntryForm(initial={"household": selected.household_id}) if selected else None,
         voting_open=_voting_open(proposal),
+        undo=undo,
     )
     return render(request, "voting/paper.html", context)
+
+
+def _undo_offer(proposal: Proposal, user, entered: str) -> dict | None:
+    """The entry this user just made (log entry `entered`), while it may still be undone; else None. A read: the
+    offer is only shown, ballot_entry_undo decides."""
+    seq = int_param(entered)
+    if seq is None:
+        return None
+    event = (
+        BallotEvent.objects.filter(proposal_id=proposal.pk, seq=seq, by_id=user.pk, undoes=None)
+        .exclude(channel=Channel.ONLINE)
+        .annotate(
+            label=Subquery(
+                Elector.objects.filter(proposal_id=proposal.pk, household_id=OuterRef("household_id")).values("label")
+            )
+        )
+        .first()
+    )
+    if event is None:
+        return None
+    left = UNDO_SECONDS - (timezone.now() - event.at).total_seconds()
+    if left <= 0:
+        return None
+    return {"event": event, "seconds": int(left)}
+
+
+@login_required
+@require_POST
+def paper_undo(request, pk: int):
+    """Undo the paper or proxy entry this user made a few seconds ago (ballot_entry_undo checks who, when, and that
+    nothing came after it), then back to the entry screen on that household."""
+    proposal = proposal_for(request, pk, "voting.record_paper")
+    seq = int_param(request.POST.get("seq", ""))
+    if seq is None:
+        messages.error(request, gettext("There is no such paper or proxy entry to undo."))
+        return redirect("paper_entry", proposal.pk)
+    try:
+        undone = ballot_entry_undo(proposal=proposal, seq=seq, by=request.user)
+    except VotingError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("paper_entry", proposal.pk)
+    first = undone[0]
+    messages.success(
+        request,
+        gettext("Undone: the entry for %(household)s (%(choice)s) was reversed; the log keeps both.")
+        % {"household": _elector_label(proposal, first.household_id), "choice": Choice(first.new_choice).label},
+    )
+    return redirect(f"{reverse('paper_entry', args=[proposal.pk])}?household={first.household_id}")
+
+
+def _elector_label(proposal: Proposal, household_id: int) -> str:
+    return Elector.objects.filter(proposal=proposal, household_id=household_id).values_list("label", flat=True).first()
 
 
 # --- Paper ballots from a spreadsheet ----------------------------------------------------------------------------

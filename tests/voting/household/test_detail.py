@@ -61,7 +61,7 @@ def test_voting_window_scope_and_my_ballot(proposal, stairwell, residents, secre
     closes = timezone.localtime(proposal.voting_closes_at).strftime("%Y-%m-%d %H:%M")
     assert f"{opens} – {closes}" in text
     assert "12 户，1200.00 ㎡" in text
-    assert "3号楼5单元101" in text and "已记录：不同意" in text and "纸质表决票" in text
+    assert "3号楼5单元101" in text and "已表决：不同意" in text and "纸质表决票" in text
     assert f"由{secretary_user}录入" in text
     receipt = proposal.ballots.get().receipt
     assert f"回执码 {receipt}" in text
@@ -76,7 +76,7 @@ def test_no_other_households_choice_on_the_page(proposal, stairwell, residents, 
     assert mine[0].receipt in html
     assert other[0].receipt not in html
     assert str(stairwell[1]) not in text and stairwell[1].code not in text
-    assert "已记录：不同意" not in text
+    assert "已表决：不同意" not in text
     # The tally shows totals: one agreeing and one disagreeing household.
     assert 'data-field="disagree.households">1<' in html and 'data-field="agree.households">1<' in html
 

@@ -50,11 +50,26 @@ def test_code_of_another_proposal(cast, community, committee_user, stairwell, re
     assert "本议题没有与此回执码对应的表决票" in text and "3号楼5单元101" not in text
 
 
-def test_old_code_after_a_change(cast, proposal, stairwell, residents, client_as):
+def test_old_code_after_a_change_says_what_it_recorded_and_that_it_changed(
+    cast, proposal, stairwell, residents, client_as
+):
     new = ballot_cast(proposal=proposal, household=stairwell[0], choice="abstain", channel="online", by=residents[0])
     client = client_as(residents[0])
-    assert "本议题没有与此回执码对应的表决票" in page_text(_check(client, proposal, cast.receipt))
-    assert "弃权" in page_text(_check(client, proposal, new[0].receipt))
+    old = page_text(_check(client, proposal, cast.receipt))
+    assert "本议题没有与此回执码对应的表决票" not in old
+    assert "这是之前一次选择的回执码" in old and "3号楼5单元101" in old
+    assert "记录的选择：同意" in old and "该户的选择后来" in old and "已更改" in old
+    assert "弃权" not in old  # the old code does not tell the new choice
+    current = page_text(_check(client, proposal, new[0].receipt))
+    assert "弃权" in current and "之前一次选择" not in current
+
+
+def test_an_old_code_is_not_a_miss(cast, proposal, stairwell, residents, client_as):
+    """Checking an old code does not count towards the limit of wrong codes."""
+    ballot_cast(proposal=proposal, household=stairwell[0], choice="abstain", channel="online", by=residents[0])
+    client = client_as(residents[0])
+    for _ in range(25):
+        assert _check(client, proposal, cast.receipt).status_code == 200
 
 
 def test_tries_are_limited(cast, proposal, residents, client_as):

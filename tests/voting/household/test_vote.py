@@ -57,7 +57,7 @@ def test_confirmed_vote_is_stored_online_by_the_user_and_the_receipt_shown(
     # Once the message has been shown, the box alone keeps the receipt on the page.
     again = page_text(client.get(response["Location"]))
     assert "已记录：同意，回执码" not in again
-    assert "已记录：同意" in again and f"回执码 {ballot.receipt}" in again
+    assert "已表决：同意" in again and f"回执码 {ballot.receipt}" in again
 
 
 def test_success_message_after_redirect(proposal, stairwell, residents, post_vote):
@@ -78,7 +78,7 @@ def test_changing_a_vote(proposal, stairwell, residents, post_vote, client_as):
     assert ballot.choice == "disagree" and ballot.receipt != first
     assert list(BallotEvent.objects.values_list("old_choice", "new_choice")) == [("", "agree"), ("agree", "disagree")]
     page = client_as(residents[0]).get(reverse("proposal_detail", args=[proposal.pk]))
-    assert "已记录：不同意" in page_text(page)
+    assert "已表决：不同意" in page_text(page)
     assert 'class="vote disagree current"' in page.content.decode()
 
 

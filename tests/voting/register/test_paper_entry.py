@@ -81,8 +81,9 @@ def test_search_outside_the_electorate_and_unknown(proposal, stairwell, secretar
 def test_paper_ballot_is_recorded_with_its_evidence(proposal, flat, secretary_user, client_as):
     client = client_as(secretary_user)
     response = _post(client, proposal, flat, choice="agree", evidence=scan("IMG_20240501_张三.png"))
-    assert response.status_code == 302 and response["Location"] == _url(proposal)
     ballot = Ballot.objects.get(proposal=proposal, household=flat)
+    # Back to the search, offering to undo this entry for a few seconds.
+    assert response.status_code == 302 and response["Location"] == f"{_url(proposal)}?entered={ballot.seq}"
     assert (ballot.choice, ballot.channel, ballot.recorded_by, ballot.proxy_name) == (
         "agree",
         Channel.PAPER,
