@@ -1,5 +1,7 @@
 """The home page: a welcome for strangers; "my households" and my communities once logged in."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -70,6 +72,16 @@ def test_roles_link_the_committee_pages_for_committee_and_secretary_only(
     assert link("bing") not in html
     assert f'href="{reverse("proposal_list", args=["bing"])}"' in html
     assert "丙小区" in html
+
+
+def test_the_committee_home_leads_with_its_community(client_as, user, community_factory, role_factory):
+    role_factory(user=user, community=community_factory(slug="jia"), kind=Role.Kind.COMMITTEE)
+    html = client_as(user).get(HOME).content.decode()
+    dashboard = html.index(f'href="{reverse("community_dashboard", args=["jia"])}"')
+    join = html.index(f'href="{reverse("join")}"')
+    assert dashboard < join
+    # The join code is still there, but as a secondary button: the committee's work is the first big button.
+    assert re.search(r'class="button secondary big" href="' + re.escape(reverse("join")) + '"', html)
 
 
 def test_constant_queries_whatever_the_number_of_households(
