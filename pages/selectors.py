@@ -237,6 +237,7 @@ def community_dashboard(community: Community, *, now: datetime) -> Dashboard:
     billing = [row for row in rows.values() if row.outstanding]
     return Dashboard(community=community, groups=groups, done=[d for d in done if d[1]], billing=billing, now=now)
 
+
 @dataclass(frozen=True)
 class HouseholdStatus:
     """One of the user's flats on one proposal in its vote: its ballot (None: not voted) and its share, if any.
