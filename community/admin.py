@@ -44,8 +44,8 @@ class HouseholdAdmin(admin.ModelAdmin):
 
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
-    list_display = ("user", "community", "kind", "created_at")
-    list_filter = ("community", "kind")
+    list_display = ("user", "community", "kind", "office", "created_at")
+    list_filter = ("community", "kind", "office")
     raw_id_fields = ("user",)
 
 

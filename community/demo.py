@@ -344,7 +344,8 @@ class DemoAccount:
     username: str
     display_name: str
     phone: str | None
-    # (community slug, role kind or HOUSEHOLD_MEMBER with the flat as building-entrance-room)
+    # (community slug, role kind and the committee office ("" for none), or HOUSEHOLD_MEMBER with the flat as
+    # building-entrance-room)
     places: tuple[tuple[str, str, str], ...] = ()
     superuser: bool = False
 
@@ -354,7 +355,7 @@ DEMO_ACCOUNTS = (
         "committee",
         "王建国",
         "13904180001",
-        ((XIANGJIAOYUAN, Role.Kind.COMMITTEE, ""), (SHANSHUI, Role.Kind.COMMITTEE, "")),
+        ((XIANGJIAOYUAN, Role.Kind.COMMITTEE, Role.Office.CHAIR), (SHANSHUI, Role.Kind.COMMITTEE, Role.Office.CHAIR)),
     ),
     # A second committee member: a resolution is signed by two.
     DemoAccount("committee2", "张桂芳", "13904180003", ((XIANGJIAOYUAN, Role.Kind.COMMITTEE, ""),)),
@@ -430,10 +431,10 @@ def demo_load() -> DemoResult:
     users = _demo_users(DEMO_ACCOUNTS, result)
     for account in DEMO_ACCOUNTS:
         user = users[account.username]
-        for slug, kind, flat in account.places:
+        for slug, kind, detail in account.places:
             community = communities[slug]
             if kind == HOUSEHOLD_MEMBER:
-                household = _household_by_code(community, flat)
+                household = _household_by_code(community, detail)
                 # Bound as joining with the slip's code would: the demo residents' verified phones are their flats'
                 # owners' on the roster, so they are the verified owners and cast their flats' ballots.
                 _, created = HouseholdBinding.objects.get_or_create(
@@ -442,6 +443,8 @@ def demo_load() -> DemoResult:
                     defaults={"relation": binding_relation(user=user, household=household)},
                 )
             else:
-                _, created = Role.objects.get_or_create(user=user, community=community, kind=kind)
+                _, created = Role.objects.get_or_create(
+                    user=user, community=community, kind=kind, defaults={"office": detail}
+                )
             result.grants_created += created
     return result

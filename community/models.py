@@ -193,13 +193,34 @@ class Role(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="roles")
+    class Office(models.TextChoices):
+        """A committee member's office, as the owners' meeting elected them: it is the capacity they sign in."""
+
+        MEMBER = "", _("committee member, no office")
+        CHAIR = "chair", _("committee chair")
+        VICE_CHAIR = "vice_chair", _("committee vice-chair")
+
     kind = models.CharField(_("role"), max_length=12, choices=Kind.choices)
+    office = models.CharField(
+        _("office on the committee"),
+        max_length=10,
+        choices=Office.choices,
+        blank=True,
+        default=Office.MEMBER,
+        help_text=_("Only for committee members: chair or vice-chair as elected; everybody else is a member."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("role")
         verbose_name_plural = _("roles")
-        constraints = [models.UniqueConstraint(fields=["user", "community", "kind"], name="role_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "community", "kind"], name="role_unique"),
+            # An office belongs to the committee: a canvasser or the secretary is never "chair".
+            models.CheckConstraint(
+                condition=models.Q(office="") | models.Q(kind="committee"), name="role_office_committee_only"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.community} · {self.get_kind_display()}"

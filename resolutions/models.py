@@ -32,10 +32,13 @@ class SignerRole(models.TextChoices):
     MEMBER = "member", _("member of the owners' committee")
 
 
-# The capacity a signer signs in comes from their role in the community (community.models.Role), highest first,
-# never from a choice in the form. The roster knows one committee role today ("committee member"), so everybody
-# signs as a member; a chair or vice-chair role added to Role.Kind maps here ("chair" → CHAIR …) in one line.
-SIGNER_ROLE_OF_KIND = {Role.Kind.COMMITTEE: SignerRole.MEMBER}
+# The capacity a signer signs in comes from their office on the committee (community.models.Role.office, as the
+# owners elected them), never from a choice in the form.
+SIGNER_ROLE_OF_OFFICE = {
+    Role.Office.CHAIR: SignerRole.CHAIR,
+    Role.Office.VICE_CHAIR: SignerRole.VICE_CHAIR,
+    Role.Office.MEMBER: SignerRole.MEMBER,
+}
 
 
 class Signature(models.Model):

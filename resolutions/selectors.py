@@ -18,7 +18,7 @@ from costs.selectors import plan_for, shares_compute
 from documents.selectors import annex_rows as register_rows
 from proposals.models import Proposal, Scope, State
 from resolutions import canonical as resolution
-from resolutions.models import SIGNER_ROLE_OF_KIND, NoticeStage, Resolution, ResultNotice, Signature
+from resolutions.models import SIGNER_ROLE_OF_OFFICE, NoticeStage, Resolution, ResultNotice, Signature
 from voting import engine
 from voting.audit import ballots_verify
 from voting.models import Ballot, Channel
@@ -200,12 +200,16 @@ class ResolutionState:
 
 
 def signer_role(user, community) -> str | None:
-    """The capacity (SignerRole) in which `user` signs a resolution of `community`, from their roles there: the
-    highest of SIGNER_ROLE_OF_KIND's. None when they hold none of them (they cannot sign). One query."""
+    """The capacity (SignerRole) in which `user` signs a resolution of `community`: their office on its committee
+    (chair, vice-chair or member). None when they are not on the committee there (they cannot sign). One query."""
     if not user or not user.is_authenticated or community is None:
         return None
-    kinds = set(Role.objects.filter(user=user, community=community).values_list("kind", flat=True))
-    return next((role for kind, role in SIGNER_ROLE_OF_KIND.items() if kind in kinds), None)
+    office = (
+        Role.objects.filter(user=user, community=community, kind=Role.Kind.COMMITTEE)
+        .values_list("office", flat=True)
+        .first()
+    )
+    return None if office is None else SIGNER_ROLE_OF_OFFICE[office]
 
 
 def resolution_state(proposal: Proposal, user) -> ResolutionState:

@@ -56,6 +56,7 @@ def test_from_the_roster_to_the_verified_resolution(server, phone, laptop, tmp_p
 
     community = Community.objects.create(slug="xingfuli", name="幸福里小区")
     chair = staff(community, Role.Kind.COMMITTEE, "li-zhuren", "李主任", "13600000001")
+    Role.objects.filter(user=chair).update(office=Role.Office.CHAIR)  # elected chair: signs as 主任
     member = staff(community, Role.Kind.COMMITTEE, "zhang-weiyuan", "张委员", "13600000002")
     staff(community, Role.Kind.SECRETARY, "wang-mishu", "王秘书", "13600000003")
 
@@ -212,7 +213,7 @@ def test_from_the_roster_to_the_verified_resolution(server, phone, laptop, tmp_p
 
     # Two committee members sign the resolution with their password.
     committee.get_by_role("link", name="决议与结果公示").click()
-    expect(committee.locator(".res-signer-role")).to_contain_text("业主委员会委员")  # from the role, not chosen
+    expect(committee.locator(".res-signer-role")).to_contain_text("业主委员会主任")  # from the office, not chosen
     committee.get_by_label("您的密码").fill(PASSWORD)
     committee.get_by_role("button", name="签署", exact=True).click()
     expect_message(committee, "签署决议")

@@ -3,6 +3,7 @@ member; the first signature freezes the content and the later ones attach to the
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from community.models import Role
@@ -12,7 +13,6 @@ from resolutions.forms import SignForm
 from resolutions.models import Resolution, Signature, SignerRole
 from resolutions.selectors import resolution_canonical, signer_role
 from resolutions.services import WRONG_PASSWORDS, resolution_sign
-from tests.factories import RoleFactory
 from tests.resolutions.conftest import PASSWORD, ROLES, tamper
 from voting.models import Ballot, Choice
 
@@ -145,13 +145,26 @@ def test_the_capacity_comes_from_the_role_in_the_community(community, committee_
     assert signer_role(actors.users["other_committee"], actors.community) is None
 
 
-def test_the_highest_role_wins(community, committee_user, monkeypatch):
-    monkeypatch.setattr(
-        "resolutions.selectors.SIGNER_ROLE_OF_KIND",
-        {Role.Kind.SECRETARY: SignerRole.VICE_CHAIR, Role.Kind.COMMITTEE: SignerRole.MEMBER},
-    )
-    RoleFactory(community=community, user=committee_user, kind=Role.Kind.SECRETARY)
-    assert signer_role(committee_user, community) == SignerRole.VICE_CHAIR
+@pytest.mark.parametrize(
+    ("office", "capacity", "printed"),
+    [
+        (Role.Office.CHAIR, SignerRole.CHAIR, "业主委员会主任"),
+        (Role.Office.VICE_CHAIR, SignerRole.VICE_CHAIR, "业主委员会副主任"),
+        (Role.Office.MEMBER, SignerRole.MEMBER, "业主委员会委员"),
+    ],
+)
+def test_the_capacity_is_the_office_the_owners_elected(client_as, closed, committee_user, office, capacity, printed):
+    Role.objects.filter(user=committee_user, community=closed.community, kind=Role.Kind.COMMITTEE).update(office=office)
+    assert signer_role(committee_user, closed.community) == capacity
+    html = client_as(committee_user).get(f"/proposals/{closed.pk}/resolution/").content.decode()
+    assert f"您将以{printed}身份签署" in html
+    resolution_sign(proposal=closed, user=committee_user, password=PASSWORD)
+    assert Signature.objects.get().role == capacity
+
+
+def test_only_a_committee_member_holds_an_office(community, user):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Role.objects.create(user=user, community=community, kind=Role.Kind.CANVASSER, office=Role.Office.CHAIR)
 
 
 def test_a_capacity_sent_with_the_form_is_ignored(client_as, closed, committee_user):
