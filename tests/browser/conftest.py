@@ -233,7 +233,7 @@ def log_in(page, server: Server, login: str, password: str = PASSWORD) -> None:
     page.get_by_label("手机号或用户名").fill(login)
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.locator(".topnav .who")).to_be_visible()
+    expect(page.locator(".topnav details.me summary")).to_be_visible()  # the account menu ("我的") of a logged-in user
 
 
 def expect_message(page, text) -> None:
