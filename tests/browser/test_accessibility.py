@@ -75,7 +75,7 @@ def build_site() -> Site:
     door = proposal_start_consultation(proposal=door, by=committee)
     cost_plan_create(proposal=door, by=committee, method=CostMethod.AREA, sharers=Sharers.SCOPE)
     line_item_add(proposal=door, description="单元门及门禁（含安装）", amount="12800.00", supplier="阜新安居门业")
-    meeting_create(
+    meeting = meeting_create(
         proposal=door,
         by=committee,
         held_at=timezone.now() - timedelta(days=3),
@@ -139,6 +139,7 @@ def build_site() -> Site:
             ("big screen", "li-zhuren", f"/proposals/{door.pk}/screen/"),
             ("cost plan", "li-zhuren", f"/proposals/{door.pk}/costs/"),
             ("meetings", "li-zhuren", f"/proposals/{door.pk}/meetings/"),
+            ("meeting", "li-zhuren", f"/proposals/{door.pk}/meetings/{meeting.pk}/"),
             ("bills", "li-zhuren", f"/proposals/{lights.pk}/bills/"),
             ("community overview", "li-zhuren", "/c/xingfuli/"),
             ("household list", "li-zhuren", "/c/xingfuli/households/"),
