@@ -283,6 +283,7 @@ LARGE_TEXT_SHOTS = {
     "home (household)": ("large-text-home", None),
     "verify": ("large-text-verify-table", ".verify-table"),
     "meetings": ("large-text-positions", ".positions-table"),
+    "household list": ("large-text-household-list", "table.households"),
 }
 
 
