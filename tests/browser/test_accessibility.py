@@ -198,7 +198,9 @@ def test_no_serious_accessibility_problem_on_any_main_page(site, server, phone, 
             page.locator("details.me summary").tap()
             expect(page.get_by_role("button", name="退出登录")).to_be_visible()
             shoot(page, "phone-account-menu")
-            found += [f"{name} (menu open): tap targets under 44 px: {t}" for t in [page.evaluate(SMALL_TARGETS)] if t]
+            targets = page.evaluate(SMALL_TARGETS)
+            if targets:
+                found.append(f"{name} (menu open): tap targets under 44 px: {targets}")
             page.locator("details.me summary").tap()
         if screen == "phone":  # a finger's size does not depend on the screen's, but a mouse needs no 44 px
             targets = page.evaluate(SMALL_TARGETS)
@@ -298,8 +300,8 @@ def test_nothing_runs_off_a_small_phone_at_double_text_size(site, server, small_
         if found["rootFont"] != "32px":  # 1rem follows the reader's setting: twice the browser's default 16 px
             problems.append(f"{name} ({page.url}): the root font is {found['rootFont']}, the text setting is ignored")
         if found["scrollWidth"] > width or found["innerWidth"] > width:
-            shot = tmp_path / f"wide-{name.replace(' ', '-')}.png"  # as it looked, at 200 %
-            page.screenshot(path=shot, full_page=True)
+            shot = tmp_path / f"wide-{name.replace(' ', '-')}.png"  # the screen as it looked (a full-page shot
+            page.screenshot(path=shot)  # is taken at Chromium's default font size)
             problems.append(
                 f"{name} ({page.url}): {found['scrollWidth']} px wide on a {width} px screen: {found['wide']} ({shot})"
             )
