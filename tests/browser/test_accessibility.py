@@ -95,6 +95,14 @@ def build_site() -> Site:
     assignment_create(proposal=door, canvasser=canvasser, entrance=stairwell, by=committee)
     ballot_cast(proposal=door, household=households[0], choice="agree", channel=Channel.ONLINE, by=committee)
 
+    # In consultation: its cost plan can still be edited (a column of remove buttons).
+    bench = proposal_create(
+        community=community, by=committee, title="小区长椅", summary="在花园加装四张长椅。", category=Category.OTHER
+    )
+    bench = proposal_start_consultation(proposal=bench, by=committee)
+    cost_plan_create(proposal=bench, by=committee, method=CostMethod.EQUAL, sharers=Sharers.SCOPE)
+    line_item_add(proposal=bench, description="防腐木长椅（4张）", amount="2400.00")
+
     # Passed and closed: bills out, the resolution signed by two committee members.
     lights = proposal_create(
         community=community,
@@ -138,6 +146,7 @@ def build_site() -> Site:
             ("register", "li-zhuren", f"/proposals/{door.pk}/register/"),
             ("big screen", "li-zhuren", f"/proposals/{door.pk}/screen/"),
             ("cost plan", "li-zhuren", f"/proposals/{door.pk}/costs/"),
+            ("cost plan (editable)", "li-zhuren", f"/proposals/{bench.pk}/costs/"),
             ("meetings", "li-zhuren", f"/proposals/{door.pk}/meetings/"),
             ("meeting", "li-zhuren", f"/proposals/{door.pk}/meetings/{meeting.pk}/"),
             ("bills", "li-zhuren", f"/proposals/{lights.pk}/bills/"),
@@ -229,8 +238,15 @@ SMALL_TARGETS = """() => {
     const small = [];
     const controls = 'a[href], button, summary, select, input:not([type=hidden]), textarea, [role=button]';
     for (const element of document.querySelectorAll(controls)) {
-        const box = element.getBoundingClientRect();
+        let box = element.getBoundingClientRect();
         if (box.width === 0 || box.height === 0 || getComputedStyle(element).visibility === 'hidden') continue;
+        if (element.matches('input[type=radio], input[type=checkbox]')) {
+            // A tap on its label ticks it: the label is the target.
+            for (const label of element.labels || []) {
+                const around = label.getBoundingClientRect();
+                if (around.height * around.width > box.height * box.width) box = around;
+            }
+        }
         if (element.closest('.visually-hidden')) continue;
         if (box.height >= 44 && box.width >= 44) continue;
         const own = element.textContent.trim();
