@@ -292,7 +292,8 @@ OVERFLOW = """() => {
         }
     }
     return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
-            rootFont: getComputedStyle(document.documentElement).fontSize, wide: wide.slice(-6)};
+            rootFont: getComputedStyle(document.documentElement).fontSize, wide: wide.slice(-6),
+            header: document.querySelector('.topbar').getBoundingClientRect().height};
 }"""
 
 
@@ -315,6 +316,8 @@ def test_nothing_runs_off_a_small_phone_at_double_text_size(site, server, small_
             shoot(page, shot, top=page.locator(top) if top else None)
         if found["rootFont"] != "32px":  # 1rem follows the reader's setting: twice the browser's default 16 px
             problems.append(f"{name} ({page.url}): the root font is {found['rootFont']}, the text setting is ignored")
+        if found["header"] > page.viewport_size["height"] * 0.15:  # compact: one line at 200 % text
+            problems.append(f"{name} ({page.url}): the header is {found['header']:.0f} px high")
         if found["scrollWidth"] > width or found["innerWidth"] > width:
             shot = tmp_path / f"wide-{name.replace(' ', '-')}.png"  # the screen as it looked (a full-page shot
             page.screenshot(path=shot)  # is taken at Chromium's default font size)
