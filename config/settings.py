@@ -223,7 +223,8 @@ LOGOUT_REDIRECT_URL = "home"
 # django-allauth: log in with a mainland mobile number or a username, plus a password.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"phone", "username"}
-ACCOUNT_SIGNUP_FIELDS = ["phone*", "username", "password1*", "password2*"]
+# Sign-up asks for the number, a name (templates/account/signup.html) and one password; allauth makes the username up.
+ACCOUNT_SIGNUP_FIELDS = ["phone*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True

@@ -41,7 +41,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
+SMALL_PHONE = {"width": 360, "height": 640}  # a cheap Android phone
 LAPTOP = {"width": 1280, "height": 800}
+# WeChat's built-in browser on Android, where most owners open a link pasted into their building's group.
+WECHAT_USER_AGENT = (
+    "Mozilla/5.0 (Linux; Android 12; M2006C3MG Build/SP1A.210812.016; wv) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 MMWEBID/2247"
+    " MicroMessenger/8.0.47.2560(0x28002F35) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64"
+)
+# Chromium's default font sizes (px): "standard" is what 1rem is when the root font follows the browser's setting.
+DEFAULT_FONT_SIZES = {"standard": 16, "fixed": 13}
 # Every wait is on a condition, bounded by these (milliseconds): a broken page fails in seconds, not minutes.
 TIMEOUT_MS = 15_000
 NAVIGATION_TIMEOUT_MS = 30_000  # the resolution PDF takes a few seconds of font work
@@ -165,15 +174,17 @@ def _save_failure(request, chromium, server) -> None:
     print(f"Server log (last lines):\n{server.process.log_tail(60)}")
 
 
-def _new_page(chromium, *, phone: bool, csp_violations: list[str]):
+def _new_page(chromium, *, phone: bool, csp_violations: list[str], viewport=None, user_agent=None):
+    viewport = viewport or (PHONE if phone else LAPTOP)
     if phone:
-        context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+        extra = {"user_agent": user_agent} if user_agent else {}
+        context = chromium.new_context(viewport=viewport, is_mobile=True, has_touch=True, locale="zh-CN", **extra)
     else:
-        context = chromium.new_context(viewport=LAPTOP, locale="zh-CN")
+        context = chromium.new_context(viewport=viewport, locale="zh-CN")
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     page = context.new_page()
-    page.set_viewport_size(PHONE if phone else LAPTOP)
+    page.set_viewport_size(viewport)
 
     # Chromium reports on the console whatever the Content-Security-Policy refused (an inline script or style).
     def report(message) -> None:
@@ -205,6 +216,50 @@ def laptop(browser, csp_violations):
     return lambda: _new_page(browser, phone=False, csp_violations=csp_violations)
 
 
+@pytest.fixture
+def small_phone(browser, csp_violations):
+    """small_phone() → a page in a fresh context on a 360×640 touch screen, as WeChat's browser (its user agent)."""
+    return lambda: _new_page(
+        browser, phone=True, csp_violations=csp_violations, viewport=SMALL_PHONE, user_agent=WECHAT_USER_AGENT
+    )
+
+
+def large_text(page, scale: int = 2) -> None:
+    """The phone's own text size turned up (200 % by default): the browser's default font size is multiplied, as a
+    reader's setting does, so every size given in rem grows with it (a size in px does not). It holds for the page
+    from now on, across navigations (Chromium's font-size preferences of the tab, through DevTools' protocol)."""
+    session = page.context.new_cdp_session(page)
+    sizes = {name: size * scale for name, size in DEFAULT_FONT_SIZES.items()}
+    session.send("Page.enable")
+    session.send("Page.setFontSizes", {"fontSizes": sizes})
+    page.__dict__["_gongyi_cdp"] = session  # kept open: a detached session may drop the setting
+
+
+# --- Accessibility (axe-core) -----------------------------------------------------------------------------------
+
+# axe-core's own impact scale; the browser tests fail on the two upper ones.
+AXE_FAILING_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page) -> list[dict]:
+    """Every violation axe-core finds on the page as it is shown now (the package axe-playwright-python carries
+    axe-core's script and runs it in the page through DevTools, which the Content-Security-Policy does not cover)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe().run(page).response["violations"]
+
+
+def describe_violations(violations: list[dict]) -> str:
+    """One line per violation and element: impact, rule, the element's CSS path and what axe says is wrong."""
+    lines = []
+    for violation in violations:
+        for node in violation["nodes"]:
+            target = " ".join(str(part) for part in node["target"])
+            summary = (node.get("failureSummary") or violation["help"]).replace("\n", " ")
+            lines.append(f"  {violation['impact']} {violation['id']}: {target} — {summary}")
+    return "\n".join(lines)
+
+
 # --- Helpers ----------------------------------------------------------------------------------------------------
 
 
@@ -233,7 +288,7 @@ def log_in(page, server: Server, login: str, password: str = PASSWORD) -> None:
     page.get_by_label("手机号或用户名").fill(login)
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.locator(".topnav .who")).to_be_visible()
+    expect(page.locator(".topnav details.me summary")).to_be_visible()  # the account menu ("我的") of a logged-in user
 
 
 def expect_message(page, text) -> None:

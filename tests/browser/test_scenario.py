@@ -143,7 +143,6 @@ def test_from_the_roster_to_the_verified_resolution(server, phone, laptop, tmp_p
         resident.get_by_label("手机号").fill(mobile)
         resident.get_by_label("怎么称呼您？（选填）").fill(f"{room}业主")
         resident.locator("#id_password1").fill(PASSWORD)
-        resident.locator("#id_password2").fill(PASSWORD)
         resident.get_by_role("button", name="注册", exact=True).tap()
         resident.get_by_label("验证码").fill(server.sms_code(mobile))
         resident.get_by_role("button", name="确认", exact=True).tap()
