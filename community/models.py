@@ -193,6 +193,7 @@ class Role(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="roles")
+
     class Office(models.TextChoices):
         """A committee member's office, as the owners' meeting elected them: it is the capacity they sign in."""
 
