@@ -46,6 +46,8 @@ DECODE = {"": bytes, "gzip": gzip.decompress, "br": brotli.decompress}
 # The pages a household's home page leads to: proposals, cost shares and bills.
 DEMO_LINK = re.compile(r'href="(/proposals/\d+/(?:[a-z-]+/)*)"')
 ASSET = re.compile(r'<(?:link[^>]+rel="stylesheet"[^>]+href|script[^>]+src)="([^"]+)"')
+# Scripts of a part further down (the live tally), loaded by static/js/page.js when that part comes into view.
+LAZY = re.compile(r'data-scripts="([^"]+)"')
 
 
 def main() -> None:
@@ -164,17 +166,23 @@ def dechunk(data: bytes) -> bytes:
         rest = rest[size + 2 :]
 
 
-def weigh(port: int, path: str, cookie: str) -> list[tuple[str, dict]]:
-    """The page and every stylesheet and script it links, each as it was served."""
+def weigh(port: int, path: str, cookie: str) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:
+    """The page and every stylesheet and script it links, each as it was served; and apart, the scripts it loads
+    when a part further down comes into view."""
     page = get(port, path, cookie)
     assert page["status"] == 200, (path, page["status"])
+    html = page["content"].decode()
     parts = [("HTML", page)]
-    # Once each, as a browser fetches a stylesheet linked twice (the proposal page links consultation.css twice).
-    for url in dict.fromkeys(ASSET.findall(page["content"].decode())):
+
+    def fetch(url):
         asset = get(port, url, cookie)
         assert asset["status"] == 200, (url, asset["status"])
-        parts.append((url.rsplit("/", 1)[-1], asset))
-    return parts
+        return url.rsplit("/", 1)[-1], asset
+
+    # Once each, as a browser fetches a stylesheet linked twice (the proposal page links consultation.css twice).
+    parts += [fetch(url) for url in dict.fromkeys(ASSET.findall(html))]
+    later = [fetch(url) for url in dict.fromkeys(url for urls in LAZY.findall(html) for url in urls.split())]
+    return parts, later
 
 
 def collect_static(env: dict[str, str]) -> None:
@@ -187,15 +195,29 @@ def collect_static(env: dict[str, str]) -> None:
 def report(port: int, title: str, path: str, cookie: str) -> int:
     """Print the table of one page as served; returns its bytes transferred on a first visit."""
     get(port, path, cookie)  # warm: templates, translations
-    parts = weigh(port, path, cookie)
-    rows = [
-        [part, r["encoding"], f"{len(r['content']) / 1024:.1f}", f"{r['head'] / 1024:.1f}", f"{r['wire'] / 1024:.1f}"]
-        for part, r in parts
-    ]
-    content = sum(len(r["content"]) for _, r in parts)
-    heads = sum(r["head"] for _, r in parts)
-    total = sum(r["wire"] for _, r in parts)
-    rows.append(["total (first visit)", "", f"{content / 1024:.1f}", f"{heads / 1024:.1f}", f"{total / 1024:.1f}"])
+    parts, later = weigh(port, path, cookie)
+
+    def row(part, r):
+        return [
+            part,
+            r["encoding"],
+            f"{len(r['content']) / 1024:.1f}",
+            f"{r['head'] / 1024:.1f}",
+            f"{r['wire'] / 1024:.1f}",
+        ]
+
+    def sums(label, items):
+        content = sum(len(r["content"]) for _, r in items)
+        heads = sum(r["head"] for _, r in items)
+        wire = sum(r["wire"] for _, r in items)
+        return wire, [label, "", f"{content / 1024:.1f}", f"{heads / 1024:.1f}", f"{wire / 1024:.1f}"]
+
+    rows = [row(part, r) for part, r in parts]
+    total, total_row = sums("total (first visit)", parts)
+    rows.append(total_row)
+    if later:
+        rows += [row(f"{part} (when scrolled to)", r) for part, r in later]
+        rows.append(sums("total with what loads on scrolling", parts + later)[1])
     _util.print_table(title, ["part", "Content-Encoding", "content KB", "headers KB", "transferred KB"], rows)
     light = total <= LIMIT_KB * 1024
     print(

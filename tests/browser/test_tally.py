@@ -87,6 +87,12 @@ def test_the_tally_says_what_is_still_needed_then_that_it_is_final(server, phone
     page.goto(server.url(f"/proposals/{proposal.pk}/"))
     tally = page.locator("[data-tally]")
     verdict, badge = tally.locator('[data-part="verdict"]'), tally.locator('[data-part="live"]')
+    # The tally's scripts come when it comes near the screen (static/js/page.js): none before, as a household
+    # that votes and leaves never scrolls down to it.
+    page.wait_for_load_state("load")
+    assert tally.bounding_box()["y"] > page.viewport_size["height"]  # below the first screen, under the vote
+    assert page.evaluate("window.__sockets.length") == 0 and page.evaluate("typeof window.GongyiTally") == "undefined"
+    tally.scroll_into_view_if_needed()
 
     # Right after opening: nobody has voted, and all 14 flats agreeing would pass it.
     expect(badge).to_have_class(re.compile(r"\blive\b"))  # the socket is connected
@@ -133,7 +139,8 @@ def test_the_tally_says_what_is_still_needed_then_that_it_is_final(server, phone
     page.reload()
     expect(badge).to_have_text("最终结果")
     expect(verdict).to_have_text("表决结果：未通过")
-    page.wait_for_load_state("load")
+    tally.scroll_into_view_if_needed()
+    page.wait_for_function("typeof window.GongyiTally === 'object'")  # its scripts ran
     assert page.evaluate("window.__sockets.length") == 0
     expect(tally).not_to_contain_text("实时")
 

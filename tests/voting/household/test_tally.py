@@ -63,7 +63,7 @@ def test_big_screen(proposal, stairwell, residents, client_as):
     assert '<p class="verdict open"' in html
     assert "专有部分面积占比三分之二以上的业主参与表决" in text and "人数占比三分之二以上的业主参与表决" in text
     assert "≥" not in text
-    assert 'data-left="66.67"' in html and 'data-left="50.00"' in html  # set by widths.js (no inline styles: CSP)
+    assert 'data-left="66.67"' in html and 'data-left="50.00"' in html  # set by page.js (no inline styles: CSP)
     assert 'data-field="not_yet.households">8<' in html
     # No choice of any household on the screen.
     assert str(stairwell[0]) not in text
