@@ -4,7 +4,7 @@ production's database pool, bench/settings.py), while 200 sockets watch the prop
 Each household is its own signed-in user (a session cookie, as the login leaves it) on a keep-alive connection of
 its own, and does what a phone does, through the real pages:
   1. GET the proposal page           (the vote form, the CSRF cookie)
-  2. POST its choice                 (the confirm page: "You chose … — submit?")
+  2. GET its choice                  (the confirm page, never cached: "You chose … — submit?")
   3. POST the confirmation with CSRF (the vote: ballot, audit entry, live push; a 302 back to the page)
   4. GET the page again              (the receipt code)
 Households arrive at random moments over the window (uniform: a Poisson process conditioned on N arrivals; or
@@ -50,7 +50,7 @@ import _util
 CHOICES = ("agree", "disagree", "abstain")
 STEPS = {
     "page": "1. GET proposal page",
-    "choose": "2. POST choice → confirm page",
+    "choose": "2. GET choice → confirm page",
     "vote": "3. POST confirm (the vote) → 302",
     "receipt": "4. GET page with the receipt",
 }
@@ -198,8 +198,8 @@ def forms(html: str) -> list[Form]:
 
 
 def vote_form(html: str, choice: str) -> Form | None:
-    """The form posting `choice` (the page's agree / disagree / abstain buttons)."""
-    return next((f for f in forms(html) if f.method == "post" and ("choice", choice) in f.buttons), None)
+    """The form sending `choice` (the page's agree / disagree / abstain buttons: a GET of the confirm page)."""
+    return next((f for f in forms(html) if ("choice", choice) in f.buttons), None)
 
 
 def confirm_form(html: str) -> Form | None:
@@ -294,7 +294,11 @@ class Burst:
         elif step == "choose":
             action = urlsplit(urljoin(phone.at, phone.form.action)).path
             fields = {**phone.form.fields, "choice": voter.choice}
-            confirm = await self.request(step, conn, jar, "POST", action, fields=fields, referer=phone.at)
+            if phone.form.method == "get":  # the confirm page is a page (never cached), as the form says
+                action = f"{action}?{urlencode(fields)}"
+                confirm = await self.request(step, conn, jar, "GET", action, referer=phone.at)
+            else:
+                confirm = await self.request(step, conn, jar, "POST", action, fields=fields, referer=phone.at)
             phone.form, phone.at = confirm_form(confirm.text), action
             if phone.form is None or phone.form.fields.get("choice") != voter.choice:
                 raise Refused("no confirm form for the choice")

@@ -30,6 +30,7 @@ from costs.services import (
     bill_waive,
     cost_plan_create,
     line_item_add,
+    payment_instructions_save,
     subsidy_add,
 )
 from lifecycle.services import proposal_close, proposal_open_voting
@@ -540,6 +541,17 @@ def _phase_one_story(community: Community, users: dict) -> Proposal:
         raise StoryError("the demo ballots of the first phase do not pass the major rule")
     proposal = proposal_close(proposal=proposal, by=committee)
 
+    # How to pay, written once for the community: on every bill page and payment notice.
+    _require(committee, "costs.manage_payment_info", community)
+    payment_instructions_save(
+        community=community,
+        by=committee,
+        payee="山水名城小区业主委员会",
+        account="徽商银行合肥蜀山支行 6230 5820 0001 2345 678",
+        place="3号楼架空层业委会办公室",
+        hours="每周二、周六 9:00–11:30",
+        notes="转账请注明楼栋和房号，例如“2-1-301 充电区”。现场缴费可用现金或扫码。",
+    )
     # Collection: most households have paid, to the fen; one hardship case is waived.
     _require(committee, "costs.record_payment", proposal)
     _require(committee, "costs.waive_bill", proposal)

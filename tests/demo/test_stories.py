@@ -257,6 +257,9 @@ def test_the_first_phase_bills_add_up_to_the_fen_some_paid_one_waived(demo):
     assert all(bill.paid_at and bill.recorded_by == user("committee") for bill in paid)
     [waiver] = waived
     assert waiver.waived_reason and waiver.recorded_by == user("committee")
+    # The committee wrote once how to pay: the households' bill pages and notices say it.
+    instructions = phase.community.payment_instructions
+    assert instructions.payee == "山水名城小区业主委员会" and "业委会办公室" in instructions.place
 
 
 def test_the_scan_is_a_real_pdf():

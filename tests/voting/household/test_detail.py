@@ -84,7 +84,9 @@ def test_no_other_households_choice_on_the_page(proposal, stairwell, residents, 
 def test_committee_member_without_a_flat(proposal, committee_user, client_as):
     response = client_as(committee_user).get(reverse("proposal_detail", args=[proposal.pk]))
     text = page_text(response)
-    assert "您的账户没有绑定本小区的房屋" in text and 'value="agree"' not in response.content.decode()
+    # No "your household" card at all: the committee's bar comes first, and there is nothing for them to vote.
+    assert 'id="my-vote"' not in response.content.decode() and 'value="agree"' not in response.content.decode()
+    assert "您的账户没有绑定本小区的房屋" not in text
     assert reverse("register", args=[proposal.pk]) in response.content.decode()
     assert "data-tally" in response.content.decode()
 
