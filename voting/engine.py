@@ -526,6 +526,11 @@ class Election:
     invalid: tuple[str, ...]
 
     @property
+    def qualified(self) -> tuple[str, ...]:
+        """The candidates whose Outcome passed, in ballot order."""
+        return tuple(candidate for candidate, outcome in self.results.items() if outcome.passed)
+
+    @property
     def open_seats(self) -> int:
         """Seats nobody won: filled by a run-off among `tied`, or vacant when too few qualified."""
         return self.seats - len(self.elected)

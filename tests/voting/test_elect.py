@@ -61,7 +61,7 @@ def test_the_most_agreed_qualified_candidates_are_elected_and_the_next_are_alter
     assert max(len(chosen) for chosen in approvals.values()) == 3
     election = elect(CIVIL_CODE_ORDINARY, voters, approvals, ["a", "b", "c", "d", "e"], seats=3)
     assert [election.results[c].agree.heads for c in "abcde"] == [8, 7, 6, 5, 1]
-    assert election.ranking == ("a", "b", "c", "d")
+    assert election.ranking == election.qualified == ("a", "b", "c", "d")
     assert election.elected == ("a", "b", "c")
     assert election.alternates == ("d",)
     assert election.tied == () and election.invalid == ()
@@ -343,6 +343,7 @@ def test_the_elected_are_qualified_ranked_and_at_most_seats(case):
     rule, voters, approvals, candidates, seats = case
     election = elect(rule, voters, approvals, candidates, seats)
     qualified = [c for c in candidates if election.results[c].passed]
+    assert election.qualified == tuple(qualified)
     assert sorted(election.ranking) == sorted(qualified)
     assert election.ranking == election.elected + election.tied + election.alternates
     assert set(election.elected) <= set(qualified)
