@@ -219,9 +219,9 @@ RESIDENTS_REPRESENTATIVES_ASSEMBLY = Rule(
     ),
     law=(
         gettext_noop(
-            "Organic Law of the Urban Residents' Committees of the PRC, Article 9: the residents' meeting may be"
-            " attended by representatives elected by each residents' group, and its decisions are adopted by more"
-            " than half of those present."
+            "Organic Law of the Urban Residents' Committees of the PRC (revised 2025), Article 2: the residents'"
+            " committee is responsible and reports to the residents' meeting and the residents' representatives'"
+            " assembly."
         ),
         gettext_noop(
             "Under the rules of procedure of the residents' representatives' assembly, the assembly meets when two"
