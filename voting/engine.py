@@ -7,13 +7,14 @@ their area counts); all developer-held households are one head (the caller gives
 household without a choice did not take part. Arithmetic is exact: Fraction and Decimal only.
 
 A rule is a tuple of declarative conditions, so a local rule (see ELEVATOR_ALL_OWNERS_NO_OBJECTION) is a
-few lines.
+few lines. `elect` decides an election (several seats, each household agreeing with up to that many candidates) by
+evaluating the same rule once per candidate.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
@@ -198,6 +199,37 @@ ELEVATOR_ALL_OWNERS_NO_OBJECTION = Rule(
 RULES = {
     rule.code: rule for rule in (CIVIL_CODE_MAJOR, CIVIL_CODE_ORDINARY, UNANIMOUS, ELEVATOR_ALL_OWNERS_NO_OBJECTION)
 }
+
+# 居民代表会议: the voters are the residents' representatives, each a Voter of their own (`owner` = the
+# representative, area irrelevant), so one representative is one head and one vote; "present" is taking part.
+# Not in RULES: RULES is what a proposal (whose electorate is households) may be decided by; this rule belongs to a
+# meeting whose electorate is the representatives, and joins a registry when such a meeting exists.
+RESIDENTS_REPRESENTATIVES_ASSEMBLY = Rule(
+    code="residents_representatives_assembly",
+    name="Residents' representatives' assembly",
+    basis="居民代表会议: at least 2/3 of the representatives present; more than half of those present agree",
+    conditions=(
+        Condition(PARTICIPATED, ELECTORATE, HEADS, AT_LEAST, TWO_THIRDS),
+        Condition(AGREE, PARTICIPATED, HEADS, MORE_THAN, HALF),
+    ),
+    label=gettext_noop("Residents' representatives' assembly: 2/3 present, more than half of them agree"),
+    description=gettext_noop(
+        "Residents' representatives' assembly: one representative, one vote. At least 2/3 of the representatives"
+        " take part, and more than half of the representatives taking part agree."
+    ),
+    law=(
+        gettext_noop(
+            "Organic Law of the Urban Residents' Committees of the PRC (revised 2025), Article 2: the residents'"
+            " committee is responsible and reports to the residents' meeting and the residents' representatives'"
+            " assembly."
+        ),
+        gettext_noop(
+            "Under the rules of procedure of the residents' representatives' assembly, the assembly meets when two"
+            " thirds or more of the representatives are present, and its decisions are adopted by more than half of"
+            " the representatives present."
+        ),
+    ),
+)
 
 
 # --- A condition in plain words, for the people who read the tally: "at least two thirds of …", never "≥ 2/3" ------
@@ -456,3 +488,119 @@ def _meets(condition: Condition, groups: Mapping[str, Count], x: Fraction) -> bo
 
 def _round_up_area(value: Fraction) -> Decimal:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+
+
+# --- Elections: several seats, each household agreeing with up to that many candidates --------------------------
+
+
+@dataclass(frozen=True)
+class Election:
+    """The result of `elect`.
+
+    `results`: each candidate's Outcome (in ballot order), the rule evaluated as if every household taking part
+    answered agree for that candidate if it approved them and disagree otherwise. A candidate *qualifies* when its
+    Outcome passed. `ranking`: the qualified candidates, by agreeing heads, then agreeing area (both descending),
+    equal ones in ballot order; it is exactly `elected` + `tied` + `alternates`.
+
+    `elected`: the first `seats` of `ranking` — unless the candidate on the last seat and the first one left out
+    are equal in agreeing heads and area: then every qualified candidate with those same figures is in `tied` (in
+    ballot order, for a run-off) and none of them is elected; `elected` holds only those ranked strictly above
+    them, and `open_seats` says how many seats the run-off fills. Equal figures anywhere else (above the last
+    seat, or among those left out) change nothing: only ballot order then orders `ranking`.
+
+    `alternates` (候补): every qualified candidate that is neither elected nor tied, in rank order — with a tie, those
+    ranked strictly below the tied ones; with no more qualified candidates than seats, none (every qualified one is
+    elected, and `open_seats` stay vacant). The caller keeps as many as the meeting provides for; a tied candidate
+    who loses the run-off is not listed here (the run-off decides).
+
+    `invalid`: the keys of the households (in electorate order) that agreed with more than `seats` candidates; they
+    took part and agreed with no one.
+    """
+
+    seats: int
+    results: Mapping[str, Outcome]
+    ranking: tuple[str, ...]
+    elected: tuple[str, ...]
+    alternates: tuple[str, ...]
+    tied: tuple[str, ...]
+    invalid: tuple[str, ...]
+
+    @property
+    def qualified(self) -> tuple[str, ...]:
+        """The candidates whose Outcome passed, in ballot order."""
+        return tuple(candidate for candidate, outcome in self.results.items() if outcome.passed)
+
+    @property
+    def open_seats(self) -> int:
+        """Seats nobody won: filled by a run-off among `tied`, or vacant when too few qualified."""
+        return self.seats - len(self.elected)
+
+
+def elect(
+    rule: Rule,
+    voters: Sequence[Voter],
+    approvals: Mapping[str, Collection[str]],
+    candidates: Sequence[str],
+    seats: int,
+) -> Election:
+    """Decide an election of `seats` among `candidates` (keys, in ballot order) under `rule` (see Election).
+
+    `voters` is the electorate as for `evaluate`; `approvals` maps each household that took part to the candidates it
+    agrees with (read as a set; an empty one: took part, agreed with no one); a household not in it did not take
+    part. ValueError when a key in `approvals` or in an approval is unknown, when households of one owner carry
+    different approvals, when `seats` < 1 or a candidate is listed twice.
+    """
+    if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
+        raise ValueError(f"an election needs at least one seat, not {seats!r}")
+    if len(set(candidates)) != len(candidates):
+        raise ValueError("a candidate is listed twice")
+    by_key = {voter.key: voter for voter in voters}
+    if len(by_key) != len(voters):
+        raise ValueError("two voters share a key")
+    known = set(candidates)
+    approved: dict[str, frozenset[str]] = {}
+    owner_approval: dict[str, frozenset[str]] = {}
+    for key, chosen in approvals.items():
+        if key not in by_key:
+            raise ValueError(f"{key!r} is not in the electorate")
+        if isinstance(chosen, str):
+            raise ValueError(f"the approvals of {key!r} must be a collection of candidate keys, not one string")
+        chosen = frozenset(chosen)
+        if unknown := chosen - known:
+            raise ValueError(f"{key!r} approves {sorted(unknown)!r}, who are not candidates")
+        owner = by_key[key].owner
+        if owner_approval.setdefault(owner, chosen) != chosen:
+            raise ValueError(f"households of owner {owner!r} have different approvals")
+        approved[key] = chosen
+    invalid = tuple(voter.key for voter in voters if len(approved.get(voter.key, ())) > seats)
+    for key in invalid:
+        approved[key] = frozenset()
+
+    # The same `evaluate` as a single matter: one implementation of the thresholds.
+    results = {
+        candidate: evaluate(
+            rule, voters, {key: AGREE if candidate in chosen else DISAGREE for key, chosen in approved.items()}
+        )
+        for candidate in candidates
+    }
+
+    def figures(candidate: str) -> tuple[int, Decimal]:
+        return results[candidate].agree.heads, results[candidate].agree.area
+
+    # sorted is stable: equal figures stay in ballot order.
+    ranking = tuple(sorted((c for c in candidates if results[c].passed), key=figures, reverse=True))
+    elected, alternates, tied = ranking[:seats], ranking[seats:], ()
+    if len(ranking) > seats and figures(ranking[seats - 1]) == figures(ranking[seats]):
+        boundary = figures(ranking[seats])
+        tied = tuple(c for c in candidates if c in ranking and figures(c) == boundary)
+        elected = tuple(c for c in ranking if figures(c) > boundary)
+        alternates = tuple(c for c in ranking if figures(c) < boundary)
+    return Election(
+        seats=seats,
+        results=results,
+        ranking=ranking,
+        elected=elected,
+        alternates=alternates,
+        tied=tied,
+        invalid=invalid,
+    )
