@@ -493,6 +493,23 @@ def _round_up_area(value: Fraction) -> Decimal:
 # --- Elections: several seats, each household agreeing with up to that many candidates --------------------------
 
 
+class Keys(tuple):
+    """Keys in order (candidates, households): a tuple that also equals a list of the same keys, so callers may
+    compare it with whichever sequence they hold."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        if isinstance(other, list):
+            return tuple(self) == tuple(other)
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = tuple.__hash__
+
+
 @dataclass(frozen=True)
 class Election:
     """The result of `elect`.
@@ -598,9 +615,9 @@ def elect(
     return Election(
         seats=seats,
         results=results,
-        ranking=ranking,
-        elected=elected,
-        alternates=alternates,
-        tied=tied,
-        invalid=invalid,
+        ranking=Keys(ranking),
+        elected=Keys(elected),
+        alternates=Keys(alternates),
+        tied=Keys(tied),
+        invalid=Keys(invalid),
     )

@@ -495,3 +495,11 @@ def test_every_rule_can_run_an_election():
     approvals = ballots(voters, (12, "a"))
     for rule in (CIVIL_CODE_MAJOR, CIVIL_CODE_ORDINARY, UNANIMOUS, ELEVATOR_ALL_OWNERS_NO_OBJECTION):
         assert elect(rule, voters, approvals, ["a", "b"], seats=1).elected == ("a",)
+
+
+def test_the_lists_of_keys_equal_a_list_or_a_tuple_of_the_same_keys():
+    voters = [Voter(key=k, owner=k, area=Decimal("80")) for k in ("a", "b", "c")]
+    election = elect(UNANIMOUS, voters, {"a": ["x"], "b": ["x"], "c": ["x"]}, ["x", "y"], 1)
+    assert election.elected == ["x"] and election.elected == ("x",) and election.tied == [] and election.invalid == ()
+    assert election.elected != ["y"] and election.elected != ("x", "y")
+    assert hash(election.elected) == hash(("x",))
