@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from meetings.models import Organiser
 from meetings.services import meeting_create
@@ -30,6 +30,14 @@ def make_meeting(community, by, *, days: int = 20, **kwargs):
         "voting_closes_at": closes,
     } | kwargs
     return meeting_create(community=community, by=by, **fields)
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Messages are checked in their English source words (the Chinese catalogue is checked on the pages)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
