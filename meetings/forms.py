@@ -79,7 +79,7 @@ class ElectionForm(forms.Form):
 
 
 class CandidateForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=_("Candidate's name"), max_length=60)
     flat = forms.CharField(
         label=_("Flat"), max_length=40, required=False, help_text=_("Building-entrance-room such as 3-5-502.")
     )

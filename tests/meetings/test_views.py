@@ -117,7 +117,7 @@ def election(meeting, committee):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"name": ""}, "Name"),
+        ({"name": ""}, "Candidate's name"),
         ({"name": "张三", "flat": "99-9-999"}, "is not a household of this community"),
         ({"name": "张三", "statement": "好" * 301}, "Short statement"),
     ],
