@@ -2,6 +2,7 @@
 forms turn typed text into values (a flat code into a household, a datetime-local into a moment)."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Building
@@ -47,6 +48,17 @@ class MeetingForm(forms.Form):
         self.fields["electorate"].choices = [(WHOLE_COMMUNITY, _("The whole community"))] + [
             (pk, str(building)) for pk, building in self.buildings.items()
         ]
+
+    @staticmethod
+    def initial_of(meeting) -> dict:
+        return {
+            "title": meeting.title,
+            "organiser": meeting.organiser,
+            "electorate": str(meeting.building_id or WHOLE_COMMUNITY),
+            "voting_opens_at": timezone.localtime(meeting.voting_opens_at),
+            "voting_closes_at": timezone.localtime(meeting.voting_closes_at),
+            "blank_counts_as": meeting.blank_counts_as,
+        }
 
     def service_fields(self) -> dict:
         data = self.cleaned_data
@@ -102,3 +114,12 @@ class CandidateForm(forms.Form):
         if unknown or len(households) != 1:
             raise forms.ValidationError(_("%(code)s is not a household of this community.") % {"code": text})
         return households[0]
+
+
+class NoticeSettingsForm(forms.Form):
+    minimum_notice_days = forms.IntegerField(
+        label=_("Minimum notice (days)"),
+        min_value=1,
+        max_value=90,
+        help_text=_("Property Management Regulations, Article 14: 15 days, unless the rules of procedure say more."),
+    )

@@ -132,6 +132,58 @@ def meeting_create(
     )
 
 
+@transaction.atomic
+def meeting_update(
+    *,
+    meeting: Meeting,
+    by,
+    title: str,
+    organiser: str,
+    voting_opens_at: datetime,
+    voting_closes_at: datetime,
+    building: Building | None = None,
+    blank_counts_as: str = BlankCountsAs.ABSTENTION,
+) -> Meeting:
+    """Change a draft meeting's title, organiser, electorate, window or blank rule. Caller holds
+    meetings.manage_meeting. A building's meeting keeps only matters and candidates within its building."""
+    meeting = _locked_draft(meeting)
+    title = _check_fields(
+        community=meeting.community,
+        title=title,
+        organiser=organiser,
+        building=building,
+        voting_opens_at=voting_opens_at,
+        voting_closes_at=voting_closes_at,
+        blank_counts_as=blank_counts_as,
+        now=timezone.now(),
+    )
+    meeting.building = building
+    if building is not None:
+        outside = [
+            item.proposal.title
+            for item in meeting.items.filter(kind=AgendaItem.Kind.MATTER).select_related("proposal")
+            if not proposal_fits(meeting=meeting, proposal=item.proposal)
+        ]
+        if (
+            Candidate.objects.filter(election__item__meeting=meeting, household__isnull=False)
+            .exclude(household__entrance__building=building)
+            .exists()
+        ):
+            outside.append(_("a candidate's flat"))
+        if outside:
+            raise ValidationError(
+                _("These reach beyond the building: %(items)s. Take them off the agenda first.")
+                % {"items": "、".join(outside)}
+            )
+    meeting.title = title
+    meeting.organiser = organiser
+    meeting.voting_opens_at = voting_opens_at
+    meeting.voting_closes_at = voting_closes_at
+    meeting.blank_counts_as = blank_counts_as
+    meeting.save()
+    return meeting
+
+
 def _next_position(meeting: Meeting) -> int:
     return (meeting.items.aggregate(n=Max("position"))["n"] or 0) + 1
 

@@ -5,8 +5,10 @@ from meetings import views
 urlpatterns = [
     path("c/<slug:slug>/meetings/", views.meeting_list, name="meeting_list"),
     path("c/<slug:slug>/meetings/new/", views.meeting_new, name="meeting_new"),
+    path("c/<slug:slug>/meetings/notice-period/", views.notice_settings, name="meeting_notice_settings"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/details/", views.meeting_change, name="meeting_change"),
     path("meetings/<int:pk>/matters/", views.matter_add, name="meeting_matter_add"),
     path("meetings/<int:pk>/elections/", views.election_add, name="meeting_election_add"),
     path("meetings/<int:pk>/items/<int:item_id>/move/", views.item_move, name="meeting_item_move"),

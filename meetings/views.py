@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from community.models import Community
 from meetings import services
 from meetings.access import meeting_or_refuse
-from meetings.forms import CandidateForm, ElectionForm, MatterForm, MeetingForm
+from meetings.forms import CandidateForm, ElectionForm, MatterForm, MeetingForm, NoticeSettingsForm
 from meetings.models import AgendaItem, Candidate, Election, Meeting
 from meetings.selectors import agenda_rows, proposals_for_agenda
 
@@ -54,7 +54,41 @@ def meeting_list(request, slug: str):
     return render(
         request,
         "meetings/meeting_list.html",
-        {"community": community, "meetings": meetings, "notice_days": services.minimum_notice_days(community)},
+        {
+            "community": community,
+            "meetings": meetings,
+            "notice_days": services.minimum_notice_days(community),
+            "settings_form": NoticeSettingsForm(
+                initial={"minimum_notice_days": services.minimum_notice_days(community)}
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def notice_settings(request, slug: str):
+    community = _community_for(request, slug, "meetings.add_meeting")
+    form = NoticeSettingsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+    else:
+        services.meeting_settings_set(community=community, minimum_notice_days=form.cleaned_data["minimum_notice_days"])
+        messages.success(request, _("The minimum notice is saved."))
+    return redirect("meeting_list", slug=community.slug)
+
+
+def _meeting_form_page(request, form, *, community, meeting=None):
+    return render(
+        request,
+        "meetings/meeting_form.html",
+        {
+            "community": community,
+            "meeting": meeting,
+            "form": form,
+            "notice_days": services.minimum_notice_days(community),
+        },
+        status=400 if form.is_bound else 200,
     )
 
 
@@ -70,13 +104,30 @@ def meeting_new(request, slug: str):
         else:
             messages.success(request, _("The meeting is saved as a draft. Now add its agenda."))
             return redirect("meeting_edit", pk=meeting.pk)
-    status = 400 if form.is_bound else 200
-    return render(
-        request,
-        "meetings/meeting_form.html",
-        {"community": community, "form": form, "notice_days": services.minimum_notice_days(community)},
-        status=status,
-    )
+    return _meeting_form_page(request, form, community=community)
+
+
+@login_required
+def meeting_change(request, pk: int):
+    """The draft's title, organiser, electorate, window and blank rule: the form filled with what is saved."""
+    meeting = _managed(request, pk)
+    community = meeting.community
+    if not meeting.is_draft:
+        messages.info(request, _("The notice of this meeting is already published."))
+        return redirect("meeting_detail", pk=meeting.pk)
+    if request.method == "POST":
+        form = MeetingForm(request.POST, community=community)
+        if form.is_valid():
+            try:
+                services.meeting_update(meeting=meeting, by=request.user, **form.service_fields())
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The meeting's details are saved."))
+                return redirect("meeting_edit", pk=meeting.pk)
+    else:
+        form = MeetingForm(initial=MeetingForm.initial_of(meeting), community=community)
+    return _meeting_form_page(request, form, community=community, meeting=meeting)
 
 
 # --- The editor ---------------------------------------------------------------------------------------------

@@ -263,3 +263,36 @@ def test_removing_a_candidate_keeps_the_others_in_order(meeting, committee):
     candidate_remove(candidate=b, by=committee)
     assert list(election.candidates.all()) == [a, c]
     assert candidate_add(election=election, by=committee, name="丁").position == 4
+
+
+# --- Changing a draft's details -------------------------------------------------------------------------------
+
+
+def test_a_drafts_window_can_be_moved_to_meet_the_notice_period(actors, committee):
+    from meetings.services import meeting_update
+
+    meeting = make_meeting(actors.community, committee, days=5)
+    ready(meeting, committee)
+    with pytest.raises(ValidationError, match="at least 15 days"):
+        meeting_publish_notice(meeting=meeting, by=committee)
+    opens = timezone.now() + timedelta(days=16)
+    fields = {"title": "业主大会", "organiser": "committee", "voting_opens_at": opens}
+    with pytest.raises(ValidationError, match="close after it opens"):
+        meeting_update(meeting=meeting, by=committee, voting_closes_at=opens, **fields)
+    meeting_update(meeting=meeting, by=committee, voting_closes_at=opens + timedelta(days=3), **fields)
+    assert meeting_publish_notice(meeting=meeting, by=committee).state == MeetingState.NOTICE
+    with pytest.raises(ValidationError, match="can no longer be changed"):
+        meeting_update(meeting=meeting, by=committee, voting_closes_at=opens + timedelta(days=4), **fields)
+
+
+def test_a_meeting_narrowed_to_a_building_keeps_nothing_outside_it(meeting, committee, actors):
+    from meetings.services import meeting_update
+
+    agenda_matter_add(meeting=meeting, by=committee, proposal=make_proposal(actors.community, committee))
+    building = actors.household_obj.entrance.building
+    fields = {"title": meeting.title, "organiser": meeting.organiser}
+    window_ = {"voting_opens_at": meeting.voting_opens_at, "voting_closes_at": meeting.voting_closes_at}
+    with pytest.raises(ValidationError, match="reach beyond the building"):
+        meeting_update(meeting=meeting, by=committee, building=building, **fields, **window_)
+    meeting.refresh_from_db()
+    assert meeting.building is None

@@ -262,3 +262,46 @@ def test_the_notice_speaks_chinese(client_as, actors, committee, meeting, electi
         html = client_as(actors.users["household"]).get(reverse("meeting_detail", args=[meeting.pk])).content.decode()
     for words in ("会议通知", "召集人", "业主委员会", "应选2人", "候选人", "如何投票", "纸质投票"):
         assert words in html, words
+
+
+def test_the_committee_changes_a_drafts_window(client_as, actors, committee, meeting):
+    client = client_as(committee)
+    url = reverse("meeting_change", args=[meeting.pk])
+    page = client.get(url)
+    assert timezone.localtime(meeting.voting_opens_at).strftime(LOCAL) in page.content.decode()
+    opens = timezone.localtime() + timedelta(days=30)
+    data = {
+        "title": "改期后的业主大会",
+        "organiser": "preparatory",
+        "electorate": "",
+        "voting_opens_at": opens.strftime(LOCAL),
+        "voting_closes_at": opens.strftime(LOCAL),
+        "blank_counts_as": "absent",
+    }
+    assert client.post(url, data).status_code == 400
+    meeting.refresh_from_db()
+    assert meeting.title != "改期后的业主大会"
+    data["voting_closes_at"] = (opens + timedelta(days=2)).strftime(LOCAL)
+    assert client.post(url, data).url == reverse("meeting_edit", args=[meeting.pk])
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.organiser, meeting.blank_counts_as) == ("改期后的业主大会", "preparatory", "absent")
+
+
+@pytest.mark.parametrize(("days", "saved"), [("30", 30), ("0", 15), ("91", 15), ("abc", 15)])
+def test_the_minimum_notice_setting(client_as, actors, committee, days, saved):
+    from meetings.services import minimum_notice_days
+
+    url = reverse("meeting_notice_settings", args=[actors.community.slug])
+    response = follow(client_as(committee), url, {"minimum_notice_days": days})
+    assert minimum_notice_days(actors.community) == saved
+    expected = "The minimum notice is saved." if saved == 30 else "Minimum notice (days)"
+    assert any(expected in text for text in messages_of(response))
+
+
+def test_only_the_committee_sets_the_minimum_notice(client_as, actors):
+    from meetings.services import minimum_notice_days
+
+    url = reverse("meeting_notice_settings", args=[actors.community.slug])
+    response = client_as(actors.users["household"]).post(url, {"minimum_notice_days": "1"})
+    assert response.status_code == 403
+    assert minimum_notice_days(actors.community) == 15
