@@ -58,7 +58,7 @@ class Meeting(models.Model):
     organiser = models.CharField(_("organiser"), max_length=20, choices=Organiser.choices)
     # The electorate: the whole community, or one building for a building's own meeting.
     building = models.ForeignKey(
-        Building, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("building")
+        Building, on_delete=models.RESTRICT, null=True, blank=True, related_name="+", verbose_name=_("building")
     )
     voting_opens_at = models.DateTimeField(_("voting opens"))
     voting_closes_at = models.DateTimeField(_("voting closes"))
@@ -107,8 +107,9 @@ class AgendaItem(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveIntegerField()
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    # A matter is a proposal, decided under its own rule; a proposal is on one meeting's agenda at most.
-    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # A matter is a proposal, decided under its own rule; a proposal is on one meeting's agenda at most. RESTRICT,
+    # not PROTECT: deleting the community deletes both, deleting a proposal on an agenda alone is refused.
+    proposal = models.ForeignKey(Proposal, on_delete=models.RESTRICT, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["position"]

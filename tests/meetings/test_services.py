@@ -296,3 +296,23 @@ def test_a_meeting_narrowed_to_a_building_keeps_nothing_outside_it(meeting, comm
         meeting_update(meeting=meeting, by=committee, building=building, **fields, **window_)
     meeting.refresh_from_db()
     assert meeting.building is None
+
+
+def test_deleting_the_community_deletes_its_meetings(actors, committee):
+    from meetings.models import Meeting
+
+    meeting = make_meeting(actors.community, committee, building=actors.household_obj.entrance.building)
+    agenda_matter_add(
+        meeting=meeting,
+        by=committee,
+        proposal=make_proposal(
+            actors.community, committee, scope=Scope.BUILDINGS, buildings=[actors.household_obj.entrance.building]
+        ),
+    )
+    election = agenda_election_add(meeting=meeting, by=committee, title="楼栋代表", seats=1)
+    candidate_add(election=election, by=committee, name="张三", household=actors.household_obj)
+    from community.models import Household
+
+    Household.objects.filter(entrance__building__community=actors.community).delete()
+    actors.community.delete()
+    assert not Meeting.objects.exists()
