@@ -13,7 +13,18 @@ from community.models import Household, HouseholdBinding, Role
 from meetings.models import Meeting, MeetingState
 from proposals.models import Category
 from proposals.services import proposal_create
-from tests.browser.conftest import PHONE, _password_hash, expect_message, log_in, shoot, staff
+from tests.browser.conftest import (
+    PHONE,
+    SMALL_PHONE,
+    _password_hash,
+    axe_violations,
+    describe_violations,
+    expect_message,
+    large_text,
+    log_in,
+    shoot,
+    staff,
+)
 from tests.factories import build_community
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -35,7 +46,7 @@ def _too_small_targets(page) -> list[str]:
     )
 
 
-def test_the_committee_publishes_a_notice_that_a_household_reads_on_a_phone(server, laptop, phone):
+def test_the_committee_publishes_a_notice_that_a_household_reads_on_a_phone(server, laptop, phone, small_phone):
     from playwright.sync_api import expect
 
     community = build_community(buildings=1, entrances=1, floors=2, rooms_per_floor=2, slug="shanshui")
@@ -99,6 +110,8 @@ def test_the_committee_publishes_a_notice_that_a_household_reads_on_a_phone(serv
         expect_message(page, "候选人已加入名单")
     expect(page.locator("#item-2 .candidate")).to_have_count(3)
     assert not _too_small_targets(page)
+    page.reload()  # axe on the editor itself, without the message list of the page before (base.html's own)
+    assert not (found := axe_violations(page)), describe_violations(found)
     shoot(page, "meeting-editor", full_page=True)
 
     # The notice is published only after the page that asks.
@@ -128,4 +141,13 @@ def test_the_committee_publishes_a_notice_that_a_household_reads_on_a_phone(serv
     expect(page.locator(".how-to-vote")).to_contain_text("纸质投票")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert not _too_small_targets(page)
+    assert not (found := axe_violations(page)), describe_violations(found)
     shoot(page, "meeting-notice-phone", full_page=True)
+
+    # The same notice on a 360 px phone with the text at 200 %: it wraps, it never scrolls sideways.
+    page = small_phone()
+    large_text(page)
+    log_in(page, server, "liu-ayi")
+    page.goto(server.url(f"/meetings/{meeting.pk}/"))
+    expect(page.locator(".agenda-item")).to_have_count(2)
+    assert page.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"]
