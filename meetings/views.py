@@ -147,7 +147,6 @@ def meeting_edit(request, pk: int):
             "rows": agenda_rows(meeting),
             "matter_form": MatterForm(proposals=proposals_for_agenda(meeting)) if meeting.is_draft else None,
             "election_form": ElectionForm() if meeting.is_draft else None,
-            "candidate_form": CandidateForm(community=community) if meeting.is_draft else None,
             "notice_days": services.minimum_notice_days(community),
         },
     )
