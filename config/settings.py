@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "voting",
     "consult",
     "costs",
+    "meetings",
     "lifecycle",
     "documents",
     "resolutions",

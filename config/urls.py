@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("community.urls")),
     path("", include("pages.urls")),
     path("", include("proposals.urls")),
+    path("", include("meetings.urls")),
     path("", include("lifecycle.urls")),
     path("", include("costs.urls")),
     path("", include("resolutions.urls")),

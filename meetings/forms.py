@@ -1,0 +1,125 @@
+"""The committee's meeting forms: a meeting, a matter, an election, a candidate. Services check the rules; the
+forms turn typed text into values (a flat code into a household, a datetime-local into a moment)."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from community.models import Building
+from core.dates import check_datetime
+from meetings.models import BlankCountsAs, Organiser
+from meetings.services import MAX_SEATS
+from proposals.forms import households_from_codes, split_household_codes
+from proposals.models import RuleCode
+
+DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+DATETIME_FORMATS = [DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M"]
+WHOLE_COMMUNITY = ""
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    organiser = forms.ChoiceField(label=_("Organiser"), choices=Organiser.choices)
+    electorate = forms.ChoiceField(label=_("Who votes"), required=False)
+    voting_opens_at = forms.DateTimeField(
+        label=_("Voting opens at"),
+        input_formats=DATETIME_FORMATS,
+        validators=[check_datetime],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL_FORMAT),
+    )
+    voting_closes_at = forms.DateTimeField(
+        label=_("Voting closes at"),
+        input_formats=DATETIME_FORMATS,
+        validators=[check_datetime],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL_FORMAT),
+    )
+    blank_counts_as = forms.ChoiceField(
+        label=_("A matter left blank on a returned ballot counts as"),
+        choices=BlankCountsAs.choices,
+        initial=BlankCountsAs.ABSTENTION,
+        widget=forms.RadioSelect,
+        help_text=_("As the community's rules of procedure say; it is printed on the ballot."),
+    )
+
+    def __init__(self, *args, community, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.community = community
+        self.buildings = {str(b.pk): b for b in Building.objects.filter(community=community).order_by("sort_key")}
+        self.fields["electorate"].choices = [(WHOLE_COMMUNITY, _("The whole community"))] + [
+            (pk, str(building)) for pk, building in self.buildings.items()
+        ]
+
+    @staticmethod
+    def initial_of(meeting) -> dict:
+        return {
+            "title": meeting.title,
+            "organiser": meeting.organiser,
+            "electorate": str(meeting.building_id or WHOLE_COMMUNITY),
+            "voting_opens_at": timezone.localtime(meeting.voting_opens_at),
+            "voting_closes_at": timezone.localtime(meeting.voting_closes_at),
+            "blank_counts_as": meeting.blank_counts_as,
+        }
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "organiser": data["organiser"],
+            "building": self.buildings.get(data["electorate"]),
+            "voting_opens_at": data["voting_opens_at"],
+            "voting_closes_at": data["voting_closes_at"],
+            "blank_counts_as": data["blank_counts_as"],
+        }
+
+
+class MatterForm(forms.Form):
+    proposal = forms.TypedChoiceField(label=_("Proposal"), coerce=int)
+
+    def __init__(self, *args, proposals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.proposals = {p.pk: p for p in proposals}
+        self.fields["proposal"].choices = [(p.pk, f"#{p.number} {p.title}") for p in proposals]
+
+
+class ElectionForm(forms.Form):
+    title = forms.CharField(label=_("Election of"), max_length=120, initial=_("The owners' committee"))
+    seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=MAX_SEATS)
+    alternates = forms.IntegerField(label=_("Alternates"), min_value=0, max_value=MAX_SEATS, initial=0)
+    rule = forms.ChoiceField(
+        label=_("Each candidate is elected under"), choices=RuleCode.choices, initial=RuleCode.CIVIL_CODE_ORDINARY
+    )
+
+
+class CandidateForm(forms.Form):
+    name = forms.CharField(label=_("Candidate's name"), max_length=60)
+    flat = forms.CharField(
+        label=_("Flat"), max_length=40, required=False, help_text=_("Building-entrance-room such as 3-5-502.")
+    )
+    statement = forms.CharField(
+        label=_("Short statement"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    party_member = forms.BooleanField(label=_("Member of the Communist Party"), required=False)
+    show_party = forms.BooleanField(label=_("The candidate agrees to show the membership"), required=False)
+
+    def __init__(self, *args, community, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.community = community
+
+    def clean_flat(self):
+        text = self.cleaned_data.get("flat", "").strip()
+        if not text:
+            return None
+        codes = split_household_codes(text)
+        households, unknown = households_from_codes(self.community, codes)
+        if unknown or len(households) != 1:
+            raise forms.ValidationError(_("%(code)s is not a household of this community.") % {"code": text})
+        return households[0]
+
+
+class NoticeSettingsForm(forms.Form):
+    minimum_notice_days = forms.IntegerField(
+        label=_("Minimum notice (days)"),
+        min_value=1,
+        max_value=90,
+        help_text=_("Property Management Regulations, Article 14: 15 days, unless the rules of procedure say more."),
+    )

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from meetings import views
+
+urlpatterns = [
+    path("c/<slug:slug>/meetings/", views.meeting_list, name="meeting_list"),
+    path("c/<slug:slug>/meetings/new/", views.meeting_new, name="meeting_new"),
+    path("c/<slug:slug>/meetings/notice-period/", views.notice_settings, name="meeting_notice_settings"),
+    path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/details/", views.meeting_change, name="meeting_change"),
+    path("meetings/<int:pk>/matters/", views.matter_add, name="meeting_matter_add"),
+    path("meetings/<int:pk>/elections/", views.election_add, name="meeting_election_add"),
+    path("meetings/<int:pk>/items/<int:item_id>/move/", views.item_move, name="meeting_item_move"),
+    path("meetings/<int:pk>/items/<int:item_id>/remove/", views.item_remove, name="meeting_item_remove"),
+    path(
+        "meetings/<int:pk>/elections/<int:election_id>/candidates/", views.candidate_add, name="meeting_candidate_add"
+    ),
+    path(
+        "meetings/<int:pk>/candidates/<int:candidate_id>/remove/",
+        views.candidate_remove,
+        name="meeting_candidate_remove",
+    ),
+    path("meetings/<int:pk>/publish/", views.meeting_publish, name="meeting_publish"),
+]
