@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from core.dates import check_datetime
 from costs.services import bills_create, cost_plan_lock
+from meetings.selectors import meeting_deciding
 from proposals.models import Proposal, State
 from proposals.services import proposal_lock, proposal_transition
 from voting.selectors import tally_outcome
@@ -25,7 +26,13 @@ def proposal_open_voting(*, proposal: Proposal, by, closes_at: datetime, opens_a
     check_datetime(closes_at)
     if closes_at <= max(opens_at, now):
         raise ValidationError(_("Voting must close after it opens, and in the future."))
-    proposal = proposal_transition(proposal_lock(proposal), State.VOTING, by)
+    proposal = proposal_lock(proposal)
+    if meeting := meeting_deciding(proposal):
+        raise ValidationError(
+            _("This proposal is a matter of the owners' meeting “%(meeting)s”: it is voted on with its ballot.")
+            % {"meeting": meeting.title}
+        )
+    proposal = proposal_transition(proposal, State.VOTING, by)
     proposal.voting_opens_at, proposal.voting_closes_at = opens_at, closes_at
     electorate_freeze(proposal=proposal)
     if proposal.electorate_households == 0:

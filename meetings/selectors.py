@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from meetings.models import AgendaItem, Candidate, Meeting
+from meetings.models import AgendaItem, Candidate, Meeting, MeetingState
 from proposals.models import Proposal, State
 from voting import engine
 
@@ -49,3 +49,15 @@ def proposals_for_agenda(meeting: Meeting) -> list[Proposal]:
         .exclude(pk__in=AgendaItem.objects.filter(proposal__isnull=False).values("proposal"))
         .order_by("-number")
     )
+
+
+def meeting_deciding(proposal: Proposal) -> Meeting | None:
+    """The meeting whose published notice lists `proposal` as a matter: the meeting decides it, so it is not put to
+    a vote of its own. None while it is on no agenda, or only on a draft's. One query."""
+    item = (
+        AgendaItem.objects.filter(proposal=proposal)
+        .exclude(meeting__state=MeetingState.DRAFT)
+        .select_related("meeting")
+        .first()
+    )
+    return item.meeting if item else None

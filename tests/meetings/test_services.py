@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from lifecycle.services import proposal_open_voting
 from meetings.models import AgendaItem, Candidate, MeetingState
 from meetings.services import (
     agenda_election_add,
@@ -316,3 +317,15 @@ def test_deleting_the_community_deletes_its_meetings(actors, committee):
     Household.objects.filter(entrance__building__community=actors.community).delete()
     actors.community.delete()
     assert not Meeting.objects.exists()
+
+
+def test_a_matter_of_a_published_meeting_is_not_put_to_a_vote_of_its_own(meeting, committee, actors):
+    matter = make_proposal(actors.community, committee, State.CONSULTATION)
+    agenda_matter_add(meeting=meeting, by=committee, proposal=matter)
+    election = agenda_election_add(meeting=meeting, by=committee, title="第二届业主委员会", seats=1)
+    candidate_add(election=election, by=committee, name="候选人")
+    meeting_publish_notice(meeting=meeting, by=committee)
+    with pytest.raises(ValidationError, match="matter of the owners' meeting “2027年第一次业主大会会议”"):
+        proposal_open_voting(proposal=matter, by=committee, closes_at=timezone.now() + timedelta(days=7))
+    matter.refresh_from_db()
+    assert matter.state == State.CONSULTATION and matter.voting_opens_at is None
