@@ -154,6 +154,8 @@ def test_the_secretary_gets_no_committee_moves(people, client_as):
     assert reverse("register", args=[made["voting"][0].pk]) in html
     assert reverse("proposal_close_confirm", args=[made["voting"][0].pk]) not in html
     assert reverse("proposal_open_confirm", args=[made["consultation"][0].pk]) not in html
+    # Meetings are prepared by the secretary as much as by the committee (meetings.rules).
+    assert reverse("meeting_list", args=[people["community"].slug]) in html
 
 
 def _queries(client, community) -> int:
