@@ -4,13 +4,16 @@ subprocesses, a minimal WebSocket client, medians and tables. Everything talks t
 from __future__ import annotations
 
 import asyncio
+import atexit
 import base64
 import contextlib
 import dataclasses
 import datetime
+import functools
 import gzip
 import os
 import platform
+import shutil
 import socket
 import statistics
 import struct
@@ -59,9 +62,19 @@ def bench_database(name: str):
         _admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
+@functools.cache
+def scratch_media() -> str:
+    """One scratch MEDIA_ROOT per bench run (removed at exit), shared with the servers it starts: the demo's ballot
+    scans and uploads never land in the checkout's media/."""
+    folder = tempfile.mkdtemp(prefix="gongyi-bench-media-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def server_env(database_url: str, *, redis: bool = True, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG", "GONGYI_ENV")}
     env.update(DJANGO_SETTINGS_MODULE="bench.settings", DATABASE_URL=database_url, PYTHONPATH=str(ROOT))
+    env.setdefault("MEDIA_ROOT", scratch_media())
     env["LOG_LEVEL"] = "WARNING"
     if redis:
         env["REDIS_URL"] = REDIS_URL
