@@ -169,13 +169,17 @@ class _FlatWrite:
     undoes: int | None = None
 
 
+def ballot_holds(ballot: Ballot | None, *, choice: str, channel: str, proxy_name: str = "") -> bool:
+    """The ballot already records this choice, by this channel and proxy: writing it again changes nothing and keeps
+    the receipt (ballots_write; the confirm page says so before the tap)."""
+    return ballot is not None and (ballot.choice, ballot.channel, ballot.proxy_name) == (choice, channel, proxy_name)
+
+
 def _unchanged(head: HeadChoice, current: list[Ballot | None], evidence: str) -> bool:
     """Every flat of the head already holds this choice, by this channel and proxy, and no new paper backs it: a
     second confirmation (the back button, a double tap) records nothing and keeps the receipt."""
     return not evidence and all(
-        ballot is not None
-        and (ballot.choice, ballot.channel, ballot.proxy_name) == (head.choice, head.channel, head.proxy_name)
-        for ballot in current
+        ballot_holds(ballot, choice=head.choice, channel=head.channel, proxy_name=head.proxy_name) for ballot in current
     )
 
 

@@ -37,7 +37,7 @@ from voting.selectors import (
     tally_json,
     window_refusal,
 )
-from voting.services import VotingError, ballot_cast
+from voting.services import VotingError, ballot_cast, ballot_holds
 
 MANAGE_PANEL = "proposals/_manage_panel.html"
 # Wrong receipt codes allowed per 15 minutes, per address and proposal and per session (a receipt is 31^8 to guess);
@@ -358,8 +358,7 @@ def _confirm(request, proposal: Proposal, chosen: _Chosen, choice: str):
         "choice": choice,
         "choice_label": Choice(choice).label,
     }
-    ballot = context["ballot"]
-    context["unchanged"] = ballot is not None and ballot.choice == choice and ballot.channel == Channel.ONLINE
+    context["unchanged"] = ballot_holds(context["ballot"], choice=choice, channel=Channel.ONLINE)
     return render(request, "voting/confirm.html", context)
 
 
