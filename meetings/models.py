@@ -13,6 +13,7 @@ from community.models import Building, Community, Household
 from core.dates import within_db_range
 from proposals.models import Proposal, RuleCode
 from voting import engine
+from voting.models import Channel
 
 # 物业管理条例 第十四条: the notice of an owners' general meeting is given 15 days before it meets.
 DEFAULT_NOTICE_DAYS = 15
@@ -70,6 +71,10 @@ class Meeting(models.Model):
     )
     state = models.CharField(_("state"), max_length=8, choices=MeetingState.choices, default=MeetingState.DRAFT)
     notice_published_at = models.DateTimeField(_("notice published"), null=True, blank=True)
+    # The electorate frozen when voting opens (MeetingElector), as on a proposal.
+    electorate_households = models.PositiveIntegerField(default=0, editable=False)
+    electorate_heads = models.PositiveIntegerField(default=0, editable=False)
+    electorate_area = models.DecimalField(max_digits=14, decimal_places=2, default=0, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -135,6 +140,9 @@ class Election(models.Model):
     rule = models.CharField(
         _("decision rule"), max_length=40, choices=RuleCode.choices, default=RuleCode.CIVIL_CODE_ORDINARY
     )
+    # The head of the election's ballot log (meetings.models.ElectionEvent), as on a proposal.
+    ballot_seq = models.PositiveIntegerField(default=0)
+    ballot_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(seats__gte=1), name="election_seats_positive")]
@@ -172,3 +180,97 @@ class Candidate(models.Model):
     @property
     def party_shown(self) -> bool:
         return self.party_member and self.show_party
+
+
+# --- The meeting's ballot ---------------------------------------------------------------------------------------
+# A household's ballot is its matters and its elections. Each matter is its proposal's ballot (voting.models, written
+# by voting.services.ballots_write through the proposal's chain); each election's part is below: the approvals, one
+# row per household like a proposal's ballot, with a hash-chained log of its own.
+
+
+class MeetingElector(models.Model):
+    """A household of the meeting's electorate (the elections'), frozen when voting opens with its area and head."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="electors")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey("community.Owner", on_delete=models.PROTECT, related_name="+")
+    label = models.CharField(max_length=60)
+    area = models.DecimalField(max_digits=10, decimal_places=2)
+    head = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["meeting", "household"], name="meeting_elector_unique")]
+        indexes = [models.Index(fields=["meeting", "head"], name="meeting_elector_head")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ElectionBallot(models.Model):
+    """One household's part of an election: the candidates it agrees with (Approval rows), or `invalid` when the
+    paper named more than the seats (it took part and agreed with no one). Changing it updates this row."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="ballots")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    elector = models.ForeignKey(MeetingElector, on_delete=models.PROTECT, related_name="+")
+    head = models.CharField(max_length=40)
+    shared_head = models.BooleanField(default=False)
+    area = models.DecimalField(max_digits=10, decimal_places=2)
+    invalid = models.BooleanField(default=False)
+    channel = models.CharField(max_length=6, choices=Channel.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proxy_name = models.CharField(max_length=60, blank=True)
+    evidence = models.FileField(upload_to="ballots/%Y/%m/", blank=True)
+    receipt = models.CharField(max_length=10, db_index=True)
+    seq = models.PositiveIntegerField()
+    cast_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["election", "household"], name="election_ballot_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.election_id}/{self.household_id}"
+
+
+class Approval(models.Model):
+    """A household agrees with a candidate. Head and area copied from the ballot: a count is one aggregate."""
+
+    ballot = models.ForeignKey(ElectionBallot, on_delete=models.CASCADE, related_name="approvals")
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="approvals")
+    head = models.CharField(max_length=40)
+    shared_head = models.BooleanField(default=False)
+    area = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ballot", "candidate"], name="approval_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.ballot_id}→{self.candidate_id}"
+
+
+class ElectionEvent(models.Model):
+    """One change of one household's election ballot, hash-chained like voting.models.BallotEvent. `old` and `new`
+    are the approvals as text (voting.chain.approvals_text): candidate ids in order, "!" for an invalid ballot, and
+    `new` is "-" when an entry leaves the household without a ballot."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    old = models.CharField(max_length=400, blank=True)
+    new = models.CharField(max_length=400, blank=True)
+    channel = models.CharField(max_length=6, choices=Channel.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proxy_name = models.CharField(max_length=60, blank=True)
+    at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+    receipt = models.CharField(max_length=10, blank=True)
+    evidence = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["election", "seq"]
+        constraints = [models.UniqueConstraint(fields=["election", "seq"], name="election_event_unique_seq")]
+        indexes = [models.Index(fields=["election", "receipt"], name="election_event_receipt")]
+
+    def __str__(self) -> str:
+        return f"{self.election_id}#{self.seq}"

@@ -54,12 +54,53 @@ def event_mac(
     return _mac(key, payload)
 
 
-def electorate_mac(*, key: bytes, proposal_id: int, electors: Iterable[tuple[int, str, Decimal]]) -> str:
-    """The chain's start: the MAC of the frozen electorate, every (household id, head, area), in household order."""
-    digest = hmac.new(key, json.dumps(["electorate", proposal_id]).encode(), hashlib.sha256)
+def electorate_mac(
+    *, key: bytes, proposal_id: int, electors: Iterable[tuple[int, str, Decimal]], kind: str = "electorate"
+) -> str:
+    """The chain's start: the MAC of the frozen electorate, every (household id, head, area), in household order.
+    `kind` names the log it starts ("election" for an election's, with the election's id as `proposal_id`)."""
+    digest = hmac.new(key, json.dumps([kind, proposal_id]).encode(), hashlib.sha256)
     for household_id, head, area in sorted(electors):
         digest.update(json.dumps([household_id, head, f"{Decimal(area):.2f}"], ensure_ascii=False).encode())
     return digest.hexdigest()
+
+
+def approvals_text(candidate_ids: Iterable[int], *, invalid: bool = False) -> str:
+    """An election ballot as its log writes it: the candidate ids agreed with, ascending and comma-separated ("" for
+    none), or "!" for a ballot naming more candidates than seats."""
+    return "!" if invalid else ",".join(str(each) for each in sorted(candidate_ids))
+
+
+def election_event_mac(
+    *,
+    key: bytes,
+    election_id: int,
+    seq: int,
+    household_id: int,
+    old: str,
+    new: str,
+    channel: str,
+    by_id: int,
+    proxy_name: str,
+    at: datetime,
+    prev_hash: str,
+) -> str:
+    """The MAC of one entry of an election's ballot log (meetings.models.ElectionEvent), as event_mac for a
+    proposal's."""
+    payload = [
+        "election",
+        election_id,
+        seq,
+        household_id,
+        old,
+        new,
+        channel,
+        by_id,
+        proxy_name,
+        at.astimezone(UTC).isoformat(timespec="microseconds"),
+        prev_hash,
+    ]
+    return _mac(key, payload)
 
 
 def parse_head(text: str) -> tuple[int, str]:

@@ -4,6 +4,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -28,35 +29,49 @@ class VotingError(ValidationError):
     """A ballot that cannot be recorded; the message says why, in the user's language."""
 
 
-def electorate_freeze(*, proposal: Proposal) -> None:
-    """Snapshot the households in scope with their area and head. Caller holds the proposal lock; saves totals."""
-    rows = scope_households(proposal).values_list(
+@dataclass(frozen=True)
+class FrozenElector:
+    """A household as an electorate freezes it: its owner's head, its area and its label."""
+
+    household_id: int
+    owner_id: int
+    label: str
+    area: Decimal
+    head: str
+
+
+def electorate_of(households) -> tuple[list[FrozenElector], int, Decimal]:
+    """The households of a queryset as an electorate freezes them, with the number of heads and the total area."""
+    rows = households.values_list(
         "id", "owner_id", "developer_held", "area", "entrance__building__name", "entrance__name", "room"
     )
-    electors, heads, area = [], set(), 0
+    electors, heads, area = [], set(), Decimal(0)
     for household_id, owner_id, developer_held, household_area, building, entrance, room in rows.iterator(
         chunk_size=5000
     ):
         head = head_key(owner_id=owner_id, developer_held=developer_held)
         heads.add(head)
         area += household_area
-        electors.append(
-            Elector(
-                proposal=proposal,
-                household_id=household_id,
-                owner_id=owner_id,
-                label=f"{building}-{entrance}-{room}",
-                area=household_area,
-                head=head,
-            )
+        electors.append(FrozenElector(household_id, owner_id, f"{building}-{entrance}-{room}", household_area, head))
+    return electors, len(heads), area
+
+
+def electorate_freeze(*, proposal: Proposal) -> None:
+    """Snapshot the households in scope with their area and head. Caller holds the proposal lock; saves totals."""
+    frozen, heads, area = electorate_of(scope_households(proposal))
+    electors = [
+        Elector(
+            proposal=proposal, household_id=e.household_id, owner_id=e.owner_id, label=e.label, area=e.area, head=e.head
         )
+        for e in frozen
+    ]
     Elector.objects.bulk_create(electors, batch_size=2000)
     # The chain starts from the electorate's MAC: an elector's area or head edited later breaks it.
     proposal.ballot_hash = electorate_mac(
         key=chain_key(), proposal_id=proposal.pk, electors=[(e.household_id, e.head, e.area) for e in electors]
     )
     proposal.electorate_households = len(electors)
-    proposal.electorate_heads = len(heads)
+    proposal.electorate_heads = heads
     proposal.electorate_area = area
 
 
@@ -142,6 +157,9 @@ class HeadChoice:
     choice: str
     channel: str
     proxy_name: str = ""
+    # A receipt chosen by the caller (a meeting's whole ballot, one receipt for all its parts): the head is written
+    # under it even when its flats hold the choice already. "" draws a new one, and skips a head that holds it.
+    receipt: str = ""
 
 
 # IN lists stay under SQLite's classic limit of 999 variables; bulk writes are batched by Django per database.
@@ -215,10 +233,10 @@ def ballots_write(
     writes: list[_FlatWrite] = []
     for head in heads:
         current = [existing.get(each.household_id) for each in head.electors]
-        if _unchanged(head, current, evidence):
+        if not head.receipt and _unchanged(head, current, evidence):
             ballots.extend(current)
             continue
-        receipt = new_receipt()
+        receipt = head.receipt or new_receipt()
         shared = len(head.electors) > 1
         for each, ballot in zip(head.electors, current, strict=True):
             writes.append(
