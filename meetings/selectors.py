@@ -2,13 +2,18 @@
 number of queries however long the agenda is."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meetings.models import AgendaItem, Candidate, Meeting, MeetingState
+from community.models import Household
+from meetings.models import AgendaItem, Candidate, Election, ElectionBallot, Meeting, MeetingElector, MeetingState
 from proposals.models import Proposal, State
 from voting import engine
+from voting.models import Ballot
+from voting.services import FrozenElector, electorate_of
 
 
 @dataclass(frozen=True)
@@ -61,3 +66,96 @@ def meeting_deciding(proposal: Proposal) -> Meeting | None:
         .first()
     )
     return item.meeting if item else None
+
+
+def meeting_households(meeting: Meeting):
+    """The households of the meeting's electorate, from the live roster: the building's, or the community's."""
+    households = Household.objects.of(meeting.community)
+    return households.filter(entrance__building=meeting.building_id) if meeting.building_id else households
+
+
+def meeting_electorate(meeting: Meeting) -> tuple[list[FrozenElector], int, Decimal]:
+    """The meeting's electorate as voting opens freezes it (MeetingElector), with its heads and area."""
+    return electorate_of(meeting_households(meeting))
+
+
+def meeting_status(meeting: Meeting, now=None) -> str:
+    """not_open, not_yet, open or ended, as Proposal.voting_status: the window is [opens, closes)."""
+    if meeting.state != MeetingState.VOTING:
+        return Proposal.NOT_OPEN
+    now = now or timezone.now()
+    if now < meeting.voting_opens_at:
+        return Proposal.NOT_YET
+    if now >= meeting.voting_closes_at:
+        return Proposal.ENDED
+    return Proposal.OPEN
+
+
+_WINDOW_REFUSALS = {
+    Proposal.NOT_OPEN: lambda: _("This meeting is not open for voting."),
+    Proposal.NOT_YET: lambda: _("Voting on this meeting has not started yet."),
+    Proposal.ENDED: lambda: _("Voting on this meeting has ended."),
+}
+
+
+def meeting_window_refusal(meeting: Meeting, now=None) -> str:
+    """Why a ballot at `now` would be refused by the meeting's window, or "" while it is open."""
+    refusal = _WINDOW_REFUSALS.get(meeting_status(meeting, now))
+    return refusal() if refusal else ""
+
+
+def election_outcome(election: Election) -> engine.Election:
+    """The election decided by the pure engine from its ballots, voter by voter (engine.elect): an invalid ballot is
+    given as approving every candidate, which is more than the seats. Three queries."""
+    meeting_id = election.item.meeting_id
+    voters = [
+        engine.Voter(key=str(household_id), area=area, owner=head)
+        for household_id, area, head in MeetingElector.objects.filter(meeting_id=meeting_id).values_list(
+            "household_id", "area", "head"
+        )
+    ]
+    candidates = [str(pk) for pk in election.candidates.order_by("position").values_list("pk", flat=True)]
+    approvals: dict[str, set[str]] = {}
+    for household_id, invalid, candidate_id in ElectionBallot.objects.filter(election=election).values_list(
+        "household_id", "invalid", "approvals__candidate_id"
+    ):
+        chosen = approvals.setdefault(str(household_id), set())
+        if invalid:
+            chosen.update(candidates)
+        elif candidate_id is not None:
+            chosen.add(str(candidate_id))
+    return engine.elect(engine.RULES[election.rule], voters, approvals, candidates, election.seats)
+
+
+@dataclass(frozen=True)
+class HouseholdBallot:
+    """What a household's whole ballot holds now: a choice per matter (proposal id) and, per election, the
+    candidate ids it agrees with (None: no ballot) and whether it is invalid; `receipt` its latest receipt."""
+
+    matters: dict[int, str]
+    elections: dict[int, frozenset[int] | None]
+    invalid: frozenset[int]
+    receipt: str
+
+
+def household_ballot(meeting: Meeting, household_id: int) -> HouseholdBallot:
+    """The household's whole ballot as recorded, for its ballot page and receipt. Two queries."""
+    matters, receipts = {}, []
+    for proposal_id, choice, receipt in Ballot.objects.filter(
+        household_id=household_id, proposal_id__in=meeting.items.filter(proposal__isnull=False).values("proposal")
+    ).values_list("proposal_id", "choice", "receipt"):
+        matters[proposal_id] = choice
+        receipts.append(receipt)
+    invalid = set()
+    chosen: dict[int, set[int]] = {}
+    for election_id, is_invalid, candidate_id, receipt in ElectionBallot.objects.filter(
+        household_id=household_id, election__item__meeting=meeting
+    ).values_list("election_id", "invalid", "approvals__candidate_id", "receipt"):
+        chosen.setdefault(election_id, set())
+        if candidate_id is not None:
+            chosen[election_id].add(candidate_id)
+        if is_invalid:
+            invalid.add(election_id)
+        receipts.append(receipt)
+    elections = {election_id: frozenset(ids) for election_id, ids in chosen.items()}
+    return HouseholdBallot(matters, elections, frozenset(invalid), receipts[0] if receipts else "")

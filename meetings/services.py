@@ -376,4 +376,8 @@ def meeting_publish_notice(*, meeting: Meeting, by, now: datetime | None = None)
     meeting.state = MeetingState.NOTICE
     meeting.notice_published_at = now
     meeting.save(update_fields=["state", "notice_published_at"])
+    # From now on the meeting decides its matters: no vote of their own, no withdrawal (proposals.services).
+    Proposal.objects.filter(pk__in=meeting.items.filter(proposal__isnull=False).values("proposal")).update(
+        on_meeting_ballot=True
+    )
     return meeting

@@ -138,7 +138,12 @@ def proposal_start_consultation(*, proposal: Proposal, by) -> Proposal:
 
 @transaction.atomic
 def proposal_withdraw(*, proposal: Proposal, by, reason: str = "") -> Proposal:
-    proposal = proposal_transition(proposal_lock(proposal), State.WITHDRAWN, by, note=reason[:200])
+    proposal = proposal_lock(proposal)
+    if proposal.on_meeting_ballot:
+        raise ValidationError(
+            _("This proposal is a matter of an owners' meeting whose notice is published: the meeting decides it.")
+        )
+    proposal = proposal_transition(proposal, State.WITHDRAWN, by, note=reason[:200])
     proposal.save(update_fields=["state", "updated_at"])
     return proposal
 
