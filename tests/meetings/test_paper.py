@@ -398,3 +398,25 @@ def test_marks_are_read_as_agreeing(voting_meeting):
     parsed = parse_sheet("a.xlsx", sheet_bytes(rows), columns)
     assert not parsed.problems and len(parsed.rows) == 3
     assert all(dict(row.elections) == {vm.election.pk: frozenset({vm.candidates[0].pk})} for row in parsed.rows)
+
+
+def test_no_sheet_is_recorded_once_voting_has_ended(voting_meeting, client_as, media_root):
+    vm = voting_meeting
+    client = client_as(secretary(vm))
+    full = sheet_bytes(filled(vm, template(client, vm), {"1-1-201": ["同意", None, None, None, None]}))
+    end_window(vm.meeting)
+    response = upload(client, vm, full)
+    assert response.status_code == 400 and "This meeting is not open for voting." in text(response)
+    assert recorded() == (0, 0, 0, 0) and stored_files(media_root) == []
+
+
+def test_a_csv_sheet_works_too(voting_meeting, client_as):
+    vm = voting_meeting
+    client = client_as(secretary(vm))
+    heading = template(client, vm)[0]
+    content = ("\r\n".join([",".join(heading), "1-2-202,业主7,不同意,同意,,1,"]) + "\r\n").encode("utf-8-sig")
+    response = upload(client, vm, content, name="表决票.csv")
+    assert response.context["plan"].households == 1
+    ballot = household_ballot(vm.meeting, vm.households[7].pk)
+    assert ballot.matters == {vm.matters[0].pk: Choice.DISAGREE, vm.matters[1].pk: Choice.AGREE}
+    assert ballot.elections == {vm.election.pk: frozenset({vm.candidates[1].pk})}
