@@ -9,7 +9,7 @@ import pytest
 from community.models import Role
 from meetings.models import ElectionBallot
 from meetings.selectors import household_ballot
-from tests.browser.conftest import expect_message, log_in, shoot, staff, tiny_png
+from tests.browser.conftest import SMALL_PHONE, expect_message, log_in, shoot, staff, tiny_png
 from tests.meetings.conftest import voting_meeting  # noqa: F401  (the meeting open for voting)
 from voting.models import Channel, Choice
 
@@ -76,6 +76,12 @@ def test_the_secretary_enters_a_whole_paper_ballot_on_a_laptop(server, laptop, v
     expect(lines.nth(2)).to_contain_text("王芳、李强")
     expect(page.locator(".receipt-code")).to_have_text(recorded.receipt)
     shoot(page, "meeting-paper-recorded")
+
+    # The same screen on a small phone: nothing wider than the screen.
+    page.set_viewport_size(SMALL_PHONE)
+    page.reload()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= SMALL_PHONE["width"]
+    shoot(page, "meeting-paper-small-phone", full_page=True)
 
     assert recorded.matters == {vm.matters[0].pk: Choice.AGREE, vm.matters[1].pk: Choice.ABSTAIN}
     assert recorded.elections == {vm.election.pk: frozenset({vm.candidates[0].pk, vm.candidates[1].pk})}
