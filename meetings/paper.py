@@ -65,8 +65,9 @@ def elector_search(meeting: Meeting, text: str, *, full_phones: bool, limit: int
     if query.is_empty:
         return [], False
     households = household_search(meeting.community, query, full_phones=full_phones)
-    found = list(_with_flats(MeetingElector.objects.filter(meeting=meeting, household__in=households.values("pk"))))
-    found = found[:limit]
+    found = list(
+        _with_flats(MeetingElector.objects.filter(meeting=meeting, household__in=households.values("pk")))[:limit]
+    )
     return found, not found and households.exists()
 
 
@@ -225,7 +226,7 @@ def _parse_into(result: ParsedSheet, cells: Iterator[tuple[int, tuple]], columns
         if header is None:
             header = _header(number, values, columns)
             result.problems.extend(header.problems)
-            result.ignored_columns = [label for label in header.unknown]
+            result.ignored_columns = list(header.unknown)
             if header.problems:
                 return
             continue

@@ -9,7 +9,16 @@ import pytest
 from community.models import Role
 from meetings.models import ElectionBallot
 from meetings.selectors import household_ballot
-from tests.browser.conftest import SMALL_PHONE, expect_message, log_in, shoot, staff, tiny_png
+from tests.browser.conftest import (
+    SMALL_PHONE,
+    axe_violations,
+    describe_violations,
+    expect_message,
+    log_in,
+    shoot,
+    staff,
+    tiny_png,
+)
 from tests.meetings.conftest import voting_meeting  # noqa: F401  (the meeting open for voting)
 from voting.models import Channel, Choice
 
@@ -64,6 +73,7 @@ def test_the_secretary_enters_a_whole_paper_ballot_on_a_laptop(server, laptop, v
         files=[{"name": "表决票.png", "mimeType": "image/png", "buffer": tiny_png()}]
     )
     assert _too_small_targets(page) == []
+    assert not (found := axe_violations(page)), describe_violations(found)
     form.get_by_role("button", name="录入整张表决票").click()
 
     expect(page).to_have_url(re.compile(rf"/meetings/{vm.meeting.pk}/paper/\?household={household.pk}$"))
