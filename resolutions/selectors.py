@@ -49,10 +49,6 @@ def _scope(proposal: Proposal) -> dict:
     return {"kind": proposal.scope, "items": sorted(items, key=natural_sort_key)}
 
 
-def _count(count) -> dict:
-    return {"households": count.households, "heads": count.heads, "area": count.area}
-
-
 def _channels(proposal: Proposal) -> dict:
     """Households per voting channel (one query)."""
     found = dict(
@@ -128,39 +124,14 @@ def resolution_content(proposal: Proposal) -> dict:
         "community": {"id": community.pk, "name": community.name, "address": community.address},
         "convener": CONVENER,
         "scope": _scope(proposal),
-        "rule": {
-            "code": rule.code,
-            "basis": rule.basis,
-            "conditions": [
-                {"group": c.group, "of": c.of, "dimension": c.dimension, "op": c.op, "ratio": c.ratio}
-                for c in rule.conditions
-            ],
-        },
+        "rule": resolution.rule_section(rule),
         "voting": {"opens_at": proposal.voting_opens_at, "closes_at": proposal.voting_closes_at},
         "electorate": {
             "households": proposal.electorate_households,
             "heads": proposal.electorate_heads,
             "area": proposal.electorate_area,
         },
-        "tally": {
-            "participated": _count(outcome.participated),
-            "agree": _count(outcome.agree),
-            "disagree": _count(outcome.disagree),
-            "abstain": _count(outcome.abstain),
-            "checks": [
-                {
-                    "group": check.condition.group,
-                    "of": check.condition.of,
-                    "dimension": check.condition.dimension,
-                    "op": check.condition.op,
-                    "threshold": check.condition.ratio,
-                    "value": check.value,
-                    "met": check.met,
-                }
-                for check in outcome.checks
-            ],
-            "passed": passed,
-        },
+        "tally": resolution.outcome_section(outcome, passed=passed),
         "channels": _channels(proposal),
         "costs": _costs(proposal),
         "positions": _positions(proposal),
