@@ -1,4 +1,4 @@
-"""The signed resolution of a proposal or of an owners' meeting (会议决议), its signatures and the result notices (公示).
+"""The signed resolution of a proposal or of an owners' meeting (会议决议), its signatures and the result notices.
 
 A resolution and a notice belong to exactly one proposal or one meeting: one table each, so that signing, the
 fingerprint lookup of the verification page and the notices have one implementation for both."""
