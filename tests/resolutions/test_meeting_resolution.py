@@ -4,11 +4,12 @@ committee as a proposal's is, verified by its fingerprint or its pasted text, pr
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 
 from community.models import Household, Role
@@ -34,6 +35,7 @@ from tests.meetings.conftest import (  # noqa: F401 - the meeting fixtures
     voting_meeting,
 )
 from tests.resolutions.conftest import PASSWORD
+from voting import engine
 from voting.models import Channel, Choice
 
 pytestmark = pytest.mark.django_db
@@ -161,6 +163,39 @@ def test_candidates_tied_for_the_last_seat_are_listed_for_a_run_off(tied):
     assert "李强、张伟" in text and "决选" in text
 
 
+def test_the_election_section_is_a_pure_function_of_the_engines_result():
+    voters = [engine.Voter(key=k, area=Decimal("80.00"), owner=k) for k in "abcde"]
+    approvals = {"a": {"x", "y"}, "b": {"x", "y"}, "c": {"x", "z"}, "d": {"y", "z"}, "e": {"x", "y", "z"}}
+    result = engine.elect(engine.CIVIL_CODE_ORDINARY, voters, approvals, ["x", "y", "z"], 2)
+    candidates = {key: {"name": name} for key, name in (("x", "王芳"), ("y", "李强"), ("z", "张伟"))}
+    section = resolution.election_section(result, candidates=candidates, alternates=1)
+    # e named more than the seats: it took part, agreed with no one. 张伟 has 2 of 5: not qualified, no alternate.
+    assert section["elected"] == ["王芳", "李强"] and section["alternates"] == [] and section["invalid"] == 1
+    assert [(c["standing"], c["rank"], c["qualified"]) for c in section["candidates"]] == [
+        ("elected", 1, True),
+        ("elected", 2, True),
+        ("", None, False),
+    ]
+    assert section["candidates"][2]["tally"]["agree"] == {"households": 2, "heads": 2, "area": Decimal("160.00")}
+    # Only the engine's candidates, in ballot order, can be named.
+    with pytest.raises(ValueError):
+        resolution.election_section(result, candidates=dict(reversed(candidates.items())), alternates=1)
+    assert resolution.canonical(section) == resolution.canonical(
+        resolution.election_section(result, candidates=candidates, alternates=1)
+    )
+
+
+def test_a_resolution_and_a_notice_belong_to_exactly_one_proposal_or_meeting(closed):
+    proposal = closed.matters[0]
+    for fields in ({}, {"proposal": proposal, "meeting": closed.meeting}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Resolution.objects.create(content="{}", fingerprint=f"{len(fields)}" * 64, **fields)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ResultNotice.objects.create(
+                stage=NoticeStage.FINAL, content="{}", published_at=timezone.now(), by=closed.committee, **fields
+            )
+
+
 # --- Generating and signing --------------------------------------------------------------------------------------
 
 
@@ -278,6 +313,17 @@ def test_ballots_no_platform_write_can_produce_show_as_altered(signed, client):
     assert "记录已被改动" in page.content.decode()
 
 
+def test_the_verify_page_finds_a_matters_own_resolution_and_the_meetings_apart(signed, client):
+    matter = signed.matters[0]
+    matter.refresh_from_db()
+    resolution_sign(proposal=matter, user=signed.committee, password=PASSWORD)
+    own = Resolution.objects.get(proposal=matter)
+    assert own.fingerprint != signed.record.fingerprint
+    page = client.get(f"/verify/{own.fingerprint}").content.decode()
+    assert "记录完好" in page and "电动车车库" in page and "第二届业主委员会" not in page
+    assert client.post("/verify/", {"text": own.content})["Location"] == f"/verify/{own.fingerprint}"
+
+
 # --- The printed resolution and the notice -----------------------------------------------------------------------
 
 
@@ -342,6 +388,18 @@ def test_the_meeting_page_links_the_resolution_for_the_committee_once_closed_and
     assert where not in client_as(closed.user).get(f"/meetings/{closed.meeting.pk}/").content.decode()
     resolution_sign(meeting=closed.meeting, user=closed.committee, password=PASSWORD)
     assert where in client_as(closed.user).get(f"/meetings/{closed.meeting.pk}/").content.decode()
+
+
+def test_who_may_open_the_meetings_resolution_pages(closed, client_as):
+    where = f"/meetings/{closed.meeting.pk}/resolution/"
+    assert client_as(None).get(where)["Location"].startswith("/accounts/login/")
+    assert client_as(RoleFactory(kind=Role.Kind.COMMITTEE).user).get(where).status_code == 403
+    draft = client_as(closed.committee).get(where).content.decode()
+    assert "草稿（未签署）" in draft and "签署决议" in draft
+    household = client_as(closed.user)
+    assert household.get(where).status_code == 200
+    refused = household.post(f"/meetings/{closed.meeting.pk}/notices/", {"stage": "preliminary"})
+    assert refused.status_code == 403 and not ResultNotice.objects.exists()
 
 
 def test_the_committee_sees_no_link_while_voting(voted, client_as):
