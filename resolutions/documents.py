@@ -346,8 +346,9 @@ def resolution_html(content: dict, *, signatures, fingerprint: str = "", verify_
         "folio_css": _folio(),
         "lang": _lang(),
     }
-    template = "meeting_resolution_pdf" if is_meeting(content) else "resolution_pdf"
-    return render_to_string(f"resolutions/{template}.html", context)
+    # A meeting's PDF templates keep the proposal's names in their own folder (rendered by WeasyPrint, never served).
+    folder = "resolutions/meeting" if is_meeting(content) else "resolutions"
+    return render_to_string(f"{folder}/resolution_pdf.html", context)
 
 
 def resolution_pdf(
@@ -377,8 +378,8 @@ def notice_html(notice, content: dict, *, verify_url: str = "") -> str:
         "revocation": revocation_notice(),
         "lang": _lang(),
     }
-    template = "meeting_notice_pdf" if is_meeting(content) else "notice_pdf"
-    return render_to_string(f"resolutions/{template}.html", context)
+    folder = "resolutions/meeting" if is_meeting(content) else "resolutions"
+    return render_to_string(f"{folder}/notice_pdf.html", context)
 
 
 def notice_pdf(notice, content: dict, *, verify_url: str = "") -> bytes:
