@@ -14,6 +14,7 @@ urlpatterns = [
     path("proposals/<int:pk>/notices/<int:notice_id>.pdf", views.notice_document, name="notice_pdf"),
     path("meetings/<int:pk>/resolution/", views.meeting_resolution_page, name="meeting_resolution"),
     path("meetings/<int:pk>/resolution.pdf", views.meeting_resolution_document, name="meeting_resolution_pdf"),
+    path("meetings/<int:pk>/resolution.json", views.meeting_resolution_text, name="meeting_resolution_text"),
     path("meetings/<int:pk>/resolution/sign/", views.meeting_resolution_sign, name="meeting_resolution_sign"),
     path("meetings/<int:pk>/notices/", views.meeting_notice_publish, name="meeting_notice_publish"),
     path("meetings/<int:pk>/notices/<int:notice_id>.pdf", views.meeting_notice_document, name="meeting_notice_pdf"),

@@ -34,7 +34,7 @@ from resolutions.documents import (
     resolution_pdf,
 )
 from resolutions.forms import NoticeForm, SignForm, VerifyForm
-from resolutions.models import NoticeStage, ResultNotice, SignerRole
+from resolutions.models import NoticeStage, Resolution, ResultNotice, SignerRole
 from resolutions.selectors import (
     annex_rows,
     has_result,
@@ -384,6 +384,7 @@ def meeting_resolution_page(request, pk: int):
         "sign_url": reverse("meeting_resolution_sign", args=[meeting.pk]),
         "notice_url": reverse("meeting_notice_publish", args=[meeting.pk]),
         "notice_pdf_name": "meeting_notice_pdf",
+        "can_text": request.user.has_perm("resolutions.sign_resolution", meeting),
         "final_publishes": _("Publishing the final notice also publishes the result of each matter of the meeting."),
     }
     return _page(request, meeting, template="resolutions/meeting_resolution.html", extra=extra)
@@ -412,6 +413,24 @@ def meeting_resolution_document(request, pk: int):
         content, signatures=signatures, fingerprint=fingerprint, verify_url=_verify_url(request, fingerprint)
     )
     return _pdf(pdf, f"meeting-resolution-{meeting.community.slug}-{meeting.pk}.pdf")
+
+
+@never_cache
+@require_GET
+def meeting_resolution_text(request, pk: int):
+    """The signed resolution's canonical text, the bytes its fingerprint is taken of: for the committee to hand to
+    whoever checks it (the verification page takes it pasted). Not public: the matters' share tables name every
+    household."""
+    meeting, refusal = meeting_or_refuse(request, pk, "resolutions.sign_resolution")
+    if refusal:
+        return refusal
+    record = get_object_or_404(Resolution, meeting=meeting)
+    response = HttpResponse(record.content, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"meeting-resolution-{meeting.community.slug}-{meeting.pk}-{record.fingerprint[:12]}.json"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_POST

@@ -297,6 +297,17 @@ def _delete_approval(approval):
         cursor.execute(f"DELETE FROM {Approval._meta.db_table} WHERE id = %s", [approval.pk])
 
 
+def test_the_committee_downloads_the_signed_text_that_the_verify_page_takes(signed, client_as):
+    where = f"/meetings/{signed.meeting.pk}/resolution.json"
+    assert where in client_as(signed.committee).get(f"/meetings/{signed.meeting.pk}/resolution/").content.decode()
+    response = client_as(signed.committee).get(where)
+    assert response.status_code == 200 and response.content.decode() == signed.record.content
+    assert resolution.fingerprint(response.content.decode()) == signed.record.fingerprint
+    # The share tables name every household: not for households nor the public.
+    assert client_as(signed.user).get(where).status_code == 403
+    assert client_as(None).get(where)["Location"].startswith("/accounts/login/")
+
+
 def test_an_election_ballot_changed_behind_the_platforms_back_shows_on_the_verify_page(signed, client):
     # The last flat (an owner of one flat) no longer agrees with 李强: the election's figures change.
     _delete_approval(Approval.objects.get(candidate=signed.candidates[1], ballot__household=signed.households[7]))
