@@ -20,6 +20,7 @@ from consult.meetings import party_positions
 from costs.models import Share
 from costs.selectors import plan_for, shares_compute
 from documents.selectors import annex_rows as register_rows
+from meetings.audit import election_verify
 from meetings.models import AgendaItem, Meeting, MeetingState
 from meetings.selectors import election_outcome
 from proposals.models import Proposal, Scope, State
@@ -323,14 +324,17 @@ def _heads(subject: Subject) -> str:
 
 
 def _audit(subject: Subject) -> list[str]:
-    """The ballot audit (voting.audit) of the proposal, or of every matter of the meeting, each problem prefixed
-    with its matter."""
+    """The ballot audit of the proposal (voting.audit), or of every matter and election of the meeting (and
+    meetings.audit), each problem prefixed with its item."""
     if isinstance(subject, Proposal):
         return ballots_verify(subject)
     problems = []
-    items = AgendaItem.objects.filter(meeting_id=subject.pk, kind=AgendaItem.Kind.MATTER).select_related("proposal")
+    items = AgendaItem.objects.filter(meeting_id=subject.pk).select_related("proposal", "election__item")
     for item in items.order_by("position"):
-        problems.extend(f"{item.proposal}: {problem}" for problem in ballots_verify(item.proposal))
+        if item.kind == AgendaItem.Kind.MATTER:
+            problems.extend(f"{item.proposal}: {problem}" for problem in ballots_verify(item.proposal))
+        else:
+            problems.extend(f"{item.election}: {problem}" for problem in election_verify(item.election))
     return problems
 
 

@@ -450,3 +450,14 @@ def test_closing_the_meeting_bills_a_passed_matter_with_a_cost_plan(db):
     (first, second) = meeting_resolution_content(meeting)["matters"]
     assert first["resolution"]["costs"]["to_share"] == 1000 and first["resolution"]["tally"]["passed"] is True
     assert second["resolution"]["tally"]["passed"] is False
+
+
+def test_a_rewritten_election_log_fails_the_check(signed):
+    from meetings.models import ElectionEvent
+    from resolutions.selectors import resolution_check
+
+    record, election = signed.record, signed.election
+    assert resolution_check(record, record.fingerprint, fresh=True).audit_problems == []
+    ElectionEvent.objects.filter(election=election, seq=1).update(new="")
+    check = resolution_check(record, record.fingerprint, fresh=True)
+    assert any(problem.startswith(f"{election.title}: ") for problem in check.audit_problems)
