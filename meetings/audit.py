@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from meetings.ballots import NO_BALLOT, election_ballot_text
 from meetings.models import Election, ElectionBallot, ElectionEvent, MeetingElector
-from voting.audit import Entry, verified_under, chain_replay
+from voting.audit import Entry, chain_replay, verified_under
 from voting.chain import election_event_mac, electorate_mac
 from voting.keys import chain_keys
 
