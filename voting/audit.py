@@ -107,10 +107,7 @@ def ballots_verify(proposal: Proposal, *, head: tuple[int, str] | None = None) -
     first = events.values_list("prev_hash", flat=True).first()
     genesis = proposal.ballot_hash if first is None else first
     frozen = [(household_id, head_key, area) for household_id, head_key, area, _label in electors]
-    if (
-        verified_under(keys, genesis, lambda k: electorate_mac(key=k, proposal_id=proposal.pk, electors=frozen))
-        is None
-    ):
+    if verified_under(keys, genesis, lambda k: electorate_mac(key=k, proposal_id=proposal.pk, electors=frozen)) is None:
         problems.append(
             _("The frozen electorate (a household, its owner or its area) was altered after voting opened.")
         )
