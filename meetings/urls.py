@@ -23,3 +23,11 @@ urlpatterns = [
     ),
     path("meetings/<int:pk>/publish/", views.meeting_publish, name="meeting_publish"),
 ]
+
+# The live tally (meetings.live_views): its JSON and the hall's big screen.
+from meetings import live_views  # noqa: E402  (kept with its routes, at the end)
+
+urlpatterns += [
+    path("meetings/<int:pk>/tally.json", live_views.meeting_tally, name="meeting_tally_json"),
+    path("meetings/<int:pk>/screen/", live_views.meeting_screen, name="meeting_screen"),
+]
