@@ -45,7 +45,6 @@ def meeting_tally_strings() -> dict:
         "alternate": _("Alternate"),
         "qualified": _("Qualified"),
         "not_qualified": _("Not qualified"),
-        "rank": _("No. %(rank)s"),
     }
 
 
