@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db.models import Count, DecimalField, F, IntegerField, Sum, Value
 
-from meetings.models import AgendaItem, Candidate, Election, ElectionBallot, Meeting
+from meetings.models import AgendaItem, Candidate, Election, ElectionBallot, Meeting, MeetingState
 from meetings.selectors import meeting_status
 from proposals.models import Proposal
 from voting import engine
@@ -118,16 +118,19 @@ def meeting_markers(meeting_ids: list[int]) -> dict[int, tuple]:
 
 def meeting_tally_marked(meeting_id: int) -> tuple[dict, tuple]:
     """The meeting's tally (meeting_tally_json) and the marker (version, state) it was read at. Two queries: the
-    agenda, and the counts unless they are cached under this version."""
+    agenda, and the counts unless they are cached under this version (once the notice is published)."""
     meeting, items = _agenda(meeting_id)
     matter_ids = [item.proposal_id for item in items if item.proposal_id]
     election_ids = [item.election.pk for item in items if not item.proposal_id]
     marker = (_version(items), meeting.state)
+    # The rows hold the candidates' names too: a draft's may still change without a ballot, so it is not cached.
+    cached = meeting.state != MeetingState.DRAFT
     key = f"meetings:tally:{meeting.pk}:{marker[0]}:{meeting.state}"
-    rows = cache.get(key)
+    rows = cache.get(key) if cached else None
     if rows is None:
         rows = _counts(matter_ids, election_ids)
-        cache.set(key, rows, TALLY_CACHE_SECONDS)
+        if cached:
+            cache.set(key, rows, TALLY_CACHE_SECONDS)
     return _json(meeting, items, rows), marker
 
 

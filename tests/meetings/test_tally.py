@@ -186,6 +186,16 @@ def test_tally_json_refuses_others_with_json(voting_meeting, actors, client_as):
     assert client_as(vm.committee).post(url).status_code == 405
 
 
+def test_a_drafts_candidates_show_at_once(actors, committee):
+    from meetings.services import agenda_election_add, candidate_add
+
+    meeting = make_meeting(actors.community, committee)
+    election = agenda_election_add(meeting=meeting, by=committee, title="业委会", seats=1)
+    assert meeting_tally_json(meeting)["elections"][0]["candidates"] == []
+    candidate_add(election=election, by=committee, name="王芳")  # no ballot moves the version of a draft
+    assert [c["name"] for c in meeting_tally_json(meeting)["elections"][0]["candidates"]] == ["王芳"]
+
+
 def test_a_draft_meetings_tally_is_for_the_committee_only(actors, committee, client_as):
     meeting = make_meeting(actors.community, committee)
     url = reverse("meeting_tally_json", args=[meeting.pk])
