@@ -118,11 +118,14 @@
     return true;
   };
 
+  // One connection badge for the meeting; each matter's own badge only says when its result is final.
   MeetingTally.prototype.indicate = function (status) {
     var self = this;
-    Object.keys(this.matters).forEach(function (key) {
-      self.matters[key].indicate(status);
-    });
+    if (status === "final") {
+      Object.keys(this.matters).forEach(function (key) {
+        self.matters[key].indicate(status);
+      });
+    }
     if (!this.live) return;
     this.live.hidden = false;
     this.live.className = "tally-live " + status;

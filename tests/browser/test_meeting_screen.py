@@ -1,5 +1,6 @@
 """The hall's big screen of an owners' meeting, against a real server: large type, one matter or election at a
-time, cycling through every item of the agenda, and a whole ballot cast meanwhile reaches it without a reload."""
+time, cycling through every item of the agenda, and a whole ballot cast meanwhile reaches it without a reload; and
+the same live tally on the meeting page, inside a 390-pixel phone."""
 
 import pytest
 
@@ -15,11 +16,10 @@ from voting.models import Channel, Choice
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
-def test_the_big_screen_cycles_through_the_matters_and_the_election(server, laptop, csp_violations):
-    from playwright.sync_api import expect
-
-    community = build_community(buildings=1, entrances=1, floors=3, rooms_per_floor=2, slug="dapingmu")
-    committee = staff(community, Role.Kind.COMMITTEE, "dapingmu-wei", "钱委员", "13600000041")
+def _meeting(slug: str, phone: str):
+    """A meeting open for voting: two matters and an election of 2 seats among 3 candidates; its committee member."""
+    community = build_community(buildings=1, entrances=1, floors=3, rooms_per_floor=2, slug=slug)
+    committee = staff(community, Role.Kind.COMMITTEE, f"{slug}-wei", "钱委员", phone)
     meeting = make_meeting(community, committee, title="2027年业主大会")
     matters = [
         make_proposal(community, committee, State.CONSULTATION, title="建设电动车车库"),
@@ -31,7 +31,13 @@ def test_the_big_screen_cycles_through_the_matters_and_the_election(server, lapt
     candidates = [candidate_add(election=election, by=committee, name=name) for name in ("王芳", "李强", "张伟")]
     open_voting_now(meeting, committee)
     meeting.refresh_from_db()
+    return community, committee, meeting, matters, election, candidates
 
+
+def test_the_big_screen_cycles_through_the_matters_and_the_election(server, laptop, csp_violations):
+    from playwright.sync_api import expect
+
+    community, committee, meeting, matters, election, candidates = _meeting("dapingmu", "13600000041")
     page = laptop()
     log_in(page, server, "dapingmu-wei")
     page.goto(server.url(f"/meetings/{meeting.pk}/screen/?every=2"))
@@ -69,3 +75,28 @@ def test_the_big_screen_cycles_through_the_matters_and_the_election(server, lapt
     matter = screen.locator(f'[data-matter="{matters[0].pk}"]')
     expect(matter.locator('[data-field="agree.households"]')).to_have_text("1")
     assert screen.get_attribute("data-version") != "0"
+
+
+def test_the_meeting_page_shows_the_live_tally_within_a_phone(server, phone):
+    from playwright.sync_api import expect
+
+    _community, _committee, meeting, _matters, _election, candidates = _meeting("huiyi-shouji", "13600000042")
+    page = phone()
+    log_in(page, server, "huiyi-shouji-wei")
+    page.goto(server.url(f"/meetings/{meeting.pk}/"))
+    card = page.locator("#tally")
+    card.scroll_into_view_if_needed()  # its scripts come when it comes near (static/js/page.js)
+    tally = card.locator("[data-meeting-tally]")
+    expect(tally.locator('[data-part="meeting-live"]')).to_have_class("tally-live live")
+    expect(tally.locator("[data-matter]")).to_have_count(2)
+    expect(tally.locator(f'[data-candidate="{candidates[0].pk}"]')).to_contain_text("王芳")
+    # Every matter's and candidate's counts wrap inside the card: nothing reaches past the 390-pixel screen.
+    assert page.evaluate("window.innerWidth") == 390
+    beyond = tally.evaluate(
+        """el => [el, ...el.querySelectorAll("*")]
+        .filter(part => part.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .map(part => part.className)"""
+    )
+    assert beyond == []
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shoot(page, "phone-meeting-tally", top=card)
