@@ -33,3 +33,11 @@ urlpatterns = [
     path("meetings/<int:pk>/paper/import/", paper_views.paper_import, name="meeting_paper_import"),
     path("meetings/<int:pk>/paper/template.xlsx", paper_views.paper_template, name="meeting_paper_template"),
 ]
+
+# The live tally (meetings.live_views): its JSON and the hall's big screen.
+from meetings import live_views  # noqa: E402  (kept with its routes, at the end)
+
+urlpatterns += [
+    path("meetings/<int:pk>/tally.json", live_views.meeting_tally, name="meeting_tally_json"),
+    path("meetings/<int:pk>/screen/", live_views.meeting_screen, name="meeting_screen"),
+]
