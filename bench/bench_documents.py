@@ -547,6 +547,21 @@ def gongyi_ballots(count: int, workers: int) -> dict:
     }
 
 
+def ballots_merge(count: int) -> dict:
+    """The parent's share at `count` pages without rendering them all: one chunk rendered, then `count` pages of
+    distinct copies of it held and merged exactly as render_chunked holds and merges its parts."""
+    from documents.ballot_sheets import HEAD, PAGES_PER_CHUNK, ballot_chunks
+    from documents.chunked import merge_pdfs, render_single
+
+    households, agenda, text = meeting_ballot_rows(count)
+    chunk = render_single(ballot_chunks(households[480 : 480 + PAGES_PER_CHUNK], agenda, text), head=HEAD)
+    before = vmhwm_mb()
+    parts = [bytes(bytearray(chunk)) for _ in range(count // PAGES_PER_CHUNK)]
+    started = time.perf_counter()
+    pdf = merge_pdfs(parts, title="表决票")
+    return {"seconds": time.perf_counter() - started, "peak_mb": vmhwm_mb(), "before_mb": before, "bytes": len(pdf)}
+
+
 def ballots_row(count: int, workers: int) -> None:
     print(f"\n(m) An owners' meeting's printed ballots, {count:,} households, one A4 page each", flush=True)
     r = in_fresh_process(gongyi_ballots, count, workers)
@@ -559,6 +574,14 @@ def ballots_row(count: int, workers: int) -> None:
     print(
         f"  {r['seconds'] / r['pages'] * 1000:.0f} ms a page wall, {r['cpu'] / r['pages'] * 1000:.0f} ms CPU;"
         f" peak memory of all processes {r['peak_mb']:.0f} MB (target < 600 MB)."
+    )
+
+
+def merge_row(count: int) -> None:
+    r = in_fresh_process(ballots_merge, count)
+    print(
+        f"  the parent's merge alone at {count:,} pages (one chunk copied): {r['seconds']:7.1f} s,"
+        f" peak {r['peak_mb']:.0f} MB (from {r['before_mb']:.0f} MB before the parts), {r['bytes'] / 1e6:.0f} MB PDF"
     )
 
 
@@ -587,12 +610,21 @@ def main() -> None:
         "--ballots", type=int, default=30000, help="households in the meeting's ballots (m) (default 30,000; 0 skips)"
     )
     parser.add_argument("--only-ballots", action="store_true", help="the meeting's ballots (m) only")
+    parser.add_argument(
+        "--ballots-merge",
+        type=int,
+        default=0,
+        help="also measure the parent's pypdf merge alone at this many ballot pages (e.g. 30000)",
+    )
     args = parser.parse_args()
     setup_django()
     naive_counts = sorted({int(n) for n in args.naive_rows.split(",") if n.strip()})
     print(f"Machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start", flush=True)
     if args.only_ballots:
-        ballots_row(args.ballots, args.workers)
+        if args.ballots:
+            ballots_row(args.ballots, args.workers)
+        if args.ballots_merge:
+            merge_row(args.ballots_merge)
         print(f"Load average {os.getloadavg()[0]:.2f} at the end.")
         return
 
@@ -679,6 +711,8 @@ def main() -> None:
     print(f"  Peak memory of all processes: {chunked['peak_mb']:.0f} MB (target < 600 MB; naive {naive_mb:.0f} MB).")
     if args.ballots:
         ballots_row(args.ballots, args.workers)
+    if args.ballots_merge:
+        merge_row(args.ballots_merge)
     print(f"Load average {os.getloadavg()[0]:.2f} at the end.")
 
 

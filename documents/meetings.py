@@ -1,6 +1,6 @@
-"""The printed documents of an owners' meeting: the notice (会议通知 with 候选人公示) for the notice board, one A4
-PDF rendered in the request, and the batch of ballots (表决票), one page per household of the meeting's electorate,
-made as a document job (documents.jobs) in chunks (documents.chunked) so that 30,000 households stay memory-bounded.
+"""The printed documents of an owners' meeting: the notice (会议通知 with 候选人公示) for the notice board, an A4 PDF
+rendered once in a request and stored, and the batch of ballots (表决票), one page per household of the meeting's
+electorate, made as a document job (documents.jobs) whose pages worker processes render in chunks (documents.chunked).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from documents import ballot_sheets
 from documents.ballot_sheets import BallotAgenda, BallotCandidate, BallotElection, BallotHousehold, BallotMatter
 from documents.builders import Progress, _render, job_workers, pdf_lang
 from documents.chunked import RenderStats
-from documents.render import render_pdf
 from documents.selectors import local_minute, place_label
+from documents.store import pdf_stored
 from meetings.models import BlankCountsAs, Meeting, MeetingElector, MeetingState
 from meetings.selectors import agenda_rows
 from proposals.models import Scope
@@ -97,7 +97,9 @@ def notice_html(meeting: Meeting, *, base_url: str) -> str:
 
 
 def render_notice(meeting: Meeting, *, base_url: str) -> bytes:
-    return render_pdf(notice_html(meeting, base_url=base_url))
+    """The notice's PDF, rendered once and served again from the store (documents.store): a published notice is
+    frozen, and every household of the community may download it."""
+    return pdf_stored(notice_html(meeting, base_url=base_url), kind="meeting-notice")
 
 
 def notice_filename(meeting: Meeting) -> str:
@@ -213,7 +215,8 @@ def ballots_filename(meeting: Meeting) -> str:
 
 
 def ballot_text(meeting: Meeting, *, base_url: str) -> ballot_sheets.BallotText:
-    choices = tuple(str(label) for _value, label in Choice.choices)
+    agree, disagree, abstain = (str(Choice(value).label) for value in (Choice.AGREE, Choice.DISAGREE, Choice.ABSTAIN))
+    choices = (agree, disagree, abstain)
     return ballot_sheets.BallotText(
         community=meeting.community.name,
         title=_("%(meeting)s — ballot") % {"meeting": meeting.title},
@@ -221,7 +224,7 @@ def ballot_text(meeting: Meeting, *, base_url: str) -> ballot_sheets.BallotText:
         owner_label=_("Owner"),
         code_label=_("Household code (the committee enters this ballot by it)"),
         matters_heading=_("Matters: tick one box for each"),
-        choices=choices,  # type: ignore[arg-type]
+        choices=choices,
         not_in_scope=_("Your household does not vote on this matter."),
         party=_("Party member"),
         instructions=(

@@ -135,6 +135,16 @@ def test_the_notice_carries_a_qr_code_of_the_meeting_page(client_as, actors, com
     assert sum(page.get_contents().get_data().count(b" l\n") for page in pdf_reader(pdf).pages) > 100
 
 
+def test_the_notice_is_rendered_once_and_served_again(client_as, actors, committee, stairwell, settings):
+    from pathlib import Path
+
+    meeting = meeting_with_agenda(actors, committee, stairwell)
+    first = client_as(actors.users["household"]).get(notice_url(meeting)).content
+    stored = list((Path(settings.MEDIA_ROOT) / "documents" / "rendered").glob("meeting-notice-*.pdf"))
+    assert len(stored) == 1 and stored[0].read_bytes() == first
+    assert client_as(committee).get(notice_url(meeting)).content == first
+
+
 @pytest.mark.parametrize(
     ("who", "status"),
     [("anonymous", 302), ("household", 403), ("other_household", 403), ("other_committee", 403)],
