@@ -79,9 +79,10 @@ class BallotElection:
 class BallotHousehold:
     place: str  # "3号楼5单元502"
     owner: str
-    code: str  # "3-5-502": what the paper-entry search box takes
+    code: str  # "3-5-502": what the paper-entry search box and the spreadsheet's 房屋 column take
     # The matter numbers this household does not vote on (a matter whose scope is narrower than the meeting's).
     outside: frozenset[int] = frozenset()
+    entry: str = ""  # what the QR code carries: the entry screen's address on this household ("" for the code)
 
 
 @dataclass(frozen=True)
@@ -165,9 +166,7 @@ def ballot_html(household: BallotHousehold, agenda: BallotAgenda, text: BallotTe
 
 
 def ballots_html(households: Sequence[BallotHousehold], agenda: BallotAgenda, text: BallotText) -> str:
-    # The QR code carries the household code exactly as printed: scanned into the entry screen's search box (a
-    # hand scanner types it), it finds the household as typing it would.
-    return "".join(ballot_html(household, agenda, text, household.code) for household in households)
+    return "".join(ballot_html(household, agenda, text, household.entry or household.code) for household in households)
 
 
 def ballot_chunks(

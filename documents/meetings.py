@@ -188,10 +188,12 @@ def electorate_size(meeting: Meeting) -> int:
     return MeetingElector.objects.filter(meeting=meeting).count() or _roster(meeting).count()
 
 
-def ballot_households(meeting: Meeting, rows) -> list[BallotHousehold]:
+def ballot_households(meeting: Meeting, rows, *, base_url: str) -> list[BallotHousehold]:
     """One ballot per household of the meeting's electorate, each with the matters (of the agenda `rows`) it does
-    not vote on. One query for the households, one per matter whose scope is narrower than the community."""
+    not vote on and, in its QR code, the secretary's paper-entry screen opened on it. One query for the households,
+    one per matter whose scope is narrower than the community."""
     scopes = {number: ids for number, ids in _matter_households(rows).items() if ids is not None}
+    entry = base_url + reverse("meeting_paper_entry", args=[meeting.pk]) + "?household="
     households = []
     for household_id, building, entrance, room, owner in _electorate_rows(meeting):
         outside = frozenset(number for number, ids in scopes.items() if household_id not in ids)
@@ -201,6 +203,7 @@ def ballot_households(meeting: Meeting, rows) -> list[BallotHousehold]:
                 owner=owner,
                 code=f"{building}-{entrance}-{room}",  # Household.code: what the paper-entry search box takes
                 outside=outside,
+                entry=f"{entry}{household_id}",
             )
         )
     return households
@@ -255,7 +258,7 @@ def render_meeting_ballots(
     `workers=N`: chunks rendered by N processes and merged (the job)."""
     rows = agenda_rows(meeting)
     return render_ballots(
-        ballot_households(meeting, rows),
+        ballot_households(meeting, rows, base_url=base_url),
         ballot_agenda(rows),
         ballot_text(meeting, base_url=base_url),
         title=ballots_title(meeting),

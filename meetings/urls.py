@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import views
+from meetings import ballot_views, paper_views, views
 
 urlpatterns = [
     path("c/<slug:slug>/meetings/", views.meeting_list, name="meeting_list"),
@@ -22,4 +22,14 @@ urlpatterns = [
         name="meeting_candidate_remove",
     ),
     path("meetings/<int:pk>/publish/", views.meeting_publish, name="meeting_publish"),
+    path(
+        "meetings/<int:pk>/candidates/<int:candidate_id>/photo/", views.candidate_photo, name="meeting_candidate_photo"
+    ),
+    path("meetings/<int:pk>/ballot/", ballot_views.meeting_ballot, name="meeting_ballot"),
+    path("meetings/<int:pk>/ballot/confirm/", ballot_views.meeting_ballot_confirm, name="meeting_ballot_confirm"),
+    path("meetings/<int:pk>/ballot/submit/", ballot_views.meeting_ballot_submit, name="meeting_ballot_submit"),
+    # The secretary's paper ballots of a meeting (meetings.paper_views).
+    path("meetings/<int:pk>/paper/", paper_views.paper_entry, name="meeting_paper_entry"),
+    path("meetings/<int:pk>/paper/import/", paper_views.paper_import, name="meeting_paper_import"),
+    path("meetings/<int:pk>/paper/template.xlsx", paper_views.paper_template, name="meeting_paper_template"),
 ]

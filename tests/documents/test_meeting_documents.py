@@ -11,7 +11,7 @@ from documents import meetings as meeting_documents
 from documents.models import DocumentJob
 from meetings.models import MeetingElector, MeetingState
 from meetings.services import agenda_election_add, agenda_matter_add, candidate_add, meeting_publish_notice
-from proposals.models import Scope
+from proposals.models import Scope, State
 from tests.documents.conftest import pdf_lines, pdf_reader, pdf_text, response_bytes
 from tests.factories import EntranceFactory, HouseholdFactory
 from tests.meetings.conftest import make_meeting, make_proposal
@@ -39,10 +39,15 @@ def meeting_with_agenda(actors, committee, stairwell, *, publish=True):
     """A matter for the whole community, a matter for 3号楼5单元 only, and an election of three for two seats."""
     community = actors.community
     meeting = make_meeting(community, committee)
-    agenda_matter_add(meeting=meeting, by=committee, proposal=make_proposal(community, committee, title="建电动车车库"))
+    agenda_matter_add(
+        meeting=meeting,
+        by=committee,
+        proposal=make_proposal(community, committee, State.CONSULTATION, title="建电动车车库"),
+    )
     narrow = make_proposal(
         community,
         committee,
+        State.CONSULTATION,
         title="更换5单元单元门",
         scope=Scope.ENTRANCES,
         entrances=[stairwell[0].entrance],
@@ -240,22 +245,49 @@ def test_the_batch_of_ballots_is_a_job_with_one_page_per_household(
     assert first.count(b" l\n") > 100
 
 
+def open_voting(meeting, committee):
+    """Bring the window to now, then open voting through the lifecycle service (it freezes the electorates)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lifecycle.services import meeting_open_voting
+
+    now = timezone.now()
+    type(meeting).objects.filter(pk=meeting.pk).update(
+        voting_opens_at=now - timedelta(minutes=1), voting_closes_at=now + timedelta(days=3)
+    )
+    meeting.refresh_from_db()
+    return meeting_open_voting(meeting=meeting, by=committee)
+
+
 def test_the_ballots_follow_the_frozen_electorate_once_voting_opened(actors, committee, stairwell):
-    meeting = meeting_with_agenda(actors, committee, stairwell)
-    for household in stairwell[:2]:
-        MeetingElector.objects.create(
-            meeting=meeting,
-            household=household,
-            owner=household.owner,
-            label=household.code,
-            area=household.area,
-            head=f"o{household.owner_id}",
-        )
-    assert meeting_documents.electorate_size(meeting) == 2
-    pdf = meeting_documents.render_meeting_ballots(meeting, base_url="http://testserver")
-    pages = ballot_pages(pdf)
-    assert len(pages) == 2
-    assert "户号 3-5-101" in pages[0] and "户号 3-5-102" in pages[1]
+    meeting = open_voting(meeting_with_agenda(actors, committee, stairwell), committee)
+    assert MeetingElector.objects.filter(meeting=meeting).count() == 13
+    late = HouseholdFactory(entrance=stairwell[0].entrance, room="701", floor=7)  # joined the roster after opening
+    assert meeting_documents.electorate_size(meeting) == 13
+    pages = ballot_pages(meeting_documents.render_meeting_ballots(meeting, base_url="http://testserver"))
+    assert len(pages) == 13
+    assert not any(f"户号 {late.code}" in text for text in pages)
+    # The entrance's matter: its frozen electorate is 3号楼5单元's 12 households.
+    assert sum("本户不参加此事项的表决。" in text for text in pages) == 1
+
+
+def test_each_ballots_qr_code_opens_the_paper_entry_on_its_household(client_as, actors, committee, stairwell):
+    from meetings.selectors import agenda_rows
+
+    meeting = open_voting(meeting_with_agenda(actors, committee, stairwell), committee)
+    households = meeting_documents.ballot_households(meeting, agenda_rows(meeting), base_url="http://testserver")
+    ballot = next(h for h in households if h.code == "3-5-502")
+    assert ballot.entry == f"http://testserver/meetings/{meeting.pk}/paper/?household={stairwell[9].pk}"
+    from documents import ballot_sheets
+
+    agenda = meeting_documents.ballot_agenda(agenda_rows(meeting))
+    text = meeting_documents.ballot_text(meeting, base_url="http://testserver")
+    assert join_qr_svg(ballot.entry) in ballot_sheets.ballots_html([ballot], agenda, text)
+    page = client_as(actors.users["secretary"]).get(ballot.entry.removeprefix("http://testserver"))
+    assert page.status_code == 200
+    assert stairwell[9].code in page.content.decode()
 
 
 def test_the_ballots_are_for_the_committee_and_secretary_of_the_community(client_as, actors, committee, stairwell):
