@@ -16,8 +16,9 @@ from functools import partial
 from community.qr import join_qr_svg
 from documents.chunked import Chunk
 
-# A chunk's fixed cost is WeasyPrint subsetting the font (~2 s): 50 pages make it a few percent of the chunk.
-PAGES_PER_CHUNK = 50
+# Each chunk pays WeasyPrint's subsetting of the font (~1 s) and holds its pages' layout: 25 pages keep a worker near
+# 110 MB at 15 % more CPU than 50 pages (bench/bench_documents.py, 600 households: 419 MB in all processes vs 486 MB).
+PAGES_PER_CHUNK = 25
 
 HEAD = """<style>
 @page { margin: 11mm 13mm 12mm; @bottom-center { content: string(folio); } }

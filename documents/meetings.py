@@ -5,6 +5,7 @@ electorate, made as a document job (documents.jobs) whose pages worker processes
 
 from __future__ import annotations
 
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from community.models import Household
+from community.models import Building, Household
 from community.qr import join_qr_svg
 from documents import ballot_sheets
 from documents.ballot_sheets import BallotAgenda, BallotCandidate, BallotElection, BallotHousehold, BallotMatter
@@ -156,19 +157,24 @@ def _matter_households(rows) -> dict[int, set[int] | None]:
     return out
 
 
-def _electorate_rows(meeting: Meeting):
+def _electorate_rows(meeting: Meeting, building_id: int | None = None):
     """(household id, building, entrance, room, owner) of the meeting's electorate in roster order: the frozen
     electorate once voting opened (MeetingElector), else the roster — the meeting's building, or the community."""
     order = ("entrance__building__sort_key", "entrance__sort_key", "-floor", "room_sort_key", "pk")
     fields = ("pk", "entrance__building__name", "entrance__name", "room", "owner__name")
     frozen = MeetingElector.objects.filter(meeting=meeting)
     if frozen.exists():
+        if building_id is not None:
+            frozen = frozen.filter(household__entrance__building_id=building_id)
         return (
             frozen.order_by(*(f"-household__{key[1:]}" if key[0] == "-" else f"household__{key}" for key in order))
             .values_list("household_id", *(f"household__{key}" for key in fields[1:4]), "owner__name")
             .iterator(chunk_size=_STREAM)
         )
-    return _roster(meeting).order_by(*order).values_list(*fields).iterator(chunk_size=_STREAM)
+    households = _roster(meeting)
+    if building_id is not None:
+        households = households.filter(entrance__building_id=building_id)
+    return households.order_by(*order).values_list(*fields).iterator(chunk_size=_STREAM)
 
 
 def _roster(meeting: Meeting):
@@ -188,14 +194,30 @@ def electorate_size(meeting: Meeting) -> int:
     return MeetingElector.objects.filter(meeting=meeting).count() or _roster(meeting).count()
 
 
-def ballot_households(meeting: Meeting, rows, *, base_url: str) -> list[BallotHousehold]:
+def electorate_buildings(meeting: Meeting) -> list[tuple[Building, int]]:
+    """The buildings of the meeting's electorate with how many ballots each prints, in roster order: a large
+    community's ballots are made building by building, each a document of its own. One query."""
+    frozen = MeetingElector.objects.filter(meeting=meeting)
+    households = Household.objects.filter(pk__in=frozen.values("household_id")) if frozen.exists() else _roster(meeting)
+    counts = Count("entrances__households", filter=Q(entrances__households__in=households))
+    buildings = (
+        Building.objects.filter(pk__in=households.values("entrance__building_id"))
+        .annotate(ballots=counts)
+        .order_by("sort_key", "pk")
+    )
+    return [(building, building.ballots) for building in buildings]
+
+
+def ballot_households(
+    meeting: Meeting, rows, *, base_url: str, building_id: int | None = None
+) -> list[BallotHousehold]:
     """One ballot per household of the meeting's electorate, each with the matters (of the agenda `rows`) it does
     not vote on and, in its QR code, the secretary's paper-entry screen opened on it. One query for the households,
     one per matter whose scope is narrower than the community."""
     scopes = {number: ids for number, ids in _matter_households(rows).items() if ids is not None}
     entry = base_url + reverse("meeting_paper_entry", args=[meeting.pk]) + "?household="
     households = []
-    for household_id, building, entrance, room, owner in _electorate_rows(meeting):
+    for household_id, building, entrance, room, owner in _electorate_rows(meeting, building_id):
         outside = frozenset(number for number, ids in scopes.items() if household_id not in ids)
         households.append(
             BallotHousehold(
@@ -209,12 +231,15 @@ def ballot_households(meeting: Meeting, rows, *, base_url: str) -> list[BallotHo
     return households
 
 
-def ballots_title(meeting: Meeting) -> str:
+def ballots_title(meeting: Meeting, building: Building | None = None) -> str:
+    if building is not None:
+        return _("Ballots — %(meeting)s — %(building)s") % {"meeting": meeting.title, "building": building}
     return _("Ballots — %(meeting)s") % {"meeting": meeting.title}
 
 
-def ballots_filename(meeting: Meeting) -> str:
-    return f"meeting-ballots-{meeting.community.slug}-{meeting.pk}.pdf"
+def ballots_filename(meeting: Meeting, building: Building | None = None) -> str:
+    part = f"-{building.name}" if building is not None else ""
+    return f"meeting-ballots-{meeting.community.slug}-{meeting.pk}{part}.pdf"
 
 
 def ballot_text(meeting: Meeting, *, base_url: str) -> ballot_sheets.BallotText:
@@ -253,15 +278,16 @@ def render_meeting_ballots(
     workers: int | None = None,
     progress: Progress | None = None,
     stats: RenderStats | None = None,
+    building: Building | None = None,
 ) -> bytes:
-    """Every household's ballot, one A4 page each. `workers=None`: one render here (a few households, tests);
-    `workers=N`: chunks rendered by N processes and merged (the job)."""
+    """Every household's ballot (or one building's), one A4 page each. `workers=None`: one render here (a few
+    households, tests); `workers=N`: chunks rendered by N processes and merged (the job)."""
     rows = agenda_rows(meeting)
     return render_ballots(
-        ballot_households(meeting, rows, base_url=base_url),
+        ballot_households(meeting, rows, base_url=base_url, building_id=building.pk if building else None),
         ballot_agenda(rows),
         ballot_text(meeting, base_url=base_url),
-        title=ballots_title(meeting),
+        title=ballots_title(meeting, building),
         workers=workers,
         progress=progress,
         stats=stats,
@@ -283,4 +309,8 @@ def render_ballots(households, agenda, text, *, title: str, workers=None, progre
 
 def build_meeting_ballots_job(job, progress: Progress) -> bytes:
     meeting = Meeting.objects.select_related("community").get(pk=job.params["meeting"], community=job.community)
-    return render_meeting_ballots(meeting, base_url=job.params["base_url"], workers=job_workers(), progress=progress)
+    building = job.params.get("building")
+    building = Building.objects.get(pk=building, community=job.community) if building else None
+    return render_meeting_ballots(
+        meeting, base_url=job.params["base_url"], workers=job_workers(), progress=progress, building=building
+    )

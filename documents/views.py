@@ -259,27 +259,40 @@ def meeting_notice_pdf(request, pk: int):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def meeting_ballots(request, pk: int):
-    """GET: how many ballots, and the button; POST: the batch starts as a document job (its progress page)."""
+    """GET: how many ballots, for the whole meeting and building by building, and the buttons; POST (?building= for
+    one building): the batch starts as a document job (its progress page)."""
     meeting, refusal = meeting_or_refuse(request, pk, "meetings.manage_meeting")
     if refusal is not None:
         return refusal
     reason = meeting_documents.ballots_refusal(meeting)
     if reason:
         return _meeting_refused(request, meeting, reason)
+    buildings = meeting_documents.electorate_buildings(meeting)
+    building_id = _int_param(request, "building")
+    building = None
+    if building_id is not None:
+        building = next((b for b, _count in buildings if b.pk == building_id), None)
+        if building is None:
+            raise Http404
     if request.method == "POST":
         job = document_job_start(
             kind="meeting_ballots",
             community=meeting.community,
             by=request.user,
-            title=meeting_documents.ballots_title(meeting),
-            filename=meeting_documents.ballots_filename(meeting),
-            params={"meeting": meeting.pk, "base_url": _base_url(request)},
+            title=meeting_documents.ballots_title(meeting, building),
+            filename=meeting_documents.ballots_filename(meeting, building),
+            params={
+                "meeting": meeting.pk,
+                "base_url": _base_url(request),
+                **({"building": building.pk} if building else {}),
+            },
         )
         return redirect("document_job", pk=job.pk)
     context = {
         "meeting": meeting,
         "community": meeting.community,
-        "size": meeting_documents.electorate_size(meeting),
+        "size": sum(count for _building, count in buildings),
+        "buildings": buildings if len(buildings) > 1 else [],
         "recent_jobs": _recent_jobs(
             request.user, kind="meeting_ballots", community=meeting.community, params__meeting=meeting.pk
         ),

@@ -349,3 +349,28 @@ def test_the_ballot_lines_are_in_the_readers_language(actors, committee, stairwe
     lines = pdf_lines(meeting_documents.render_meeting_ballots(meeting, base_url="http://testserver"))
     assert "表决事项（每项选一格打“√”）" in lines
     assert any(line.startswith("业主签名") for line in lines)
+
+
+def test_a_large_communitys_ballots_can_be_made_building_by_building(client_as, actors, committee, stairwell):
+    meeting = meeting_with_agenda(actors, committee, stairwell)
+    building = stairwell[0].entrance.building
+    client = client_as(committee)
+    page = client.get(ballots_url(meeting)).content.decode()
+    assert f'action="?building={building.pk}"' in page
+    assert "3号楼：12 张表决票" in page and f"{actors.household_obj.entrance.building}：1 张表决票" in page
+    response = client.post(f"{ballots_url(meeting)}?building={building.pk}")
+    job = DocumentJob.objects.get()
+    assert response["Location"] == f"/documents/jobs/{job.pk}/"
+    assert job.params["building"] == building.pk and "3号楼" in job.title
+
+    call_command("run_document_job", job.pk)
+
+    job.refresh_from_db()
+    assert (job.state, job.pages_total) == ("done", 12)
+    pages = ballot_pages(job.file.read())
+    assert len(pages) == 12 and all("户号 3-5-" in text for text in pages)
+    # Another community's building, or a number that is none: not found, nothing queued.
+    other = EntranceFactory(building__community=actors.other_community).building
+    for value in (other.pk, "x"):
+        assert client.post(f"{ballots_url(meeting)}?building={value}").status_code == 404
+    assert DocumentJob.objects.count() == 1
