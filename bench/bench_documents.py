@@ -8,6 +8,8 @@
 (b) The 20,000-household register annex: the naive single WeasyPrint <table> render (measured at --naive-rows,
     extrapolated to 20,000 unless 20,000 is among them) against the path Gongyi uses (pre-paginated monospaced
     pages, chunks rendered by 2 worker processes, merged with pypdf), and that layout in one render for reference.
+(m) An owners' meeting's printed ballots (表决票) for 30,000 households, one A4 page each (3 matters and the election
+    of 7 of 9 candidates, as the 山水名城 demo meeting), as the document job renders them (documents.meetings).
 
 Every measurement runs in a fresh forked process so that its peak memory (VmHWM, summed over the process, its
 workers and their fork server) is its own. Rows are made in memory; no database is used. Figures: bench/README.md.
@@ -430,6 +432,159 @@ def gongyi_annex(count: int, workers: int | None) -> dict:
     }
 
 
+# --- (m) the meeting's ballots -----------------------------------------------------------------------------
+
+
+def meeting_ballot_rows(count: int, seed: int = 15):
+    """(households, agenda, text) of a meeting of `count` households laid out as annex_rows; the third matter is one
+    building's only, so that most ballots print "not in scope" for it."""
+    from documents.ballot_sheets import (
+        BallotAgenda,
+        BallotCandidate,
+        BallotElection,
+        BallotHousehold,
+        BallotMatter,
+        BallotText,
+    )
+
+    rng = random.Random(seed)
+    rule = "民法典一般事项：面积和人数均三分之二以上参与表决，参与者中面积和人数均过半数同意"
+    major = "民法典重大事项：面积和人数均三分之二以上参与表决，参与者中面积和人数均四分之三以上同意"
+    agenda = BallotAgenda(
+        matters=(
+            BallotMatter(1, "在3号楼东侧建设电动车充电车库", rule),
+            BallotMatter(2, "使用专项维修资金更换5、6号楼电梯", major),
+            BallotMatter(3, "1号楼外墙保温层修缮", rule),
+        ),
+        elections=(
+            BallotElection(
+                4,
+                "第三届业主委员会委员选举",
+                7,
+                "最多选7人，多选无效。",
+                tuple(
+                    BallotCandidate(
+                        rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+                        f"{rng.randint(1, 60)}号楼{rng.randint(1, 4)}单元{rng.randint(1, 30)}0{rng.randint(1, 4)}",
+                        party=n % 3 == 0,
+                    )
+                    for n in range(9)
+                ),
+            ),
+        ),
+    )
+    text = BallotText(
+        community="山水名城小区",
+        title="2027年第一次业主大会会议 表决票",
+        window="表决时间：2027-01-10 08:00 至 2027-01-20 20:00",
+        owner_label="业主",
+        code_label="户号（业主委员会凭此录入本表决票）",
+        matters_heading="表决事项（每项选一格打“√”）",
+        choices=("同意", "不同意", "弃权"),
+        not_in_scope="本户不参加此事项的表决。",
+        party="中共党员",
+        instructions=(
+            "每个事项在同意、不同意、弃权中选一项打“√”。",
+            "未填写的事项，视为弃权（计为已参加表决）。",
+            "选举：在同意的候选人姓名前的方框内打“√”，人数不得超过应选人数；多选的，本户在该选举中的选票无效。",
+            "请签名后在表决截止前交回业主委员会。 也可以在网上投票：https://gongyi.example.cn/meetings/12/",
+        ),
+        signature="业主签名：＿＿＿＿＿＿＿＿　　日期：＿＿＿＿＿＿＿＿",
+        folio="户号 {code}",
+    )
+    households = []
+    for n in range(count):
+        building, rest = divmod(n, 480)
+        entrance, rest = divmod(rest, 120)
+        floor, flat = divmod(rest, 4)
+        room = f"{floor + 1}{flat + 1:02d}"
+        households.append(
+            BallotHousehold(
+                place=f"{building + 1}号楼{entrance + 1}单元{room}",
+                owner=rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2))),
+                code=f"{building + 1}-{entrance + 1}-{room}",
+                outside=frozenset() if building == 0 else frozenset({3}),
+            )
+        )
+    return households, agenda, text
+
+
+def gongyi_ballots(count: int, workers: int) -> dict:
+    """The ballots as the job renders them (documents.meetings.render_ballots over `workers` processes)."""
+    import io
+
+    from pypdf import PdfReader
+
+    from documents.chunked import RenderStats
+    from documents.meetings import render_ballots
+    from documents.render import render_pdf
+
+    render_pdf("<p>预热</p>")
+    households, agenda, text = meeting_ballot_rows(count)
+    stats = RenderStats()
+    cpu, started = cpu_seconds(), time.perf_counter()
+    shown = [0]
+
+    def progress(done: int, total: int) -> None:
+        if done * 10 // total > shown[0]:  # every tenth, with the time so far: a long run shows where it is
+            shown[0] = done * 10 // total
+            print(f"    {done:,} of {total:,} pages, {time.perf_counter() - started:.0f} s", flush=True)
+
+    pdf = render_ballots(households, agenda, text, title="表决票", workers=workers, stats=stats, progress=progress)
+    seconds = time.perf_counter() - started
+    me = os.getpid()
+    used = cpu_seconds() - cpu + sum(value for pid, value in stats.cpu.items() if pid != me)
+    peaks = {**stats.peak_kb, me: int(vmhwm_mb() * 1024)}
+    return {
+        "seconds": seconds,
+        "cpu": used,
+        "peak_mb": sum(peaks.values()) / 1024,
+        "largest_mb": max(peaks.values()) / 1024,
+        "parent_mb": peaks[me] / 1024,
+        "processes": len(peaks),
+        "pages": len(PdfReader(io.BytesIO(pdf)).pages),
+        "bytes": len(pdf),
+    }
+
+
+def ballots_merge(count: int) -> dict:
+    """The parent's share at `count` pages without rendering them all: one chunk rendered, then `count` pages of
+    distinct copies of it held and merged exactly as render_chunked holds and merges its parts."""
+    from documents.ballot_sheets import HEAD, PAGES_PER_CHUNK, ballot_chunks
+    from documents.chunked import merge_pdfs, render_single
+
+    households, agenda, text = meeting_ballot_rows(count)
+    chunk = render_single(ballot_chunks(households[480 : 480 + PAGES_PER_CHUNK], agenda, text), head=HEAD)
+    before = vmhwm_mb()
+    parts = [bytes(bytearray(chunk)) for _ in range(count // PAGES_PER_CHUNK)]
+    started = time.perf_counter()
+    pdf = merge_pdfs(parts, title="表决票")
+    return {"seconds": time.perf_counter() - started, "peak_mb": vmhwm_mb(), "before_mb": before, "bytes": len(pdf)}
+
+
+def ballots_row(count: int, workers: int) -> None:
+    print(f"\n(m) An owners' meeting's printed ballots, {count:,} households, one A4 page each", flush=True)
+    r = in_fresh_process(gongyi_ballots, count, workers)
+    print(
+        f"  Gongyi: chunks over {workers} workers, pypdf merge   {r['seconds']:7.1f} s  cpu {r['cpu']:7.1f} s"
+        f"  peak {r['peak_mb']:7.0f} MB in {r['processes']} processes"
+        f" (largest {r['largest_mb']:.0f} MB, the merging parent {r['parent_mb']:.0f} MB),"
+        f" {r['pages']:,} pages, {r['bytes'] / 1e6:.1f} MB PDF"
+    )
+    print(
+        f"  {r['seconds'] / r['pages'] * 1000:.0f} ms a page wall, {r['cpu'] / r['pages'] * 1000:.0f} ms CPU;"
+        f" peak memory of all processes {r['peak_mb']:.0f} MB (target < 600 MB)."
+    )
+
+
+def merge_row(count: int) -> None:
+    r = in_fresh_process(ballots_merge, count)
+    print(
+        f"  the parent's merge alone at {count:,} pages (one chunk copied): {r['seconds']:7.1f} s,"
+        f" peak {r['peak_mb']:.0f} MB (from {r['before_mb']:.0f} MB before the parts), {r['bytes'] / 1e6:.0f} MB PDF"
+    )
+
+
 def power_fit(points: list[tuple[int, float]]) -> tuple[float, float]:
     """(a, b) of value = a · n^b through the two largest measurements."""
     (n1, v1), (n2, v2) = sorted(points)[-2:]
@@ -451,10 +606,27 @@ def main() -> None:
     parser.add_argument("--cold", type=int, default=3, help="fresh processes per cold measurement (median)")
     parser.add_argument("--only-resolution", action="store_true", help="(a) and (r) only, skip the annex (b)")
     parser.add_argument("--no-single", action="store_true", help="skip the pre-paginated layout in one render")
+    parser.add_argument(
+        "--ballots", type=int, default=30000, help="households in the meeting's ballots (m) (default 30,000; 0 skips)"
+    )
+    parser.add_argument("--only-ballots", action="store_true", help="the meeting's ballots (m) only")
+    parser.add_argument(
+        "--ballots-merge",
+        type=int,
+        default=0,
+        help="also measure the parent's pypdf merge alone at this many ballot pages (e.g. 30000)",
+    )
     args = parser.parse_args()
     setup_django()
     naive_counts = sorted({int(n) for n in args.naive_rows.split(",") if n.strip()})
     print(f"Machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start", flush=True)
+    if args.only_ballots:
+        if args.ballots:
+            ballots_row(args.ballots, args.workers)
+        if args.ballots_merge:
+            merge_row(args.ballots_merge)
+        print(f"Load average {os.getloadavg()[0]:.2f} at the end.")
+        return
 
     cold = in_fresh_process(cold_start)
     pages = in_fresh_process(one_page_documents, args.repeat)
@@ -537,6 +709,10 @@ def main() -> None:
         f" {naive_cpu / chunked['cpu']:.1f}× CPU time (target ≥ 10×); naive figure {how}."
     )
     print(f"  Peak memory of all processes: {chunked['peak_mb']:.0f} MB (target < 600 MB; naive {naive_mb:.0f} MB).")
+    if args.ballots:
+        ballots_row(args.ballots, args.workers)
+    if args.ballots_merge:
+        merge_row(args.ballots_merge)
     print(f"Load average {os.getloadavg()[0]:.2f} at the end.")
 
 

@@ -39,6 +39,9 @@ KINDS: dict[str, Kind] = {
     "register": Kind("documents.builders.build_register_job", "voting.view_register"),
     "slips": Kind("documents.builders.build_slips_job", "community.manage_join_codes"),
     "resolution_annex": Kind("resolutions.documents.build_annex_job", "voting.view_register"),
+    # An owners' meeting's ballots (params: meeting, base_url): checked against the community, as the job has no
+    # proposal.
+    "meeting_ballots": Kind("documents.meetings.build_meeting_ballots_job", "meetings.manage_meeting"),
 }
 
 

@@ -1,4 +1,5 @@
-"""The printed documents' pages: join slips, walk sheets, the register annex, and the progress of large ones.
+"""The printed documents' pages: join slips, walk sheets, the register annex, a meeting's notice and ballots, and the
+progress of large ones.
 
 Small documents come back as the PDF of the request itself; large ones start a DocumentJob (on a POST) and
 the secretary watches its progress page. Reading never writes: issuing missing join codes is a POST.
@@ -17,11 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from community.models import Building, Community, Entrance
 from core.access import refuse
 from core.params import int_param
+from documents import meetings as meeting_documents
 from documents.builders import register_title, render_register, render_slips, render_walk_sheet, slips_title
 from documents.jobs import job_allowed
 from documents.models import DocumentJob
 from documents.selectors import SlipScope, electorate_size, households_without_code, walk_sheet_entrances
 from documents.services import document_job_start, slip_codes_issue_missing
+from meetings.access import meeting_or_refuse
 from proposals.models import Proposal
 
 # Above these sizes a document is a background job rather than the answer to the request (bench/README.md:
@@ -229,3 +232,69 @@ def job_download(request, pk: int):
     response = FileResponse(job.file.open("rb"), content_type="application/pdf", filename=job.filename)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- An owners' meeting: the notice and the batch of ballots --------------------------------------------------------
+
+
+def _meeting_refused(request, meeting, reason: str):
+    """The page saying why a meeting's document cannot be made now (nothing was started)."""
+    context = {"meeting": meeting, "community": meeting.community, "reason": reason}
+    return render(request, "documents/meeting_refused.html", context, status=409)
+
+
+@never_cache
+@require_GET
+def meeting_notice_pdf(request, pk: int):
+    meeting, refusal = meeting_or_refuse(request, pk, "meetings.view_meeting")
+    if refusal is not None:
+        return refusal
+    reason = meeting_documents.refusal(meeting)
+    if reason:
+        return _meeting_refused(request, meeting, reason)
+    pdf = meeting_documents.render_notice(meeting, base_url=_base_url(request))
+    return pdf_response(pdf, meeting_documents.notice_filename(meeting))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def meeting_ballots(request, pk: int):
+    """GET: how many ballots, for the whole meeting and building by building, and the buttons; POST (?building= for
+    one building): the batch starts as a document job (its progress page)."""
+    meeting, refusal = meeting_or_refuse(request, pk, "meetings.manage_meeting")
+    if refusal is not None:
+        return refusal
+    reason = meeting_documents.ballots_refusal(meeting)
+    if reason:
+        return _meeting_refused(request, meeting, reason)
+    buildings = meeting_documents.electorate_buildings(meeting)
+    building_id = _int_param(request, "building")
+    building = None
+    if building_id is not None:
+        building = next((b for b, _count in buildings if b.pk == building_id), None)
+        if building is None:
+            raise Http404
+    if request.method == "POST":
+        job = document_job_start(
+            kind="meeting_ballots",
+            community=meeting.community,
+            by=request.user,
+            title=meeting_documents.ballots_title(meeting, building),
+            filename=meeting_documents.ballots_filename(meeting, building),
+            params={
+                "meeting": meeting.pk,
+                "base_url": _base_url(request),
+                **({"building": building.pk} if building else {}),
+            },
+        )
+        return redirect("document_job", pk=job.pk)
+    context = {
+        "meeting": meeting,
+        "community": meeting.community,
+        "size": sum(count for _building, count in buildings),
+        "buildings": buildings if len(buildings) > 1 else [],
+        "recent_jobs": _recent_jobs(
+            request.user, kind="meeting_ballots", community=meeting.community, params__meeting=meeting.pk
+        ),
+    }
+    return render(request, "documents/meeting_ballots.html", context)
