@@ -21,7 +21,7 @@ from accounts.throttle import Limit, client_ip
 from community.models import Household
 from core.access import refuse
 from proposals.access import proposal_or_refuse
-from proposals.models import Proposal, Scope, State
+from proposals.models import Electorate, Proposal, Scope, State
 from proposals.selectors import proposal_body_html, scope_households
 from proposals.services import rule_for
 from voting import engine
@@ -230,7 +230,10 @@ def proposal_detail(request, pk: int):
         "body_html": proposal_body_html(proposal, attachments),
         "attachments": attachments,
         "rule_text": _rule_text(proposal.rule),
-        "rule_chosen": proposal.rule != rule_for(category=proposal.category),
+        # A representatives' matter has the assembly's rule because its meeting is theirs, not by the committee's choice.
+        "rule_chosen": proposal.electorate == Electorate.OWNERS
+        and proposal.rule != rule_for(category=proposal.category),
+        "by_representatives": proposal.electorate == Electorate.REPRESENTATIVES,
         "scope_text": _scope_text(proposal),
         "mine": mine,
         "vote_groups": groups,
