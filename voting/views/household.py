@@ -230,7 +230,7 @@ def proposal_detail(request, pk: int):
         "body_html": proposal_body_html(proposal, attachments),
         "attachments": attachments,
         "rule_text": _rule_text(proposal.rule),
-        # A representatives' matter has the assembly's rule because its meeting is theirs, not by the committee's choice.
+        # A representatives' matter has the assembly's rule from its meeting, not by the committee's choice.
         "rule_chosen": proposal.electorate == Electorate.OWNERS
         and proposal.rule != rule_for(category=proposal.category),
         "by_representatives": proposal.electorate == Electorate.REPRESENTATIVES,
