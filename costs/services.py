@@ -4,7 +4,6 @@ A plan changes only while its proposal is a draft or in consultation; opening th
 every household's share (Share rows); passing turns those shares into bills, once.
 """
 
-import io
 import secrets
 from collections.abc import Mapping
 from datetime import date
@@ -16,7 +15,6 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError  # Pillow comes with WeasyPrint
 
 from community.models import Community, Household
 from core.dates import check_date
@@ -40,7 +38,7 @@ from costs.models import (
 from costs.selectors import scope_floors, shares_compute, shares_from_live
 from proposals.models import Attachment, Proposal, State
 from proposals.selectors import scope_households
-from proposals.services import EDITABLE, sniff_upload
+from proposals.services import EDITABLE, image_reencoded
 
 __all__ = [
     "beneficiary_sign_up",
@@ -511,37 +509,16 @@ def bills_resplit(*, proposal: Proposal, by, reason: str, among: str = ResplitAm
 QR_MAX_BYTES = 5 * 1024 * 1024
 # A QR code needs no more: larger images are scaled down, which also bounds the stored file.
 QR_MAX_SIDE = 800
-QR_MAX_PIXELS = 40_000_000
 
 
 def qr_reencoded(upload) -> bytes:
-    """The uploaded image as a fresh PNG (at most QR_MAX_SIDE a side, no metadata), or a ValidationError.
-
-    Checked like every upload (proposals.services.sniff_upload: size cap, content sniffed, not the name), then
-    decoded and drawn again by Pillow, so what is stored and served is never the uploaded bytes.
-    """
-    refusal = _("Only a photo or screenshot of the QR code (JPEG, PNG or WebP) can be added.")
-    try:
-        kind, _extension = sniff_upload(upload, max_bytes=QR_MAX_BYTES)
-    except ValidationError as error:
-        if upload.size > QR_MAX_BYTES:
-            raise
-        raise ValidationError(refusal) from error
-    if kind != Attachment.Kind.IMAGE:
-        raise ValidationError(refusal)
-    upload.seek(0)
-    try:
-        with Image.open(upload) as image:
-            if image.width * image.height > QR_MAX_PIXELS:
-                raise ValidationError(refusal)
-            image.load()
-            image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
-            image.thumbnail((QR_MAX_SIDE, QR_MAX_SIDE))
-            out = io.BytesIO()
-            image.save(out, format="PNG", optimize=True)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise ValidationError(refusal) from None
-    return out.getvalue()
+    """The uploaded QR code as a fresh PNG (proposals.services.image_reencoded), or a ValidationError."""
+    return image_reencoded(
+        upload,
+        max_bytes=QR_MAX_BYTES,
+        max_side=QR_MAX_SIDE,
+        refusal=_("Only a photo or screenshot of the QR code (JPEG, PNG or WebP) can be added."),
+    )
 
 
 @transaction.atomic

@@ -4,13 +4,17 @@ forms turn typed text into values (a flat code into a household, a datetime-loca
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from community.models import Building
 from core.dates import check_datetime
+from core.params import MAX_ID
+from meetings.ballots import Answers
 from meetings.models import BlankCountsAs, Organiser
 from meetings.services import MAX_SEATS, default_rule
 from proposals.forms import households_from_codes, split_household_codes
 from proposals.models import Electorate, rules_for
+from voting.models import Choice
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 DATETIME_FORMATS = [DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M"]
@@ -142,3 +146,51 @@ class NoticeSettingsForm(forms.Form):
         max_value=90,
         help_text=_("Property Management Regulations, Article 14: 15 days, unless the rules of procedure say more."),
     )
+
+
+class MeetingBallotForm(forms.Form):
+    """A household's whole ballot: `m<proposal id>` a choice per matter ("" left blank), `e<election id>` the
+    candidates agreed with. The phone never sends more candidates than seats; this refuses it all the same."""
+
+    household = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    confirm = forms.BooleanField(required=False)
+
+    def __init__(self, rows, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for row in rows:
+            if row.election is None:
+                self.fields[f"m{row.item.proposal_id}"] = forms.ChoiceField(
+                    choices=[("", _("left blank")), *Choice.choices], required=False
+                )
+            else:
+                self.fields[f"e{row.election.pk}"] = forms.TypedMultipleChoiceField(
+                    choices=[(str(c.pk), c.name) for c in row.election.candidates.all()], coerce=int, required=False
+                )
+
+    def clean(self):
+        data = super().clean()
+        for row in self.rows:
+            election = row.election
+            if election is not None and len(data.get(f"e{election.pk}") or ()) > election.seats:
+                self.add_error(
+                    f"e{election.pk}",
+                    ngettext(
+                        "Choose at most %(seats)d candidate in “%(title)s”.",
+                        "Choose at most %(seats)d candidates in “%(title)s”.",
+                        election.seats,
+                    )
+                    % {"seats": election.seats, "title": election.title},
+                )
+        return data
+
+    def answers(self) -> Answers:
+        """The answers for meetings.ballots.meeting_ballot_cast (an election with no one chosen is left blank)."""
+        matters, elections = {}, {}
+        for row in self.rows:
+            if row.election is None:
+                if choice := self.cleaned_data.get(f"m{row.item.proposal_id}"):
+                    matters[row.item.proposal_id] = choice
+            elif chosen := self.cleaned_data.get(f"e{row.election.pk}"):
+                elections[row.election.pk] = frozenset(chosen)
+        return Answers(matters, elections)

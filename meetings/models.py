@@ -165,6 +165,8 @@ class Candidate(models.Model):
         Household, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("flat")
     )
     statement = models.CharField(_("statement"), max_length=300, blank=True)
+    # A PNG re-encoded at upload (meetings.services.candidate_add), served only to those who may read the notice.
+    photo = models.FileField(_("photo"), upload_to="candidates/%Y/", blank=True)
     party_member = models.BooleanField(_("member of the Communist Party"), default=False)
     # Party membership is printed only with the candidate's consent.
     show_party = models.BooleanField(_("the candidate agrees to show it"), default=False)

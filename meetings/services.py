@@ -8,13 +8,14 @@ the agenda and the candidates households read are the ones they will vote on.
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from community.models import Building, Community, Household
+from community.models import Building, Community, Household, Representative
 from core.dates import check_datetime
 from costs.models import CostPlan
 from meetings.models import (
@@ -29,12 +30,15 @@ from meetings.models import (
     Organiser,
 )
 from proposals.models import Electorate, Proposal, RuleCode, Scope, State
-from proposals.services import rule_for
+from proposals.services import image_reencoded, rule_for
 from voting import engine
 
 # A proposal may join a meeting's agenda while it is still being prepared: not once its own vote has opened.
 AGENDA_PROPOSAL_STATES = (State.DRAFT, State.CONSULTATION)
 MAX_SEATS = 99
+# A candidate's photo: enough for a face on the notice board and a phone; larger images are scaled down.
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTO_MAX_SIDE = 480
 
 
 def minimum_notice_days(community: Community) -> int:
@@ -348,8 +352,10 @@ def candidate_add(
     statement: str = "",
     party_member: bool = False,
     show_party: bool = False,
+    photo=None,
 ) -> Candidate:
-    """Add a candidate at the end of the election's list. Caller holds meetings.manage_meeting."""
+    """Add a candidate at the end of the election's list, with an optional photo (an uploaded image, stored
+    re-encoded). Caller holds meetings.manage_meeting."""
     meeting = _locked_draft(election.item.meeting)
     name = " ".join((name or "").split())
     statement = (statement or "").strip()
@@ -366,8 +372,18 @@ def candidate_add(
             raise ValidationError(_("The candidate's flat must be a household of this meeting's electorate."))
     if election.candidates.filter(name=name).exists():
         raise ValidationError(_("%(name)s is already a candidate in this election.") % {"name": name})
+    png = (
+        image_reencoded(
+            photo,
+            max_bytes=PHOTO_MAX_BYTES,
+            max_side=PHOTO_MAX_SIDE,
+            refusal=_("Only a photo (JPEG, PNG or WebP) of the candidate can be added."),
+        )
+        if photo
+        else None
+    )
     position = (election.candidates.aggregate(n=Max("position"))["n"] or 0) + 1
-    return Candidate.objects.create(
+    candidate = Candidate(
         election=election,
         position=position,
         name=name,
@@ -377,13 +393,20 @@ def candidate_add(
         # Consent to show a membership there is none of means nothing: stored only with the membership.
         show_party=party_member and show_party,
     )
+    if png:
+        candidate.photo.save(f"candidate-{election.pk}-{position}.png", ContentFile(png), save=False)
+    candidate.save()
+    return candidate
 
 
 @transaction.atomic
 def candidate_remove(*, candidate: Candidate, by) -> None:
     """Remove a candidate from the list. Caller holds meetings.manage_meeting."""
     _locked_draft(candidate.election.item.meeting)
+    photo = candidate.photo.name
     candidate.delete()
+    if photo:
+        transaction.on_commit(lambda: Candidate._meta.get_field("photo").storage.delete(photo))
 
 
 def publish_problems(meeting: Meeting, now: datetime) -> list[str]:
@@ -399,6 +422,12 @@ def publish_problems(meeting: Meeting, now: datetime) -> list[str]:
             )
             % {"days": days}
         )
+    if meeting.electorate == Electorate.REPRESENTATIVES:
+        representatives = Representative.objects.of(meeting.community).active()
+        if meeting.building_id is not None:
+            representatives = representatives.filter(household__entrance__building=meeting.building_id)
+        if not representatives.exists():
+            problems.append(_("No residents' representatives are registered for this meeting: register them first."))
     items = list(meeting.items.select_related("proposal", "election"))
     if not items:
         problems.append(_("The agenda is empty: add at least one matter or election."))
@@ -435,4 +464,8 @@ def meeting_publish_notice(*, meeting: Meeting, by, now: datetime | None = None)
     meeting.state = MeetingState.NOTICE
     meeting.notice_published_at = now
     meeting.save(update_fields=["state", "notice_published_at"])
+    # From now on the meeting decides its matters: no vote of their own, no withdrawal (proposals.services).
+    Proposal.objects.filter(pk__in=meeting.items.filter(proposal__isnull=False).values("proposal")).update(
+        on_meeting_ballot=True
+    )
     return meeting

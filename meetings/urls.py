@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import views
+from meetings import ballot_views, views
 
 urlpatterns = [
     path("c/<slug:slug>/meetings/", views.meeting_list, name="meeting_list"),
@@ -22,4 +22,10 @@ urlpatterns = [
         name="meeting_candidate_remove",
     ),
     path("meetings/<int:pk>/publish/", views.meeting_publish, name="meeting_publish"),
+    path(
+        "meetings/<int:pk>/candidates/<int:candidate_id>/photo/", views.candidate_photo, name="meeting_candidate_photo"
+    ),
+    path("meetings/<int:pk>/ballot/", ballot_views.meeting_ballot, name="meeting_ballot"),
+    path("meetings/<int:pk>/ballot/confirm/", ballot_views.meeting_ballot_confirm, name="meeting_ballot_confirm"),
+    path("meetings/<int:pk>/ballot/submit/", ballot_views.meeting_ballot_submit, name="meeting_ballot_submit"),
 ]

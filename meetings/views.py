@@ -5,6 +5,7 @@ message and changes nothing."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -219,6 +220,7 @@ def candidate_add(request, pk: int, election_id: int):
             statement=data["statement"],
             party_member=data["party_member"],
             show_party=data["show_party"],
+            photo=request.FILES.get("photo"),
         ),
         _("The candidate is on the list."),
     )
@@ -317,3 +319,22 @@ def meeting_detail(request, pk: int):
             "can_manage": request.user.has_perm("meetings.manage_meeting", meeting),
         },
     )
+
+
+@require_safe
+def candidate_photo(request, pk: int, candidate_id: int):
+    """A candidate's photo, to those who may read the meeting's notice: media is never served from a public URL."""
+    meeting, refusal = meeting_or_refuse(request, pk, "meetings.view_meeting")
+    if refusal is not None:
+        return refusal
+    candidate = get_object_or_404(Candidate, pk=candidate_id, election__item__meeting=meeting)
+    if not candidate.photo:
+        raise Http404("no photo")
+    try:
+        handle = candidate.photo.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404("photo file missing") from missing
+    response = FileResponse(handle, content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -101,7 +101,8 @@ class Proposal(models.Model):
     electorate_area = models.DecimalField(max_digits=14, decimal_places=2, default=0, editable=False)
     # The ballot audit chain's head: the last sequence number and hash (written under the proposal lock).
     ballot_seq = models.PositiveIntegerField(default=0, editable=False)
-    # A matter of an owners' meeting: its ballots come only through the meeting's ballot (meetings.ballots).
+    # A matter of an owners' meeting whose notice is published: the meeting decides it, its ballots come only
+    # through the meeting's ballot (meetings.ballots), and it is not withdrawn.
     on_meeting_ballot = models.BooleanField(default=False, editable=False)
     ballot_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -1,6 +1,7 @@
 """Every write to a proposal itself: creating and editing it, its attachments, and the moves of its state machine
 (opening, closing and publishing, which involve the electorate, costs and tallies, are in lifecycle.services)."""
 
+import io
 import secrets
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError  # Pillow comes with WeasyPrint
 
 from community.models import Community
 from proposals.models import (
@@ -155,7 +157,12 @@ def proposal_start_consultation(*, proposal: Proposal, by) -> Proposal:
 
 @transaction.atomic
 def proposal_withdraw(*, proposal: Proposal, by, reason: str = "") -> Proposal:
-    proposal = proposal_transition(proposal_lock(proposal), State.WITHDRAWN, by, note=reason[:200])
+    proposal = proposal_lock(proposal)
+    if proposal.on_meeting_ballot:
+        raise ValidationError(
+            _("This proposal is a matter of an owners' meeting whose notice is published: the meeting decides it.")
+        )
+    proposal = proposal_transition(proposal, State.WITHDRAWN, by, note=reason[:200])
     proposal.save(update_fields=["state", "updated_at"])
     return proposal
 
@@ -183,6 +190,40 @@ def sniff_upload(upload, *, max_bytes: int | None = None) -> tuple[str, str]:
         if head.startswith(signature) and (signature != b"RIFF" or head[8:12] == b"WEBP"):
             return found
     raise ValidationError(_("Only images (JPEG, PNG, WebP) and PDF files can be attached."))
+
+
+# Larger images are refused before decoding: a small file can declare a huge canvas (a decompression bomb).
+IMAGE_MAX_PIXELS = 40_000_000
+
+
+def image_reencoded(upload, *, max_bytes: int, max_side: int, refusal: str) -> bytes:
+    """The uploaded image as a fresh PNG (at most `max_side` a side, no metadata), or a ValidationError (`refusal`
+    for anything that is not a JPEG, PNG or WebP image).
+
+    Checked like every upload (sniff_upload: size cap, content sniffed, not the name), then decoded and drawn again
+    by Pillow, so what is stored and served is never the uploaded bytes.
+    """
+    try:
+        kind, _extension = sniff_upload(upload, max_bytes=max_bytes)
+    except ValidationError as error:
+        if upload.size > max_bytes:
+            raise
+        raise ValidationError(refusal) from error
+    if kind != Attachment.Kind.IMAGE:
+        raise ValidationError(refusal)
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            if image.width * image.height > IMAGE_MAX_PIXELS:
+                raise ValidationError(refusal)
+            image.load()
+            image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+            image.thumbnail((max_side, max_side))
+            out = io.BytesIO()
+            image.save(out, format="PNG", optimize=True)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise ValidationError(refusal) from None
+    return out.getvalue()
 
 
 @transaction.atomic

@@ -107,17 +107,20 @@ def new_receipt() -> str:
 
 
 # What casting a ballot reads of the locked proposal (not its text: the lock is on the hot path).
-LOCKED_FIELDS = ("state", "voting_opens_at", "voting_closes_at", "ballot_seq", "ballot_hash")
+LOCKED_FIELDS = ("state", "voting_opens_at", "voting_closes_at", "ballot_seq", "ballot_hash", "on_meeting_ballot")
 
 
-def ballot_lock(proposal: Proposal) -> tuple[Proposal, datetime]:
+def ballot_lock(proposal: Proposal, *, meeting_ballot: bool = False) -> tuple[Proposal, datetime]:
     """Lock the proposal row, THEN read the clock and refuse unless its voting window is open at that moment.
 
     Caller is inside transaction.atomic and passes both to ballots_write. A ballot that waited on the lock past the
-    deadline is refused like one that came late.
+    deadline is refused like one that came late. A matter of an owners' meeting takes ballots only from the
+    meeting's whole ballot (meetings.ballots, which passes `meeting_ballot`).
     """
     locked = Proposal.objects.select_for_update().only(*LOCKED_FIELDS).get(pk=proposal.pk)
     now = timezone.now()
+    if locked.on_meeting_ballot and not meeting_ballot:
+        raise VotingError(_("This proposal is a matter of an owners' meeting: it is voted on the meeting's ballot."))
     refusal = window_refusal(locked, now)
     if refusal:
         raise VotingError(refusal)

@@ -305,3 +305,57 @@ def test_only_the_committee_sets_the_minimum_notice(client_as, actors):
     response = client_as(actors.users["household"]).post(url, {"minimum_notice_days": "1"})
     assert response.status_code == 403
     assert minimum_notice_days(actors.community) == 15
+
+
+def _photo(fmt: str = "JPEG") -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (900, 1200), (200, 120, 80)).save(out, format=fmt)
+    return out.getvalue()
+
+
+def test_a_candidates_photo_is_stored_re_encoded_and_served_to_readers_of_the_notice(
+    client_as, actors, committee, meeting, election, tmp_path, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    original = _photo()
+    url = reverse("meeting_candidate_add", args=[meeting.pk, election.pk])
+    upload = SimpleUploadedFile("me.jpg", original, content_type="image/jpeg")
+    response = follow(client_as(committee), url, {"name": "王芳", "photo": upload})
+    assert "The candidate is on the list." in messages_of(response)
+    candidate = election.candidates.get()
+    stored = candidate.photo.read()
+    assert stored.startswith(b"\x89PNG") and stored != original
+    photo_url = reverse("meeting_candidate_photo", args=[meeting.pk, candidate.pk])
+    assert photo_url in client_as(committee).get(reverse("meeting_edit", args=[meeting.pk])).content.decode()
+    served = client_as(committee).get(photo_url)
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    # A household of the community reads it only once the notice is published; another community never.
+    assert client_as(actors.users["household"]).get(photo_url).status_code == 403
+    assert client_as(actors.users["other_household"]).get(photo_url).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"%PDF-1.7 not a photo", "Only a photo"),
+        (b"\x89PNG\r\n\x1a\n" + b"garbage" * 20, "Only a photo"),
+    ],
+)
+def test_a_photo_that_is_not_an_image_is_refused_and_nothing_added(
+    client_as, committee, meeting, election, content, message, tmp_path, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    url = reverse("meeting_candidate_add", args=[meeting.pk, election.pk])
+    upload = SimpleUploadedFile("me.png", content, content_type="image/png")
+    response = follow(client_as(committee), url, {"name": "王芳", "photo": upload})
+    assert any(message in text for text in messages_of(response))
+    assert not Candidate.objects.exists()
+    assert not list(tmp_path.rglob("*.png"))

@@ -343,3 +343,63 @@ def test_who_votes_changes_only_while_the_agenda_is_empty(assembly, community, e
     assert meeting.electorate == Electorate.REPRESENTATIVES
     with pytest.raises(ValidationError, match="Choose who votes"):
         _meeting(community, committee, electorate="tenants")
+
+
+# --- A whole representatives' meeting: notice, one ballot per representative, close ----------------------------
+
+
+def test_the_assembly_adopts_its_convention_at_its_meeting(assembly, community, english):
+    from lifecycle.services import meeting_close
+    from meetings.ballots import Answers, meeting_ballot_cast
+    from meetings.models import MeetingElector
+    from meetings.selectors import election_outcome
+    from meetings.services import candidate_add, meeting_publish_notice
+    from tests.meetings.conftest import end_window, open_voting_now
+
+    committee, flats, reps = assembly
+    meeting = _meeting(community, committee, electorate=Electorate.REPRESENTATIVES)
+    convention = _proposal(community, committee)
+    proposal_start_consultation(proposal=convention, by=committee)
+    agenda_matter_add(meeting=meeting, by=committee, proposal=convention)
+    election = agenda_election_add(meeting=meeting, by=committee, title="居民小组长", seats=1)
+    candidates = [candidate_add(election=election, by=committee, name=name) for name in ("代表0", "代表1")]
+    # With nobody registered the notice is refused, saying why; with representatives it publishes.
+    Representative.objects.filter(pk__in=[rep.pk for rep in reps]).update(active=False)
+    with pytest.raises(ValidationError, match="No residents' representatives"):
+        meeting_publish_notice(meeting=meeting, by=committee)
+    Representative.objects.filter(pk__in=[rep.pk for rep in reps]).update(active=True)
+    open_voting_now(meeting, committee)
+    meeting.refresh_from_db()
+    convention.refresh_from_db()
+
+    # The meeting's electorate (its elections') and the matter's are the six active representatives, one head each.
+    heads = {f"rep:{rep.pk}" for rep in reps}
+    assert set(MeetingElector.objects.filter(meeting=meeting).values_list("head", flat=True)) == heads
+    assert set(Elector.objects.filter(proposal=convention).values_list("head", flat=True)) == heads
+    assert (meeting.electorate_households, meeting.electorate_heads, meeting.electorate_area) == (6, 6, 0)
+
+    def vote(rep, choice, approve):
+        meeting_ballot_cast(
+            meeting=meeting,
+            household=rep.household,
+            answers=Answers(matters={convention.pk: choice}, elections={election.pk: frozenset(approve)}),
+            channel=Channel.ONLINE,
+            by=committee,
+        )
+
+    # Four of six present (two thirds): three agree with the convention, three with 代表0.
+    vote(reps[0], "agree", {candidates[0].pk})
+    vote(reps[1], "agree", {candidates[0].pk})
+    vote(reps[2], "agree", {candidates[0].pk})
+    vote(reps[3], "disagree", {candidates[1].pk})
+    # A flat with no representative is not in this electorate.
+    with pytest.raises(ValidationError):
+        vote(Representative(household=flats[1]), "agree", set())
+    outcome = election_outcome(election)
+    # 代表0: 3 of the 4 present agree (a majority, one vote each); 代表1: 1 of 4.
+    assert outcome.elected == (str(candidates[0].pk),) and outcome.results[str(candidates[0].pk)].agree.heads == 3
+
+    end_window(meeting)
+    meeting_close(meeting=meeting)
+    convention.refresh_from_db()
+    assert convention.passed is True
