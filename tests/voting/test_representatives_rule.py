@@ -2,6 +2,7 @@
 vote: at least 2/3 present, more than half of those present agree), its words, and a representatives' matter whose
 electorate freezes the registered representatives; an owners' meeting is unchanged."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -403,3 +404,61 @@ def test_the_assembly_adopts_its_convention_at_its_meeting(assembly, community, 
     meeting_close(meeting=meeting)
     convention.refresh_from_db()
     assert convention.passed is True
+
+
+# --- The meeting editor: who votes -----------------------------------------------------------------------------
+
+LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def _form(**changes):
+    opens = timezone.localtime() + timedelta(days=20)
+    return {
+        "title": "居民代表会议",
+        "organiser": "residents_committee",
+        "electorate": "",
+        "voters": "representatives",
+        "voting_opens_at": opens.strftime(LOCAL),
+        "voting_closes_at": (opens + timedelta(days=1)).strftime(LOCAL),
+        "blank_counts_as": "abstention",
+    } | changes
+
+
+def test_the_editor_makes_a_representatives_meeting(assembly, community, client):
+    from meetings.models import Meeting
+
+    committee, _flats, _reps = assembly
+    client.force_login(committee)
+    new = reverse("meeting_new", args=[community.slug])
+    response = client.post(new, _form(voters="tenants"))
+    assert response.status_code == 400 and not Meeting.objects.exists()
+    response = client.post(new, _form())
+    meeting = Meeting.objects.get()
+    assert response.status_code == 302 and meeting.electorate == Electorate.REPRESENTATIVES
+    # Without the field (an older form), a new meeting is the owners'.
+    client.post(new, _form(voters="", title="业主大会"))
+    assert Meeting.objects.get(title="业主大会").electorate == Electorate.OWNERS
+
+    with translation.override("zh-hans"):
+        html = client.get(reverse("meeting_edit", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "由居民代表表决" in html and reverse("representative_list", args=[community.slug]) in html
+        # Its elections offer the assembly's rule only.
+        assert f'value="{RULE.code}"' in html and 'value="civil_code_ordinary"' not in html
+        change = reverse("meeting_change", args=[meeting.pk])
+        html = client.get(change).content.decode()
+        assert re.search(r'name="voters" value="representatives"[^>]*checked', html)
+        assert "居民代表：一人一票" in html
+
+        # With a matter on the agenda, who votes cannot change: the form says why and nothing changes.
+        agenda_matter_add(meeting=meeting, by=committee, proposal=_proposal(community, committee))
+        response = client.post(change, _form(voters="owners"))
+        assert response.status_code == 400 and "只有议程为空时才能更改表决主体" in response.content.decode()
+        meeting.refresh_from_db()
+        assert meeting.electorate == Electorate.REPRESENTATIVES
+
+        # The published notice says who votes.
+        from meetings.services import meeting_publish_notice
+
+        meeting_publish_notice(meeting=meeting, by=committee)
+        html = client.get(reverse("meeting_detail", args=[meeting.pk])).content.decode()
+        assert "全小区的居民代表：一人一票" in html and "居民代表会议：三分之二以上" in html
