@@ -269,6 +269,9 @@ def test_the_tally_page_of_a_representatives_matter(assembly, community, client)
     # The assembly's rule is its meeting's, not one the committee chose; no owners' area is counted.
     assert 'class="chosen"' not in html and "0.00 m²" not in html
     assert client.get(reverse("tally_json", args=[proposal.pk])).json()["electorate"]["area"] == "0.00"
+    # The dashboard's participation line has no area share to print for an electorate of no area.
+    html = client.get(reverse("community_dashboard", args=[community.slug])).content.decode()
+    assert "居民公约" in html and "None" not in html
 
 
 def test_an_owners_meeting_is_unchanged(assembly, community):
