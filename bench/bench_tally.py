@@ -1,11 +1,16 @@
-"""Tally at 50,000 households: voting.selectors.tally_json against one bare SQL aggregate over the ballots.
+"""Tally at 50,000 households: voting.selectors.tally_json against one bare SQL aggregate over the ballots; and a
+meeting's whole tally (meetings.tally: 10 matters and an election of 9 candidates, everyone voting) against a bare
+GROUP BY over the same ballot rows.
 
 Run: .venv/bin/python bench/bench_tally.py [--households 50000] [--voted 0.6] [--rounds 30] [--quick]
+     [--meeting-only | --no-meeting] [--database NAME]
 Target: ≤ 2× the bare aggregate, and a constant number of queries (counted at 14 households and at the full size).
 The tally is cached by (proposal, ballot_seq, state): both a cache hit and a miss (after a ballot) are measured.
+The meeting's counts are one query (two with the agenda read before it), cached by the sum of its chain heads.
 """
 
 import argparse
+import datetime
 import sys
 import time
 from pathlib import Path
@@ -57,13 +62,20 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30, help="interleaved floor/tally pairs")
     parser.add_argument("--quick", action="store_true", help="10,000 households, 10 rounds")
     parser.add_argument("--database", default="tally", help="bench database: gongyi_bench_NAME, or NAME if gongyi_*")
+    parser.add_argument("--matters", type=int, default=10, help="the meeting's matters")
+    parser.add_argument("--candidates", type=int, default=9, help="the meeting's election: candidates (7 seats)")
+    parser.add_argument("--meeting-only", action="store_true", help="only the meeting's tally")
+    parser.add_argument("--no-meeting", action="store_true", help="only the proposal's tally")
     args = parser.parse_args()
     if args.quick:
         args.households, args.rounds = 10000, 10
 
     with _util.bench_database(args.database) as url:
         _util.django_setup(url, redis=False)
-        run(args)
+        if not args.meeting_only:
+            run(args)
+        if not args.no_meeting:
+            run_meeting(args)
 
 
 def run(args) -> None:
@@ -164,6 +176,216 @@ def run(args) -> None:
     print(f"\nTarget ≤ 2× the floor: {ratio:.2f}× (cache hit) — {_util.verdict(ratio <= 2)}; after a ballot (miss) "
           f"{miss:.2f}× — {_util.verdict(miss <= 2)}.")  # fmt: skip
     print(f"Constant number of queries: {_util.verdict(constant)}.")
+    print(f"Machine: {_util.machine_note()}")
+
+
+# --- A meeting's whole tally -------------------------------------------------------------------------------------
+
+# The bare GROUP BY over the same rows the meeting tally reads: every matter's ballots by (proposal, choice), the
+# election's ballots, every candidate's approvals — counts and areas only, no heads, no names, no versions.
+MEETING_FLOOR_SQL = """
+SELECT proposal_id, choice, COUNT(*), SUM(area) FROM voting_ballot WHERE proposal_id = ANY(%(matters)s)
+GROUP BY proposal_id, choice
+UNION ALL
+SELECT election_id, '', COUNT(*), SUM(area) FROM meetings_electionballot WHERE election_id = ANY(%(elections)s)
+GROUP BY election_id
+UNION ALL
+SELECT candidate_id, '', COUNT(*), SUM(area) FROM meetings_approval WHERE candidate_id = ANY(%(candidates)s)
+GROUP BY candidate_id
+"""
+
+
+def meeting_with_everyone_voting(community, committee, *, matters: int, candidates: int, seed: int = 15):
+    """A meeting of the whole community opened by the services (10 matters, an election of 7 seats and 2
+    alternates), then every household's ballot written in bulk, one choice and one approval set per head as
+    meeting_ballot_cast records them (a few paper ballots naming too many: invalid). Returns (meeting, ballots)."""
+    import random
+
+    from django.utils import timezone
+
+    from lifecycle.services import meeting_open_voting
+    from meetings.models import Approval, Election, ElectionBallot, Meeting, MeetingElector, Organiser
+    from meetings.services import (
+        agenda_election_add,
+        agenda_matter_add,
+        candidate_add,
+        meeting_create,
+        meeting_publish_notice,
+    )
+    from proposals.models import Category
+    from proposals.services import proposal_create, proposal_start_consultation
+    from voting.models import Channel
+
+    opens = timezone.now() + datetime.timedelta(days=30)
+    meeting = meeting_create(
+        community=community,
+        by=committee,
+        title="基准业主大会",
+        organiser=Organiser.COMMITTEE,
+        voting_opens_at=opens,
+        voting_closes_at=opens + datetime.timedelta(days=3),
+    )
+    for n in range(matters):
+        proposal = proposal_create(
+            community=community, by=committee, title=f"事项{n + 1}", summary="基准", category=Category.OTHER
+        )
+        proposal_start_consultation(proposal=proposal, by=committee)
+        agenda_matter_add(meeting=meeting, by=committee, proposal=proposal)
+    election = agenda_election_add(meeting=meeting, by=committee, title="业主委员会", seats=7, alternates=2)
+    names = [candidate_add(election=election, by=committee, name=f"候选人{n + 1}").pk for n in range(candidates)]
+    meeting_publish_notice(meeting=meeting, by=committee)
+    now = timezone.now()
+    Meeting.objects.filter(pk=meeting.pk).update(
+        voting_opens_at=now - datetime.timedelta(minutes=1), voting_closes_at=now + datetime.timedelta(days=3)
+    )
+    meeting.refresh_from_db()
+    meeting_open_voting(meeting=meeting)
+    written = 0
+    for item in meeting.items.filter(proposal__isnull=False).select_related("proposal"):
+        written += _util.ballots_bulk(item.proposal, share=1.0, by=committee, seed=seed + item.position)
+
+    rng = random.Random(seed)
+    by_head: dict[str, list] = {}
+    for elector in MeetingElector.objects.filter(meeting=meeting).order_by("pk"):
+        by_head.setdefault(elector.head, []).append(elector)
+    ballots, approvals = [], []
+    for head, flats in by_head.items():
+        invalid = rng.random() < 0.02
+        # Favourites: the first candidates on the paper are agreed with more often, so the ranking is not flat.
+        chosen = [] if invalid else [c for i, c in enumerate(names) if rng.random() < 0.85 - 0.07 * i][:7]
+        for elector in flats:
+            ballots.append(
+                ElectionBallot(
+                    election=election,
+                    household_id=elector.household_id,
+                    elector=elector,
+                    head=head,
+                    shared_head=len(flats) > 1,
+                    area=elector.area,
+                    invalid=invalid,
+                    channel=Channel.PAPER if invalid else Channel.ONLINE,
+                    recorded_by=committee,
+                    receipt=f"E{len(ballots):07d}",
+                    seq=len(ballots) + 1,
+                    cast_at=now,
+                )
+            )
+            approvals.append(chosen)
+    ElectionBallot.objects.bulk_create(ballots, batch_size=5000)
+    Approval.objects.bulk_create(
+        (
+            Approval(ballot=ballot, candidate_id=c, head=ballot.head, shared_head=ballot.shared_head, area=ballot.area)
+            for ballot, chosen in zip(ballots, approvals, strict=True)
+            for c in chosen
+        ),
+        batch_size=5000,
+    )
+    Election.objects.filter(pk=election.pk).update(ballot_seq=len(ballots))
+    return meeting, written + len(ballots)
+
+
+def run_meeting(args) -> None:
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from meetings.live import load_meeting_tally
+    from meetings.models import AgendaItem, Candidate
+    from meetings.tally import counts_query, meeting_tally_json
+
+    started = time.monotonic()
+    community, committee = _util.community_with_committee(slug="hall", households=args.households)
+    meeting, written = meeting_with_everyone_voting(
+        community, committee, matters=args.matters, candidates=args.candidates
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(
+        f"\nSet up a meeting of {args.households:,} households, {args.matters} matters and an election of "
+        f"{args.candidates} candidates: {written:,} ballots in {time.monotonic() - started:.0f} s."
+    )
+    items = AgendaItem.objects.filter(meeting=meeting)
+    params = {
+        "matters": list(items.filter(proposal__isnull=False).values_list("proposal_id", flat=True)),
+        "elections": list(items.filter(election__isnull=False).values_list("election__pk", flat=True)),
+    }
+    params["candidates"] = list(
+        Candidate.objects.filter(election_id__in=params["elections"]).values_list("pk", flat=True)
+    )
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as miss_queries:
+        data = meeting_tally_json(meeting)
+    with CaptureQueriesContext(connection) as hit_queries:
+        meeting_tally_json(meeting)
+    cache.clear()
+    with CaptureQueriesContext(connection) as push_queries:
+        load_meeting_tally(meeting.pk)
+    counting = [q for q in miss_queries.captured_queries if "voting_ballot" in q["sql"]]
+    election = data["elections"][0]
+    print(
+        f"Everyone voted: {data['matters'][0]['participated']['households']:,} households on each matter, "
+        f"{election['participated']['households']:,} in the election; elected {len(election['elected'])}, "
+        f"version {data['version']:,}."
+    )
+
+    def floor() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(MEETING_FLOOR_SQL, params)
+            cursor.fetchall()
+
+    def tally_miss() -> None:
+        cache.clear()  # as after every ballot: the version moved, so the counts run
+        meeting_tally_json(meeting)
+
+    def tally_hit() -> None:
+        meeting_tally_json(meeting)
+
+    def push() -> None:
+        cache.clear()
+        load_meeting_tally(meeting.pk)  # what the live hub does per push after a ballot: agenda, counts, JSON
+
+    def counts_alone() -> None:
+        list(counts_query(params["matters"], params["elections"]))
+
+    fns = {"floor": floor, "miss": tally_miss, "hit": tally_hit, "push": push, "counts": counts_alone}
+    timings: dict[str, list[float]] = {name: [] for name in fns}
+    for fn in fns.values():
+        fn()
+    for _ in range(args.rounds):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            timings[name].append(time.perf_counter() - t0)
+    floor_ms = _util.median(timings["floor"]) * 1000
+    labels = {
+        "floor": "floor: bare SQL COUNT/SUM … GROUP BY over the same rows (one UNION ALL)",
+        "counts": "the meeting's counts query alone (one UNION ALL, heads and names)",
+        "miss": "meeting_tally_json after a ballot (cache miss: agenda + counts + engine)",
+        "hit": "meeting_tally_json, cached by version (hit: agenda only)",
+        "push": "live push after a ballot: load_meeting_tally(id) (miss + JSON text)",
+    }
+    rows = []
+    for name, label in labels.items():
+        ms = _util.median(timings[name]) * 1000
+        p95 = _util.percentile(timings[name], 95) * 1000
+        rows.append([label, f"{ms:.1f}", f"{p95:.1f}", f"{ms / floor_ms:.2f}×"])
+    _util.print_table(
+        f"Meeting tally: {args.households:,} households, {args.matters} matters + an election of "
+        f"{args.candidates}, everyone voting, {args.rounds} rounds",
+        ["what", "median ms", "p95 ms", "× floor"],
+        rows,
+    )
+    _util.print_table(
+        "Queries",
+        ["tally (miss)", "of which counting", "tally (hit)", "push (miss)"],
+        [[len(miss_queries), len(counting), len(hit_queries), len(push_queries)]],
+    )
+    miss = _util.median(timings["miss"]) * 1000 / floor_ms
+    alone = _util.median(timings["counts"]) * 1000 / floor_ms
+    print(f"\nTarget ≤ 2× the floor: meeting tally after a ballot {miss:.2f}× — {_util.verdict(miss <= 2)}; "
+          f"its counts query alone {alone:.2f}×.")  # fmt: skip
+    print(f"One query for the counts: {_util.verdict(len(counting) == 1 and len(miss_queries) == 2)}.")
     print(f"Machine: {_util.machine_note()}")
 
 

@@ -10,6 +10,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -42,7 +43,7 @@ def table_sheet(workbook: Workbook, title: str, columns: list[tuple[str, int]]):
     """A sheet with its column widths, the headings (bold) in row 1, and row 1 frozen."""
     sheet = workbook.create_sheet(title[:31])
     for index, (_heading, width) in enumerate(columns):
-        sheet.column_dimensions[chr(65 + index)].width = width
+        sheet.column_dimensions[get_column_letter(index + 1)].width = width  # past Z: AA, AB, …
     sheet.freeze_panes = "A2"
     append(sheet, [cell(sheet, heading, bold=True) for heading, _width in columns])
     return sheet

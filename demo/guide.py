@@ -12,6 +12,7 @@ from community.models import Household
 from costs.models import BillStatus
 from costs.selectors import collection, plan_for, shares_compute, sign_up_totals
 from demo.stories import DOOR, GARAGE, PHASE_ONE, StoriesResult
+from meetings.selectors import agenda_rows, election_outcome
 from proposals.models import State
 
 SITE = "http://127.0.0.1:8000"
@@ -148,4 +149,42 @@ def guide_lines(result: StoriesResult) -> list[str]:
         story = result.stories.get(key)
         if story is not None:
             lines += write(story)
+    return lines
+
+
+def meeting_guide_lines(stories: list) -> list[str]:
+    """The meetings' part of the guide: who was elected, and where to read the ballot, the tally and the results."""
+    lines = []
+    for number, story in enumerate(stories, start=4):
+        meeting = story.meeting
+        lines.append(
+            _("%(number)s. %(community)s · %(title)s — %(state)s")
+            % {
+                "number": number,
+                "community": story.community.name,
+                "title": meeting.title,
+                "state": meeting.get_state_display(),
+            }
+        )
+        for row in agenda_rows(meeting):
+            if row.election is None:
+                lines.append("   " + f"{row.number}. {row.item.proposal.title} — {_state(row.item.proposal)}")
+                continue
+            outcome = election_outcome(row.election)
+            names = {str(c.pk): c.name for c in row.election.candidates.all()}
+            lines.append(
+                "   "
+                + _("%(number)s. %(election)s — elected: %(elected)s; alternates: %(alternates)s")
+                % {
+                    "number": row.number,
+                    "election": row.election.title,
+                    "elected": "、".join(names[key] for key in outcome.elected) or "—",
+                    "alternates": "、".join(names[key] for key in outcome.alternates[: row.election.alternates]) or "—",
+                }
+            )
+        lines.append(
+            "   "
+            + _("households and the committee read the notice, the tally and the results: %(url)s")
+            % {"url": _url("meeting_detail", meeting.pk)}
+        )
     return lines

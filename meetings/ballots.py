@@ -181,8 +181,9 @@ def meeting_ballot_cast(
     receipt. Refused (VotingError, nothing written) outside the voting window, for a household outside the meeting's
     electorate, for answers to questions not on the agenda, and online for more candidates than seats.
 
-    Caller has checked that `by` may vote for the household (online) or record paper/proxy ballots. Takes the
-    meeting's row lock, then each matter's and election's, in agenda order.
+    Caller has checked that `by` may vote for the household (online) or record paper/proxy ballots, and the evidence
+    file's content. `evidence` is a file to store, or the storage name of one stored already (a batch's one scan,
+    kept by the caller). Takes the meeting's row lock, then each matter's and election's, in agenda order.
     """
     proxy_name = proxy_name.strip()
     items = list(meeting.items.select_related("election").order_by("position"))
@@ -193,7 +194,8 @@ def meeting_ballot_cast(
     if elector is None:
         raise VotingError(_("This household is not in the electorate of this meeting."))
     parts = _parts(meeting, items, answers, elector.head)
-    stored = ""
+    stored = evidence if isinstance(evidence, str) else ""
+    saved = ""  # the file this call stored, removed again if nothing is recorded
     evidence_field = ElectionBallot._meta.get_field("evidence")
     try:
         with transaction.atomic():
@@ -221,8 +223,10 @@ def meeting_ballot_cast(
             ):
                 raise VotingError(_("This ballot is empty: answer at least one question."))
             receipt = new_receipt()
-            if evidence:
-                stored = evidence_field.storage.save(evidence_field.generate_filename(None, evidence.name), evidence)
+            if evidence and not stored:
+                stored = saved = evidence_field.storage.save(
+                    evidence_field.generate_filename(None, evidence.name), evidence
+                )
             for part in parts:
                 if part.item.kind == AgendaItem.Kind.MATTER:
                     _matter_write(
@@ -246,10 +250,10 @@ def meeting_ballot_cast(
             return receipt
     except IntegrityError:
         # Only reachable where the row lock is not enforced (SQLite): another request recorded it first.
-        discard_file(stored)
+        discard_file(saved)
         raise VotingError(_("This ballot was being recorded at the same moment; please reload and check.")) from None
     except Exception:
-        discard_file(stored)
+        discard_file(saved)
         raise
 
 

@@ -16,3 +16,6 @@ def is_published(user, meeting) -> bool:
 rules.add_perm("meetings.add_meeting", is_staff)
 rules.add_perm("meetings.manage_meeting", is_staff)
 rules.add_perm("meetings.view_meeting", is_staff | (belongs_to_community & is_published))
+# Paper and proxy ballots of a meeting are entered by whoever enters them for a proposal (voting.record_paper): the
+# same predicate, on the meeting's community.
+rules.add_perm("meetings.record_paper", is_staff)

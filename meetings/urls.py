@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import ballot_views, views
+from meetings import ballot_views, paper_views, views
 
 urlpatterns = [
     path("c/<slug:slug>/meetings/", views.meeting_list, name="meeting_list"),
@@ -28,4 +28,16 @@ urlpatterns = [
     path("meetings/<int:pk>/ballot/", ballot_views.meeting_ballot, name="meeting_ballot"),
     path("meetings/<int:pk>/ballot/confirm/", ballot_views.meeting_ballot_confirm, name="meeting_ballot_confirm"),
     path("meetings/<int:pk>/ballot/submit/", ballot_views.meeting_ballot_submit, name="meeting_ballot_submit"),
+    # The secretary's paper ballots of a meeting (meetings.paper_views).
+    path("meetings/<int:pk>/paper/", paper_views.paper_entry, name="meeting_paper_entry"),
+    path("meetings/<int:pk>/paper/import/", paper_views.paper_import, name="meeting_paper_import"),
+    path("meetings/<int:pk>/paper/template.xlsx", paper_views.paper_template, name="meeting_paper_template"),
+]
+
+# The live tally (meetings.live_views): its JSON and the hall's big screen.
+from meetings import live_views  # noqa: E402  (kept with its routes, at the end)
+
+urlpatterns += [
+    path("meetings/<int:pk>/tally.json", live_views.meeting_tally, name="meeting_tally_json"),
+    path("meetings/<int:pk>/screen/", live_views.meeting_screen, name="meeting_screen"),
 ]

@@ -1,5 +1,7 @@
 """The printed resolution and result notices, laid out from a content dict (frozen or computed now) in the reader's
-language, rendered by documents.render (A4, the Chinese font). The per-household annex comes from documents.annex."""
+language, rendered by documents.render (A4, the Chinese font). The per-household annex comes from documents.annex.
+A meeting's content (resolutions.canonical.MEETING_FORMAT) is laid out by meeting_view, each of its matters by the
+same result_view as a proposal's resolution."""
 
 from __future__ import annotations
 
@@ -22,9 +24,10 @@ from documents.builders import annex_summary, annex_text, folio_css, job_workers
 from documents.chunked import render_chunked, render_single
 from documents.render import render_pdf
 from documents.store import pdf_stored
+from meetings.models import BlankCountsAs, Organiser
 from proposals.markdown import render_markdown
 from proposals.models import Category, RuleCode, Scope
-from resolutions.canonical import canonical, load, percent, ratio
+from resolutions.canonical import canonical, is_meeting, load, percent, ratio
 from resolutions.selectors import annex_rows, resolution_content, resolution_of
 from voting import engine
 
@@ -225,6 +228,94 @@ def _positions_view(positions: list[dict]) -> list[dict]:
     ]
 
 
+def _standing_label(standing: str) -> str:
+    return {
+        "elected": pgettext("election", "elected"),
+        "alternate": pgettext("election", "alternate"),
+        "tied": pgettext("election", "tied: run-off"),
+    }.get(standing, "")
+
+
+def _election_view(election: dict, electorate: dict) -> dict:
+    """An election of a meeting's content in words: each candidate's agreeing households, heads and area (and their
+    share of those taking part), whether the rule was met for them, and where they stand."""
+    participated = election["candidates"][0]["tally"]["participated"] if election["candidates"] else None
+    candidates = []
+    for candidate in election["candidates"]:
+        tally = candidate["tally"]
+        candidates.append(
+            {
+                "name": candidate["name"],
+                "flat": candidate["flat"],
+                "party_member": candidate["party_member"],
+                "cells": [
+                    {
+                        "value": _shown(tally["agree"], dimension),
+                        "percent": _share_of(tally["agree"], tally["participated"], dimension),
+                    }
+                    for dimension in ("households", "heads", "area")
+                ],
+                "qualified": candidate["qualified"],
+                "rank": candidate["rank"],
+                "standing": _standing_label(candidate["standing"]),
+                "elected": candidate["standing"] == "elected",
+            }
+        )
+    return {
+        "number": election["number"],
+        "title": election["title"],
+        "seats": election["seats"],
+        "alternates_provided": election["alternates_provided"],
+        "rule_name": _label(RuleCode, election["rule"]["code"]),
+        "participated": {
+            "households": participated["households"] if participated else 0,
+            "heads": participated["heads"] if participated else 0,
+            "area": f"{Decimal(participated['area']):,.2f}" if participated else "0.00",
+            "percent": _share_of(participated, electorate, "heads") if participated else "—",
+        },
+        "candidates": candidates,
+        "elected": election["elected"],
+        "alternates": election["alternates"],
+        "tied": election["tied"],
+        "open_seats": election["open_seats"],
+        "invalid": election["invalid"],
+        "ballot_head": f"{election['ballots']['seq']}:{election['ballots']['hash']}",
+    }
+
+
+def meeting_view(content: dict) -> dict:
+    """Everything the printed meeting resolution and its notices show, in words, from a loaded meeting content:
+    the meeting's facts, each matter as result_view lays out a proposal's result, each election."""
+    meeting, electorate = content["meeting"], content["electorate"]
+    matters = [{"number": matter["number"], "r": result_view(matter["resolution"])} for matter in content["matters"]]
+    elections = [_election_view(election, electorate) for election in content["elections"]]
+    heads = [(m["number"], m["r"]["proposal"]["title"], m["r"]["ballot_head"]) for m in matters]
+    heads += [(e["number"], e["title"], e["ballot_head"]) for e in elections]
+    return {
+        "meeting": meeting,
+        "community": content["community"],
+        "organiser": _label(Organiser, meeting["organiser"]),
+        "who_votes": meeting["building"] or _("all owners of the community"),
+        "blank_counts_as": _label(BlankCountsAs, meeting["blank_counts_as"]),
+        "opens_at": _when(content["voting"]["opens_at"]),
+        "closes_at": _when(content["voting"]["closes_at"]),
+        "electorate": {
+            "households": electorate["households"],
+            "heads": electorate["heads"],
+            "area": f"{Decimal(electorate['area']):,.2f}",
+        },
+        "matters": matters,
+        "elections": elections,
+        "passed": sum(1 for matter in matters if matter["r"]["passed"]),
+        "heads": sorted(heads),
+    }
+
+
+def content_view(content: dict) -> dict:
+    """The view of a proposal's or a meeting's content."""
+    return meeting_view(content) if is_meeting(content) else result_view(content)
+
+
 def _folio() -> str:
 
     return folio_css()
@@ -242,9 +333,10 @@ def verify_qr_png(url: str) -> str:
 
 
 def resolution_html(content: dict, *, signatures, fingerprint: str = "", verify_url: str = "") -> str:
-    """The resolution's HTML: a draft (no fingerprint) or the signed record with its QR code."""
+    """The resolution's HTML (a proposal's or a meeting's): a draft (no fingerprint) or the signed record with its QR
+    code."""
     context = {
-        "r": result_view(content),
+        "r": content_view(content),
         "signatures": signatures,
         "draft": not fingerprint,
         "fingerprint": fingerprint,
@@ -254,7 +346,9 @@ def resolution_html(content: dict, *, signatures, fingerprint: str = "", verify_
         "folio_css": _folio(),
         "lang": _lang(),
     }
-    return render_to_string("resolutions/resolution_pdf.html", context)
+    # A meeting's PDF templates keep the proposal's names in their own folder (rendered by WeasyPrint, never served).
+    folder = "resolutions/meeting" if is_meeting(content) else "resolutions"
+    return render_to_string(f"{folder}/resolution_pdf.html", context)
 
 
 def resolution_pdf(
@@ -271,7 +365,7 @@ def resolution_pdf(
 
 def notice_html(notice, content: dict, *, verify_url: str = "") -> str:
     context = {
-        "r": result_view(content),
+        "r": content_view(content),
         "notice": notice,
         "final": notice.stage == "final",
         "published_on": timezone.localtime(notice.published_at).strftime("%Y-%m-%d"),
@@ -284,7 +378,8 @@ def notice_html(notice, content: dict, *, verify_url: str = "") -> str:
         "revocation": revocation_notice(),
         "lang": _lang(),
     }
-    return render_to_string("resolutions/notice_pdf.html", context)
+    folder = "resolutions/meeting" if is_meeting(content) else "resolutions"
+    return render_to_string(f"{folder}/notice_pdf.html", context)
 
 
 def notice_pdf(notice, content: dict, *, verify_url: str = "") -> bytes:

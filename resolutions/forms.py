@@ -1,4 +1,5 @@
-"""The forms of the resolution page: a committee member's signature (their password), a result notice."""
+"""The forms of the resolution page: a committee member's signature (their password), a result notice; and the
+public verification page's pasted fingerprint or text."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -33,4 +34,17 @@ class NoticeForm(forms.Form):
         max_length=300,
         required=False,
         help_text=_("E.g. where and how owners can raise an objection."),
+    )
+
+
+class VerifyForm(forms.Form):
+    """What a reader pastes on the public verification page: the fingerprint, or the resolution's text."""
+
+    text = forms.CharField(
+        label=_("Fingerprint or text of the resolution"),
+        max_length=2_000_000,
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
+        help_text=_(
+            "Paste the 64-character fingerprint printed under the QR code, or the whole text of the resolution."
+        ),
     )

@@ -1,18 +1,31 @@
-"""The signed resolution of a proposal, its signatures and the result notices (公示)."""
+"""The signed resolution of a proposal or of an owners' meeting (会议决议), its signatures and the result notices.
+
+A resolution and a notice belong to exactly one proposal or one meeting: one table each, so that signing, the
+fingerprint lookup of the verification page and the notices have one implementation for both."""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Role
+from meetings.models import Meeting
 from proposals.models import Proposal
+
+# Exactly one of the two subjects is set.
+ONE_SUBJECT = models.Q(proposal__isnull=False, meeting__isnull=True) | models.Q(
+    proposal__isnull=True, meeting__isnull=False
+)
 
 
 class Resolution(models.Model):
-    """A proposal's result as the committee signed it: the canonical JSON (resolutions.canonical), frozen at the
-    first signature, and its SHA-256 fingerprint, which the printed QR code carries to the verification page."""
+    """A proposal's or a meeting's result as the committee signed it: the canonical JSON (resolutions.canonical),
+    frozen at the first signature, and its SHA-256 fingerprint, which the printed QR code carries to the
+    verification page."""
 
-    proposal = models.OneToOneField(Proposal, on_delete=models.CASCADE, related_name="resolution")
+    proposal = models.OneToOneField(
+        Proposal, on_delete=models.CASCADE, null=True, blank=True, related_name="resolution"
+    )
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, null=True, blank=True, related_name="resolution")
     fingerprint = models.CharField(max_length=64, unique=True, editable=False)
     content = models.TextField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -21,9 +34,11 @@ class Resolution(models.Model):
         db_table = "proposals_resolution"  # moved from the proposals app; the table kept its name
         verbose_name = _("resolution")
         verbose_name_plural = _("resolutions")
+        constraints = [models.CheckConstraint(condition=ONE_SUBJECT, name="resolution_one_subject")]
 
     def __str__(self) -> str:
-        return f"{self.proposal_id}: {self.fingerprint[:12]}"
+        subject = f"meeting {self.meeting_id}" if self.meeting_id else self.proposal_id
+        return f"{subject}: {self.fingerprint[:12]}"
 
 
 class SignerRole(models.TextChoices):
@@ -75,7 +90,10 @@ class ResultNotice(models.Model):
     final notice once the window has ended. `content` is the result as it was published (canonical JSON), and
     `fingerprint` the signed resolution's when there was one, so the printed notice never changes afterwards."""
 
-    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="result_notices")
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, null=True, blank=True, related_name="result_notices"
+    )
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, null=True, blank=True, related_name="result_notices")
     stage = models.CharField(_("stage"), max_length=11, choices=NoticeStage.choices)
     objection_days = models.PositiveSmallIntegerField(_("objection window (days)"), null=True, blank=True)
     objections_until = models.DateTimeField(_("objections until"), null=True, blank=True)
@@ -92,6 +110,8 @@ class ResultNotice(models.Model):
         ordering = ["published_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["proposal", "stage"], name="result_notice_one_per_stage"),
+            models.UniqueConstraint(fields=["meeting", "stage"], name="result_notice_meeting_one_per_stage"),
+            models.CheckConstraint(condition=ONE_SUBJECT, name="result_notice_one_subject"),
             models.CheckConstraint(condition=models.Q(stage__in=NoticeStage.values), name="result_notice_known_stage"),
             models.CheckConstraint(
                 condition=models.Q(stage="final")
@@ -101,4 +121,5 @@ class ResultNotice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.proposal_id}: {self.stage}"
+        subject = f"meeting {self.meeting_id}" if self.meeting_id else self.proposal_id
+        return f"{subject}: {self.stage}"

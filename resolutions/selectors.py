@@ -1,5 +1,8 @@
 """Reads behind the resolution: its content computed from the database, the signed record, the result notices,
-and the per-household annex rows. A constant number of queries whatever the size of the electorate."""
+and the per-household annex rows. A constant number of queries whatever the size of the electorate.
+
+A resolution's subject is a proposal or an owners' meeting (Subject): every read below takes either, so that the
+signing, the check behind the verification page and the notices are one implementation for both."""
 
 from __future__ import annotations
 
@@ -10,12 +13,16 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from community.models import Role, natural_sort_key
 from consult.meetings import party_positions
 from costs.models import Share
 from costs.selectors import plan_for, shares_compute
 from documents.selectors import annex_rows as register_rows
+from meetings.audit import election_verify
+from meetings.models import AgendaItem, Meeting, MeetingState
+from meetings.selectors import election_outcome
 from proposals.models import Proposal, Scope, State
 from resolutions import canonical as resolution
 from resolutions.models import SIGNER_ROLE_OF_OFFICE, NoticeStage, Resolution, ResultNotice, Signature
@@ -27,10 +34,25 @@ from voting.selectors import tally_outcome
 RESULT_STATES = (State.CLOSED, State.PUBLISHED)
 CONVENER = "owners_committee"
 
+# What a resolution is about: one proposal, or one owners' meeting with all its matters and elections.
+Subject = Proposal | Meeting
 
-def has_result(proposal: Proposal) -> bool:
-    """Whether voting is over, so that there is a result to sign, print and publish."""
-    return proposal.state in RESULT_STATES
+
+def has_result(subject: Subject) -> bool:
+    """Whether voting is over, so that there is a result to sign, print and publish: a proposal closed or published,
+    a meeting closed (every matter then closed with it, the elections' ballots no longer change)."""
+    if isinstance(subject, Meeting):
+        return subject.state == MeetingState.CLOSED
+    return subject.state in RESULT_STATES
+
+
+def _subject_filter(subject: Subject) -> dict:
+    """The lookup of the records (Resolution, ResultNotice) of `subject`."""
+    return {"meeting_id": subject.pk} if isinstance(subject, Meeting) else {"proposal_id": subject.pk}
+
+
+def subject_of(record: Resolution | ResultNotice) -> Subject:
+    return record.meeting if record.meeting_id else record.proposal
 
 
 # --- The content: what the fingerprint covers --------------------------------------------------------------------
@@ -47,10 +69,6 @@ def _scope(proposal: Proposal) -> dict:
     else:
         return {"kind": proposal.scope}
     return {"kind": proposal.scope, "items": sorted(items, key=natural_sort_key)}
-
-
-def _count(count) -> dict:
-    return {"households": count.households, "heads": count.heads, "area": count.area}
 
 
 def _channels(proposal: Proposal) -> dict:
@@ -128,39 +146,14 @@ def resolution_content(proposal: Proposal) -> dict:
         "community": {"id": community.pk, "name": community.name, "address": community.address},
         "convener": CONVENER,
         "scope": _scope(proposal),
-        "rule": {
-            "code": rule.code,
-            "basis": rule.basis,
-            "conditions": [
-                {"group": c.group, "of": c.of, "dimension": c.dimension, "op": c.op, "ratio": c.ratio}
-                for c in rule.conditions
-            ],
-        },
+        "rule": resolution.rule_section(rule),
         "voting": {"opens_at": proposal.voting_opens_at, "closes_at": proposal.voting_closes_at},
         "electorate": {
             "households": proposal.electorate_households,
             "heads": proposal.electorate_heads,
             "area": proposal.electorate_area,
         },
-        "tally": {
-            "participated": _count(outcome.participated),
-            "agree": _count(outcome.agree),
-            "disagree": _count(outcome.disagree),
-            "abstain": _count(outcome.abstain),
-            "checks": [
-                {
-                    "group": check.condition.group,
-                    "of": check.condition.of,
-                    "dimension": check.condition.dimension,
-                    "op": check.condition.op,
-                    "threshold": check.condition.ratio,
-                    "value": check.value,
-                    "met": check.met,
-                }
-                for check in outcome.checks
-            ],
-            "passed": passed,
-        },
+        "tally": resolution.outcome_section(outcome, passed=passed),
         "channels": _channels(proposal),
         "costs": _costs(proposal),
         "positions": _positions(proposal),
@@ -168,15 +161,82 @@ def resolution_content(proposal: Proposal) -> dict:
     }
 
 
-def resolution_canonical(proposal: Proposal) -> str:
-    return resolution.canonical(resolution_content(proposal))
+# --- A meeting's content: every matter as its proposal's resolution says it, and every election ------------------
+
+
+def _candidate(candidate) -> dict:
+    """What the resolution prints of a candidate; party membership only with the candidate's consent."""
+    return {
+        "id": candidate.pk,
+        "position": candidate.position,
+        "name": candidate.name,
+        "flat": str(candidate.household) if candidate.household_id else "",
+        "party_member": candidate.party_shown,
+    }
+
+
+def _election(election) -> dict:
+    result = election_outcome(election)
+    candidates = election.candidates.select_related("household__entrance__building").order_by("position")
+    return {
+        "title": election.title,
+        "rule": resolution.rule_section(engine.RULES[election.rule]),
+        **resolution.election_section(
+            result, candidates={str(c.pk): _candidate(c) for c in candidates}, alternates=election.alternates
+        ),
+        # The head of the election's ballot log, as a matter's content carries its proposal's.
+        "ballots": {"seq": election.ballot_seq, "hash": election.ballot_hash},
+    }
+
+
+def meeting_resolution_content(meeting: Meeting) -> dict:
+    """The result of the owners' meeting as it stands in the database now (read afresh): its agenda in order, each
+    matter with the content its proposal's own resolution has (rule, figures, cost sharing, the head of its ballot
+    log), each election with its seats, every candidate's figures, the elected, the alternates and the tied. A few
+    queries per agenda item, none per household."""
+    meeting = Meeting.objects.select_related("community", "building").get(pk=meeting.pk)
+    community = meeting.community
+    matters, elections = [], []
+    items = AgendaItem.objects.filter(meeting=meeting).select_related("proposal", "election").order_by("position")
+    for number, item in enumerate(items, start=1):
+        if item.kind == AgendaItem.Kind.MATTER:
+            matters.append({"number": number, "resolution": resolution_content(item.proposal)})
+        else:
+            elections.append({"number": number, **_election(item.election)})
+    return {
+        "format": resolution.MEETING_FORMAT,
+        "meeting": {
+            "id": meeting.pk,
+            "title": meeting.title,
+            "organiser": meeting.organiser,
+            "building": str(meeting.building) if meeting.building_id else None,
+            "blank_counts_as": meeting.blank_counts_as,
+            "notice_published_at": meeting.notice_published_at,
+        },
+        "community": {"id": community.pk, "name": community.name, "address": community.address},
+        "voting": {"opens_at": meeting.voting_opens_at, "closes_at": meeting.voting_closes_at},
+        "electorate": {
+            "households": meeting.electorate_households,
+            "heads": meeting.electorate_heads,
+            "area": meeting.electorate_area,
+        },
+        "matters": matters,
+        "elections": elections,
+    }
+
+
+def resolution_canonical(subject: Subject) -> str:
+    """The canonical text of the proposal's or the meeting's content, computed now."""
+    if isinstance(subject, Meeting):
+        return resolution.canonical(meeting_resolution_content(subject))
+    return resolution.canonical(resolution_content(subject))
 
 
 # --- The signed record ------------------------------------------------------------------------------------------
 
 
-def resolution_of(proposal: Proposal) -> Resolution | None:
-    return Resolution.objects.filter(proposal_id=proposal.pk).first()
+def resolution_of(subject: Subject) -> Resolution | None:
+    return Resolution.objects.filter(**_subject_filter(subject)).first()
 
 
 def signatures_of(record: Resolution | None) -> list[Signature]:
@@ -212,9 +272,9 @@ def signer_role(user, community) -> str | None:
     return None if office is None else SIGNER_ROLE_OF_OFFICE[office]
 
 
-def resolution_state(proposal: Proposal, user) -> ResolutionState:
+def resolution_state(subject: Subject, user) -> ResolutionState:
     """Two queries."""
-    record = resolution_of(proposal)
+    record = resolution_of(subject)
     signatures = signatures_of(record)
     mine = bool(user and user.is_authenticated and any(s.user_id == user.pk for s in signatures))
     return ResolutionState(record=record, signatures=signatures, signed_by_me=mine)
@@ -249,28 +309,73 @@ CHECK_CACHE_SECONDS = 3 * CHECK_REFRESH_MINUTES * 60
 CHECK_REFRESH_DAYS = 180
 
 
+def _heads(subject: Subject) -> str:
+    """The heads of every ballot log the subject's result is read from: the proposal's, or each matter's and each
+    election's of the meeting (one query)."""
+    if isinstance(subject, Proposal):
+        return f"{subject.ballot_seq}:{subject.ballot_hash}"
+    rows = (
+        AgendaItem.objects.filter(meeting_id=subject.pk)
+        .order_by("position")
+        .values_list("proposal__ballot_seq", "proposal__ballot_hash", "election__ballot_seq", "election__ballot_hash")
+    )
+    heads = ",".join(f"{p_seq or e_seq or 0}:{p_hash or e_hash or ''}" for p_seq, p_hash, e_seq, e_hash in rows)
+    return resolution.fingerprint(heads)
+
+
+def _audit(subject: Subject) -> list[str]:
+    """The ballot audit of the proposal (voting.audit), or of every matter and election of the meeting (and
+    meetings.audit), each problem prefixed with its item."""
+    if isinstance(subject, Proposal):
+        return ballots_verify(subject)
+    problems = []
+    items = AgendaItem.objects.filter(meeting_id=subject.pk).select_related("proposal", "election__item")
+    for item in items.order_by("position"):
+        if item.kind == AgendaItem.Kind.MATTER:
+            problems.extend(f"{item.proposal}: {problem}" for problem in ballots_verify(item.proposal))
+        else:
+            problems.extend(f"{item.election}: {problem}" for problem in election_verify(item.election))
+    return problems
+
+
+def _subject_read(record: Resolution) -> Subject:
+    """The record's proposal or meeting, read afresh."""
+    if record.meeting_id:
+        return Meeting.objects.select_related("community").get(pk=record.meeting_id)
+    return Proposal.objects.select_related("community").get(pk=record.proposal_id)
+
+
 def resolution_check(record: Resolution, fingerprint: str, *, fresh: bool = False) -> Check:
-    """Rebuild the record from the database now and hash it: "intact" only when it hashes to `fingerprint` — the one
-    printed on paper, from the address — whatever the stored copy says; then run the ballot audit chain.
-    Cached per fingerprint and ballot-log head; `fresh` checks again whatever the cache holds."""
-    proposal = Proposal.objects.select_related("community").get(pk=record.proposal_id)
-    key = f"resolution-check:{fingerprint}:{proposal.ballot_seq}:{proposal.ballot_hash}"
+    """Rebuild the record (a proposal's or a meeting's) from the database now and hash it: "intact" only when it
+    hashes to `fingerprint` — the one printed on paper, from the address — whatever the stored copy says; then run
+    the ballot audit chain. Cached per fingerprint and ballot-log head(s); `fresh` checks again whatever the cache
+    holds."""
+    subject = _subject_read(record)
+    kind = "m" if record.meeting_id else "p"
+    key = f"resolution-check:{fingerprint}:{kind}{subject.pk}:{_heads(subject)}"
     cached = None if fresh else cache.get(key)
     if cached is not None:
         return Check(**cached)
-    current = resolution_canonical(proposal)
-    content_intact = resolution.fingerprint(current) == fingerprint
+    problems = []
+    try:
+        current = resolution_canonical(subject)
+    except ValueError:
+        # The engine refuses ballots no platform write can produce (an owner's flats approving differently in an
+        # election): the records were changed behind the platform's back, and no result can be rebuilt from them.
+        current = None
+        problems.append(_("The election ballots are inconsistent: one owner's flats no longer agree."))
+    content_intact = current is not None and resolution.fingerprint(current) == fingerprint
     signed_copy_intact = resolution.fingerprint(record.content) == fingerprint and record.fingerprint == fingerprint
     changed = []
     if not content_intact:
-        if signed_copy_intact:
+        if signed_copy_intact and current is not None:
             changed = resolution.differences(resolution.load(record.content), resolution.load(current))
         changed = changed or ["(all)"]
     check = Check(
         content_intact=content_intact,
         signed_copy_intact=signed_copy_intact,
         changed=changed,
-        audit_problems=ballots_verify(proposal),
+        audit_problems=problems + _audit(subject),
     )
     cache.set(key, dataclasses.asdict(check), timeout=CHECK_CACHE_SECONDS)
     return check
@@ -290,22 +395,38 @@ def resolution_by_fingerprint(text: str) -> Resolution | None:
     text = (text or "").strip().lower()
     if not resolution.is_fingerprint(text):
         return None
-    return Resolution.objects.select_related("proposal__community").filter(fingerprint=text).first()
+    return (
+        Resolution.objects.select_related("proposal__community", "meeting__community").filter(fingerprint=text).first()
+    )
+
+
+def resolution_by_text(text: str) -> Resolution | None:
+    """The resolution whose signed content is `text` — the document's canonical text pasted by a reader — or None.
+    The text is read as JSON and put in canonical form again, so line breaks and spaces added by copying do not
+    matter; a text that is not the content of a signed resolution finds nothing."""
+    try:
+        content = resolution.load((text or "").strip())
+        again = resolution.canonical(content)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(content, dict):
+        return None
+    return resolution_by_fingerprint(resolution.fingerprint(again))
 
 
 # --- Result notices ---------------------------------------------------------------------------------------------
 
 
-def notices_of(proposal: Proposal) -> dict[str, ResultNotice]:
-    """{stage: notice} of the proposal (one query)."""
+def notices_of(subject: Subject) -> dict[str, ResultNotice]:
+    """{stage: notice} of the proposal or meeting (one query)."""
     return {
         notice.stage: notice
-        for notice in ResultNotice.objects.filter(proposal_id=proposal.pk).select_related("by").order_by("pk")
+        for notice in ResultNotice.objects.filter(**_subject_filter(subject)).select_related("by").order_by("pk")
     }
 
 
-def preliminary_of(proposal: Proposal) -> ResultNotice | None:
-    return ResultNotice.objects.filter(proposal_id=proposal.pk, stage=NoticeStage.PRELIMINARY).first()
+def preliminary_of(subject: Subject) -> ResultNotice | None:
+    return ResultNotice.objects.filter(**_subject_filter(subject), stage=NoticeStage.PRELIMINARY).first()
 
 
 # --- The per-household annex ------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Writes of the resolution: committee members sign it (the first signature freezes the content), and the committee
-publishes the result notices (preliminary, then final once the objection window has ended)."""
+publishes the result notices (preliminary, then final once the objection window has ended). The subject is a
+proposal or an owners' meeting (会议决议, 会议结果公告): the same functions, the same rules, for both."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from django.utils.translation import gettext as _
 
 from accounts.throttle import Limit
 from lifecycle.services import proposal_publish
+from meetings.models import AgendaItem, Meeting
 from proposals.models import Proposal, State
 from resolutions import canonical as resolution
 from resolutions.models import NoticeStage, Resolution, ResultNotice, Signature
-from resolutions.selectors import RESULT_STATES, resolution_canonical, signer_role
+from resolutions.selectors import Subject, has_result, resolution_canonical, signer_role
 
 # Wrong passwords when signing, per account: the form must not become a way to guess a member's password.
 WRONG_PASSWORDS = Limit("resolution_sign_wrong_password", max_hits=5, window=15 * 60)
@@ -23,16 +25,36 @@ DEFAULT_OBJECTION_DAYS = 7
 MAX_OBJECTION_DAYS = 60
 
 
-def _not_over(proposal: Proposal) -> ValidationError:
+def _not_over(subject: Subject) -> ValidationError:
+    if isinstance(subject, Meeting):
+        return ValidationError(
+            _(
+                "The meeting's resolution can be made, signed and published once the meeting has closed at the end "
+                "of its voting window; this meeting is %(state)s."
+            )
+            % {"state": subject.get_state_display()},
+            code="state",
+        )
     return ValidationError(
         _("The result can be signed and published once voting has closed; this proposal is %(state)s.")
-        % {"state": proposal.get_state_display()},
+        % {"state": subject.get_state_display()},
         code="state",
     )
 
 
-def _lock(proposal: Proposal) -> Proposal:
-    return Proposal.objects.select_for_update().select_related("community").get(pk=proposal.pk)
+def _lock(subject: Subject) -> Subject:
+    model = Meeting if isinstance(subject, Meeting) else Proposal
+    return model.objects.select_for_update().select_related("community").get(pk=subject.pk)
+
+
+def _subject(proposal: Proposal | None, meeting: Meeting | None) -> Subject:
+    if (proposal is None) == (meeting is None):
+        raise TypeError("give a proposal or a meeting")
+    return proposal if proposal is not None else meeting
+
+
+def _records(subject: Subject) -> dict:
+    return {"meeting": subject} if isinstance(subject, Meeting) else {"proposal": subject}
 
 
 def no_signer_role(community) -> ValidationError:
@@ -46,21 +68,24 @@ def no_signer_role(community) -> ValidationError:
     )
 
 
-def resolution_sign(*, proposal: Proposal, user, password: str) -> Signature:
-    """Sign the proposal's resolution as `user`, who re-enters their password, in the capacity their role in the
-    community gives them (resolutions.selectors.signer_role), never one they choose.
+def resolution_sign(
+    *, proposal: Proposal | None = None, meeting: Meeting | None = None, user, password: str
+) -> Signature:
+    """Sign the resolution of the proposal or of the meeting as `user`, who re-enters their password, in the
+    capacity their role in the community gives them (resolutions.selectors.signer_role), never one they choose.
 
-    Only a committee member of the proposal's community, only once voting is over, once per member. The first
-    signature stores the canonical content and its fingerprint; every later one is attached to that same record.
-    A wrong password writes nothing and counts towards WRONG_PASSWORDS.
+    Only a committee member of the community, only once voting is over (the meeting closed), once per member. The
+    first signature generates the resolution: it stores the canonical content and its fingerprint; every later one
+    is attached to that same record. A wrong password writes nothing and counts towards WRONG_PASSWORDS.
     """
-    role = signer_role(user, proposal.community)
+    subject = _subject(proposal, meeting)
+    role = signer_role(user, subject.community)
     if role is None:
-        raise no_signer_role(proposal.community)
-    if not user.has_perm("resolutions.sign_resolution", proposal):
+        raise no_signer_role(subject.community)
+    if not user.has_perm("resolutions.sign_resolution", subject):
         raise PermissionDenied
-    if proposal.state not in RESULT_STATES:
-        raise _not_over(proposal)
+    if not has_result(subject):
+        raise _not_over(subject)
     ident = str(user.pk)
     if WRONG_PASSWORDS.exceeded(ident):
         raise ValidationError(
@@ -72,15 +97,15 @@ def resolution_sign(*, proposal: Proposal, user, password: str) -> Signature:
     WRONG_PASSWORDS.reset(ident)
     try:
         with transaction.atomic():
-            locked = _lock(proposal)
-            if locked.state not in RESULT_STATES:
+            locked = _lock(subject)
+            if not has_result(locked):
                 raise _not_over(locked)
-            record = Resolution.objects.filter(proposal=locked).first()
+            record = Resolution.objects.filter(**_records(locked)).first()
             if record is None:
-                # The first signature: the content is computed under the proposal lock and frozen from now on.
+                # The first signature: the content is computed under the subject's lock and frozen from now on.
                 text = resolution_canonical(locked)
                 record = Resolution.objects.create(
-                    proposal=locked, content=text, fingerprint=resolution.fingerprint(text)
+                    **_records(locked), content=text, fingerprint=resolution.fingerprint(text)
                 )
             elif Signature.objects.filter(resolution=record, user=user).exists():
                 raise ValidationError(_("You have already signed this resolution."), code="already_signed")
@@ -93,15 +118,23 @@ def resolution_sign(*, proposal: Proposal, user, password: str) -> Signature:
 
 
 def result_notice_publish(
-    *, proposal: Proposal, by, stage: str, objection_days: int | None = None, note: str = ""
+    *,
+    proposal: Proposal | None = None,
+    meeting: Meeting | None = None,
+    by,
+    stage: str,
+    objection_days: int | None = None,
+    note: str = "",
 ) -> ResultNotice:
-    """Publish a stage of the result notice. Caller holds resolutions.publish_result_notice.
+    """Publish a stage of the result notice of the proposal or of the meeting (会议结果公告). Caller holds
+    resolutions.publish_result_notice.
 
     Preliminary: once voting is over, with an objection window of `objection_days` (1–60, 7 by default).
-    Final: only after the preliminary notice's window has ended; a proposal still closed is then published.
-    Each stage once. The notice keeps the result as published: the signed content if there is one, else the
-    content computed now.
+    Final: only after the preliminary notice's window has ended; a proposal still closed is then published — for a
+    meeting, each of its matters still closed. Each stage once. The notice keeps the result as published: the
+    signed content if there is one, else the content computed now.
     """
+    subject = _subject(proposal, meeting)
 
     note = (note or "").strip()
     if len(note) > 300:
@@ -109,10 +142,10 @@ def result_notice_publish(
     if stage not in NoticeStage.values:
         raise ValidationError(_("Unknown notice stage."), code="stage")
     with transaction.atomic():
-        locked = _lock(proposal)
-        if locked.state not in RESULT_STATES:
+        locked = _lock(subject)
+        if not has_result(locked):
             raise _not_over(locked)
-        notices = {n.stage: n for n in ResultNotice.objects.filter(proposal=locked)}
+        notices = {n.stage: n for n in ResultNotice.objects.filter(**_records(locked))}
         if stage in notices:
             raise ValidationError(
                 _("The %(stage)s has already been published.") % {"stage": NoticeStage(stage).label}, code="twice"
@@ -139,10 +172,10 @@ def result_notice_publish(
                     % {"until": timezone.localtime(preliminary.objections_until).strftime("%Y-%m-%d %H:%M")},
                     code="window_open",
                 )
-        record = Resolution.objects.filter(proposal=locked).first()
+        record = Resolution.objects.filter(**_records(locked)).first()
         content = record.content if record else resolution_canonical(locked)
         notice = ResultNotice.objects.create(
-            proposal=locked,
+            **_records(locked),
             stage=stage,
             note=note,
             content=content,
@@ -151,6 +184,15 @@ def result_notice_publish(
             by=by,
             **fields,
         )
-        if stage == NoticeStage.FINAL and locked.state == State.CLOSED:
-            proposal_publish(proposal=locked, by=by)
+        if stage == NoticeStage.FINAL:
+            for matter in _closed_matters(locked):
+                proposal_publish(proposal=matter, by=by)
         return notice
+
+
+def _closed_matters(subject: Subject) -> list[Proposal]:
+    """The proposals the final notice publishes: the proposal, or every matter of the meeting, while closed."""
+    if isinstance(subject, Proposal):
+        return [subject] if subject.state == State.CLOSED else []
+    items = AgendaItem.objects.filter(meeting=subject, kind=AgendaItem.Kind.MATTER, proposal__state=State.CLOSED)
+    return [item.proposal for item in items.select_related("proposal").order_by("position")]

@@ -3,6 +3,8 @@ inserted, whether the frozen electorate is the one the chain started from, and �
 whether the log was cut short."""
 
 import hmac
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
@@ -14,7 +16,7 @@ from voting.models import Ballot, BallotEvent
 from voting.selectors import tally_outcome
 
 
-def _verified_under(keys: list[bytes], expected: str, mac) -> bytes | None:
+def verified_under(keys: list[bytes], expected: str, mac) -> bytes | None:
     """The first of `keys` under which `mac(key)` gives `expected` (the key that matched last goes first)."""
     for key in keys:
         if hmac.compare_digest(mac(key), expected):
@@ -22,6 +24,76 @@ def _verified_under(keys: list[bytes], expected: str, mac) -> bytes | None:
             keys.insert(0, key)
             return key
     return None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a hash-chained ballot log as chain_replay reads it: `old` and `new` the household's ballot
+    before and after it, as the log writes ballots; `mac(key)` the MAC its content should have under `key`."""
+
+    seq: int
+    household_id: int
+    old: str
+    new: str
+    prev_hash: str
+    hash: str
+    mac: Callable[[bytes], str]
+
+
+def chain_replay(
+    entries: Iterable[Entry],
+    *,
+    genesis: str,
+    keys: list[bytes],
+    labels: dict[int, str],
+    recorded: tuple[int, str],
+    head: tuple[int, str] | None,
+    problems: list[str],
+    nothing: str = "",
+) -> dict[int, tuple[str, int]]:
+    """Replay a ballot log (a proposal's or an election's) from its genesis MAC: every entry follows the one before,
+    none is missing, each MAC verifies, each starts from what the log last recorded for its household (`nothing`
+    before its first entry), the log ends at the `recorded` head (sequence number, MAC) and holds the `head` printed
+    on paper. Appends what is wrong to `problems`; returns each household's last ballot in the log, with its
+    sequence number."""
+    prev_hash, expected_seq = genesis, 1
+    printed_mac = genesis if head and head[0] == 0 else None  # the log's MAC at the printed sequence number
+    replayed: dict[int, tuple[str, int]] = {}
+    for entry in entries:
+        seq, where = entry.seq, labels.get(entry.household_id, f"#{entry.household_id}")
+        if seq != expected_seq:
+            problems.append(
+                _("Log entries %(first)s–%(last)s are missing (deleted).") % {"first": expected_seq, "last": seq - 1}
+            )
+        if entry.prev_hash != prev_hash:
+            problems.append(_("Log entry %(seq)s does not follow the entry before it.") % {"seq": seq})
+        if verified_under(keys, entry.hash, entry.mac) is None:
+            problems.append(_("Log entry %(seq)s (%(where)s) was altered.") % {"seq": seq, "where": where})
+        if entry.old != replayed.get(entry.household_id, (nothing, 0))[0]:
+            problems.append(
+                _("Log entry %(seq)s (%(where)s) starts from a choice the log never recorded.")
+                % {"seq": seq, "where": where}
+            )
+        replayed[entry.household_id] = (entry.new, seq)
+        if head and seq == head[0]:
+            printed_mac = entry.hash
+        prev_hash, expected_seq = entry.hash, seq + 1
+    if expected_seq - 1 != recorded[0] or prev_hash != recorded[1]:
+        problems.append(
+            _("The log ends at entry %(found)s but %(expected)s entries were recorded.")
+            % {"found": expected_seq - 1, "expected": recorded[0]}
+        )
+    if head is not None and printed_mac is None:
+        problems.append(
+            _("The printed head is entry %(printed)s but the log ends at entry %(found)s: entries were cut off.")
+            % {"printed": head[0], "found": expected_seq - 1}
+        )
+    elif head is not None and not hmac.compare_digest(printed_mac, head[1]):
+        problems.append(
+            _("Entry %(printed)s of the log is not the one printed on paper: the log was rewritten.")
+            % {"printed": head[0]}
+        )
+    return replayed
 
 
 def ballots_verify(proposal: Proposal, *, head: tuple[int, str] | None = None) -> list[str]:
@@ -35,16 +107,10 @@ def ballots_verify(proposal: Proposal, *, head: tuple[int, str] | None = None) -
     first = events.values_list("prev_hash", flat=True).first()
     genesis = proposal.ballot_hash if first is None else first
     frozen = [(household_id, head_key, area) for household_id, head_key, area, _label in electors]
-    if (
-        _verified_under(keys, genesis, lambda k: electorate_mac(key=k, proposal_id=proposal.pk, electors=frozen))
-        is None
-    ):
+    if verified_under(keys, genesis, lambda k: electorate_mac(key=k, proposal_id=proposal.pk, electors=frozen)) is None:
         problems.append(
             _("The frozen electorate (a household, its owner or its area) was altered after voting opened.")
         )
-    prev_hash, expected_seq = genesis, 1
-    printed_mac = genesis if head and head[0] == 0 else None  # the log's MAC at the printed sequence number
-    replayed: dict[int, tuple[str, int]] = {}
     # Plain rows, not model instances: a 50,000-entry log is replayed on the public verification page.
     rows = events.values_list(
         "seq",
@@ -59,55 +125,35 @@ def ballots_verify(proposal: Proposal, *, head: tuple[int, str] | None = None) -
         "hash",
         "undoes",
     )
-    for seq, household_id, old_choice, new_choice, channel, by_id, proxy_name, at, prev, mac, undoes in rows.iterator(
-        chunk_size=5000
-    ):
-        where = labels.get(household_id, f"#{household_id}")
-        if seq != expected_seq:
-            problems.append(
-                _("Log entries %(first)s–%(last)s are missing (deleted).") % {"first": expected_seq, "last": seq - 1}
-            )
-        if prev != prev_hash:
-            problems.append(_("Log entry %(seq)s does not follow the entry before it.") % {"seq": seq})
-        fields = {
-            "proposal_id": proposal.pk,
-            "seq": seq,
-            "household_id": household_id,
-            "old_choice": old_choice,
-            "new_choice": new_choice,
-            "channel": channel,
-            "by_id": by_id,
-            "proxy_name": proxy_name,
-            "at": at,
-            "prev_hash": prev,
-            "undoes": undoes,
-        }
-        if _verified_under(keys, mac, lambda k, fields=fields: event_mac(key=k, **fields)) is None:
-            problems.append(_("Log entry %(seq)s (%(where)s) was altered.") % {"seq": seq, "where": where})
-        if old_choice != replayed.get(household_id, ("", 0))[0]:
-            problems.append(
-                _("Log entry %(seq)s (%(where)s) starts from a choice the log never recorded.")
-                % {"seq": seq, "where": where}
-            )
-        replayed[household_id] = (new_choice, seq)
-        if head and seq == head[0]:
-            printed_mac = mac
-        prev_hash, expected_seq = mac, seq + 1
-    if expected_seq - 1 != proposal.ballot_seq or prev_hash != proposal.ballot_hash:
-        problems.append(
-            _("The log ends at entry %(found)s but the proposal recorded %(expected)s entries.")
-            % {"found": expected_seq - 1, "expected": proposal.ballot_seq}
-        )
-    if head is not None and printed_mac is None:
-        problems.append(
-            _("The printed head is entry %(printed)s but the log ends at entry %(found)s: entries were cut off.")
-            % {"printed": head[0], "found": expected_seq - 1}
-        )
-    elif head is not None and not hmac.compare_digest(printed_mac, head[1]):
-        problems.append(
-            _("Entry %(printed)s of the log is not the one printed on paper: the log was rewritten.")
-            % {"printed": head[0]}
-        )
+
+    def entries():
+        for seq, household_id, old, new, channel, by_id, proxy_name, at, prev, mac, undoes in rows.iterator(
+            chunk_size=5000
+        ):
+            fields = {
+                "proposal_id": proposal.pk,
+                "seq": seq,
+                "household_id": household_id,
+                "old_choice": old,
+                "new_choice": new,
+                "channel": channel,
+                "by_id": by_id,
+                "proxy_name": proxy_name,
+                "at": at,
+                "prev_hash": prev,
+                "undoes": undoes,
+            }
+            yield Entry(seq, household_id, old, new, prev, mac, lambda k, fields=fields: event_mac(key=k, **fields))
+
+    replayed = chain_replay(
+        entries(),
+        genesis=genesis,
+        keys=keys,
+        labels=labels,
+        recorded=(proposal.ballot_seq, proposal.ballot_hash),
+        head=head,
+        problems=problems,
+    )
 
     ballots = {
         household_id: (choice, seq)

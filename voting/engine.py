@@ -593,10 +593,7 @@ def elect(
     part. ValueError when a key in `approvals` or in an approval is unknown, when households of one owner carry
     different approvals, when `seats` < 1 or a candidate is listed twice.
     """
-    if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
-        raise ValueError(f"an election needs at least one seat, not {seats!r}")
-    if len(set(candidates)) != len(candidates):
-        raise ValueError("a candidate is listed twice")
+    _check_seats(candidates, seats)
     by_key = {voter.key: voter for voter in voters}
     if len(by_key) != len(voters):
         raise ValueError("two voters share a key")
@@ -627,6 +624,20 @@ def elect(
         for candidate in candidates
     }
 
+    return _ranked(results, seats, invalid)
+
+
+def _check_seats(candidates: Sequence[str], seats: int) -> None:
+    if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
+        raise ValueError(f"an election needs at least one seat, not {seats!r}")
+    if len(set(candidates)) != len(candidates):
+        raise ValueError("a candidate is listed twice")
+
+
+def _ranked(results: Mapping[str, Outcome], seats: int, invalid: tuple[str, ...]) -> Election:
+    """The Election of each candidate's Outcome (`results`, in ballot order): the ranking rules of `elect`."""
+    candidates = list(results)
+
     def figures(candidate: str) -> tuple[int, Decimal]:
         return results[candidate].agree.heads, results[candidate].agree.area
 
@@ -647,3 +658,49 @@ def elect(
         tied=Keys(tied),
         invalid=Keys(invalid),
     )
+
+
+def elect_counts(
+    rule: Rule,
+    electorate: Count,
+    participated: Count,
+    agree: Mapping[str, Count],
+    candidates: Sequence[str],
+    seats: int,
+) -> Election:
+    """Decide an election from counts, as a tally computed by SQL aggregates has them: `electorate`, those who took
+    part in the election (`participated`, invalid ballots included) and, per candidate, those agreeing with them
+    (`agree`; a candidate missing from it: nobody). The same Election as `elect` gives for ballots with these counts —
+    each candidate decided by `decide` with disagree = participated − agree (nobody abstains on a candidate), ranked
+    by the same rules — except `invalid`, which counts cannot name (always empty).
+
+    ValueError as `elect` for the seats and the candidates, and when an agreement is not a candidate's or exceeds
+    those taking part (one owner's households carry one ballot, so agreeing heads are part of participating heads).
+    """
+    _check_seats(candidates, seats)
+    if unknown := set(agree) - set(candidates):
+        raise ValueError(f"agreement counted for {sorted(unknown)!r}, who are not candidates")
+    nobody = Count(0, 0, Decimal("0"))
+    results = {}
+    for candidate in candidates:
+        agreeing = agree.get(candidate, nobody)
+        if (
+            agreeing.households > participated.households
+            or agreeing.heads > participated.heads
+            or agreeing.area > participated.area
+        ):
+            raise ValueError(f"more agree with {candidate!r} than took part")
+        disagreeing = Count(
+            participated.households - agreeing.households,
+            participated.heads - agreeing.heads,
+            participated.area - agreeing.area,
+        )
+        groups = {
+            ELECTORATE: electorate,
+            PARTICIPATED: participated,
+            AGREE: agreeing,
+            DISAGREE: disagreeing,
+            ABSTAIN: nobody,
+        }
+        results[candidate] = decide(rule, groups)
+    return _ranked(results, seats, ())

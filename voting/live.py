@@ -138,6 +138,10 @@ class _Slot:
 class TallyHub:
     """Per server process: the sockets watching each proposal, and one coalesced push loop per proposal.
 
+    Keyed by an id (a proposal's here): a subclass watching something else (a meeting: meetings.live.MeetingHub)
+    names the id in the change messages (`key_field`), its groups, and how its JSON and markers are read (`load`,
+    `markers`).
+
     The consumers do not join the channel layer's groups: the hub does, once per server. It takes a channel of
     its own (new_channel) and adds it to a proposal's groups when the first watcher of that proposal joins, and
     discards it when the last one leaves; one receive loop reads it. So a "changed" message wakes one task per
@@ -156,9 +160,20 @@ class TallyHub:
         self._tasks: set = set()  # unsubscriptions under way, referenced until they finish
         self._last_error = 0.0
 
+    # The field of a change message that names what changed.
+    key_field = "proposal"
+
     def groups(self, proposal_id: int) -> tuple[str, ...]:
         """The channel layer groups whose messages say this proposal's data changed."""
         return (group_name(proposal_id),)
+
+    def load(self, proposal_id: int) -> tuple[str, tuple]:
+        """The JSON text pushed to watchers and the marker it was read at (sync: run in a database thread)."""
+        return load_tally_marked(proposal_id)
+
+    def markers(self, proposal_ids: list[int]) -> dict[int, tuple]:
+        """The current marker of each watched id, in one query (sync): what the resync compares."""
+        return tally_markers(proposal_ids)
 
     async def join(self, proposal_id: int, consumer) -> None:
         """Add a watcher once the hub is subscribed to the proposal's groups: a change sent after this returns
@@ -280,7 +295,7 @@ class TallyHub:
                 self._log_once("Receiving live changes failed; the resync catches up")
                 await asyncio.sleep(1)
                 continue
-            proposal_id = message.get("proposal")
+            proposal_id = message.get(self.key_field)
             if proposal_id is None:  # a message without its proposal (an older server): every one may have moved
                 for pid in list(self.slots):
                     self.changed(pid)
@@ -343,7 +358,7 @@ class TallyHub:
 
     async def push(self, proposal_id: int, slot: _Slot) -> tuple | None:
         """Compute the tally once, send it to every watcher; the marker it was computed at (for the resync)."""
-        text, marker = await database_sync_to_async(load_tally_marked)(proposal_id)
+        text, marker = await database_sync_to_async(self.load)(proposal_id)
         for consumer in list(slot.watchers):
             await self.send(slot, consumer, text)
         return marker
@@ -368,7 +383,7 @@ class TallyHub:
             if not seen:
                 continue
             try:
-                markers = await database_sync_to_async(tally_markers)(list(seen))
+                markers = await database_sync_to_async(self.markers)(list(seen))
             except Exception:
                 if time.monotonic() - last_error > 60:  # the database is down: once a minute, not every interval
                     last_error = time.monotonic()

@@ -38,19 +38,12 @@ STASH_SECONDS = 3600
 def paper_ballot_record(
     *, proposal: Proposal, household: Household, choice: str, channel: str, by, proxy_name: str = "", evidence=None
 ) -> list[Ballot]:
-    """Record one paper or proxy ballot with its photo or scan. Caller holds voting.record_paper on the proposal.
-
-    The file is checked by its content and stored under a random name: a phone names photos after the moment
-    they were taken, and a scan may be named after the owner.
-    """
+    """Record one paper or proxy ballot with its photo or scan (checked by paper_evidence_check). Caller holds
+    voting.record_paper on the proposal."""
     if channel not in (Channel.PAPER, Channel.PROXY):
         raise VotingError(_("Choose paper ballot or proxy."))
     if evidence:
-        try:
-            _kind, extension = sniff_upload(evidence, max_bytes=EVIDENCE_MAX_BYTES)
-        except ValidationError as exc:
-            raise VotingError(exc.messages[0]) from None
-        evidence.name = f"{secrets.token_hex(12)}{extension}"
+        paper_evidence_check(evidence)
     return ballot_cast(
         proposal=proposal,
         household=household,
@@ -60,6 +53,16 @@ def paper_ballot_record(
         proxy_name=proxy_name,
         evidence=evidence,
     )
+
+
+def paper_evidence_check(evidence) -> None:
+    """Check one ballot's photo or scan by its content and size (VotingError), and name it at random: a phone names
+    photos after the moment they were taken, and a scan may be named after the owner. Every paper entry calls it."""
+    try:
+        _kind, extension = sniff_upload(evidence, max_bytes=EVIDENCE_MAX_BYTES)
+    except ValidationError as exc:
+        raise VotingError(exc.messages[0]) from None
+    evidence.name = f"{secrets.token_hex(12)}{extension}"
 
 
 # --- The spreadsheet ---------------------------------------------------------------------------------------------

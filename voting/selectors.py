@@ -20,23 +20,26 @@ from voting.rules import Seat, cast_refusal
 _ZERO = Decimal("0.00")
 
 
-def _area(value) -> Decimal:
+def exact_area(value) -> Decimal:
     """An aggregated area as an exact Decimal: SQLite sums decimals as floats (8420.89999999999)."""
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
-def _distinct_head():
+def _distinct_head(field: str = "head"):
     """The head column for COUNT(DISTINCT …). On PostgreSQL compared byte by byte (COLLATE "C"): the same groups
     (equal strings are equal bytes under any deterministic collation) without the locale's slow comparisons, which
     were most of the time of a tally at 50,000 households (bench/bench_tally.py)."""
-    return Collate("head", "C") if connection.vendor == "postgresql" else "head"
+    return Collate(field, "C") if connection.vendor == "postgresql" else field
 
 
-def _heads():
+def head_count(prefix: str = ""):
     """Heads among the ballots: a ballot of a single-flat head is a head of its own; only the few heads holding
-    several flats need COUNT(DISTINCT head), which was most of a tally's time (bench_tally.py)."""
-    single, shared = Q(shared_head=False), Q(shared_head=True)
-    return Count("id", filter=single) + Count(_distinct_head(), distinct=True, filter=shared)
+    several flats need COUNT(DISTINCT head), which was most of a tally's time (bench_tally.py).
+
+    For any rows with `id`, `head` and `shared_head` (voting's ballots, a meeting's election ballots and approvals),
+    reached through `prefix` ("approvals__") from the model counted."""
+    single, shared = Q(**{f"{prefix}shared_head": False}), Q(**{f"{prefix}shared_head": True})
+    return Count(f"{prefix}id", filter=single) + Count(_distinct_head(f"{prefix}head"), distinct=True, filter=shared)
 
 
 # A tally is a pure function of the proposal's ballots, which change only with its chain head (ballot_seq) and
@@ -47,24 +50,20 @@ TALLY_CACHE_SECONDS = 3600
 def _tally_row(proposal: Proposal) -> dict:
     """The counts of the proposal's ballots in ONE query (so the version and the counts come from one snapshot),
     grouped by choice like the bare aggregate it is measured against (bench/bench_tally.py): five aggregates for the
-    ORM to build instead of sixteen filtered ones. Those taking part are the sum over the choices — every flat of a
-    head carries the head's one choice (ballots_write), so a head is counted under one choice only."""
-    row = {"version": 0, "p_households": 0, "p_heads": 0, "p_area": _ZERO}
+    ORM to build instead of sixteen filtered ones. Those taking part are summed by tally_groups."""
+    row = {"version": 0}
     for choice in Choice.values:
         row.update({f"{choice}_households": 0, f"{choice}_heads": 0, f"{choice}_area": _ZERO})
     counts = (
         Ballot.objects.filter(proposal_id=proposal.pk)
         .values("choice")
-        .annotate(version=Max("seq"), households=Count("id"), heads=_heads(), area=Sum("area"))
+        .annotate(version=Max("seq"), households=Count("id"), heads=head_count(), area=Sum("area"))
         .order_by()
     )
     for each in counts:
-        choice, area = each["choice"], _area(each["area"])
+        choice = each["choice"]
         row[f"{choice}_households"], row[f"{choice}_heads"] = each["households"], each["heads"]
-        row[f"{choice}_area"] = area
-        row["p_households"] += each["households"]
-        row["p_heads"] += each["heads"]
-        row["p_area"] += area
+        row[f"{choice}_area"] = exact_area(each["area"])
         row["version"] = max(row["version"], each["version"] or 0)
     return row
 
@@ -82,22 +81,40 @@ def _tally_counts(proposal: Proposal, *, cached: bool = True) -> tuple[int, dict
         row = _tally_row(proposal)
         if cached:
             cache.set(key, row, TALLY_CACHE_SECONDS)
+    choices = {
+        choice: engine.Count(row[f"{choice}_households"], row[f"{choice}_heads"], exact_area(row[f"{choice}_area"]))
+        for choice in Choice.values
+    }
+    return row["version"] or 0, tally_groups(proposal, choices)
+
+
+NOBODY = engine.Count(0, 0, _ZERO)
+
+
+def tally_groups(proposal: Proposal, choices: dict[str, engine.Count]) -> dict[str, engine.Count]:
+    """The engine's groups of a proposal from the counts per choice of its ballots (a choice missing: nobody):
+    the frozen electorate, and those taking part as the sum over the choices — every flat of a head carries the
+    head's one choice (ballots_write), so a head is counted under one choice only."""
     groups = {
         engine.ELECTORATE: engine.Count(
             proposal.electorate_households, proposal.electorate_heads, proposal.electorate_area or _ZERO
-        ),
-        engine.PARTICIPATED: engine.Count(row["p_households"], row["p_heads"], _area(row["p_area"])),
+        )
     }
     for choice in Choice.values:
-        groups[choice] = engine.Count(row[f"{choice}_households"], row[f"{choice}_heads"], _area(row[f"{choice}_area"]))
-    return row["version"] or 0, groups
+        groups[choice] = choices.get(choice, NOBODY)
+    groups[engine.PARTICIPATED] = engine.Count(
+        sum(groups[c].households for c in Choice.values),
+        sum(groups[c].heads for c in Choice.values),
+        sum((groups[c].area for c in Choice.values), _ZERO),
+    )
+    return groups
 
 
 def tally_outcome(proposal: Proposal, *, cached: bool = True) -> engine.Outcome:
     return engine.decide(engine.RULES[proposal.rule], _tally_counts(proposal, cached=cached)[1])
 
 
-def _count_json(count: engine.Count) -> dict:
+def count_json(count: engine.Count) -> dict:
     return {"households": count.households, "heads": count.heads, "area": f"{Decimal(count.area):.2f}"}
 
 
@@ -112,6 +129,12 @@ def _percent(value) -> str:
 def tally_json(proposal: Proposal) -> dict:
     """The tally as served by tally.json and the WebSocket: totals only, never who voted how. Two queries at most."""
     version, groups = _tally_counts(proposal)
+    return tally_dict(proposal, version, groups)
+
+
+def tally_dict(proposal: Proposal, version: int, groups: dict[str, engine.Count]) -> dict:
+    """tally_json's dict for the proposal's counts (tally_groups) at `version`: one shape for the proposal's own tally
+    and each matter of a meeting's (meetings.tally). No query."""
     outcome = engine.decide(engine.RULES[proposal.rule], groups)
     needed = outcome.needed
     status = proposal.voting_status()
@@ -124,11 +147,11 @@ def tally_json(proposal: Proposal) -> dict:
         "version": version,
         "open": status == Proposal.OPEN,
         "closes_at": proposal.voting_closes_at.isoformat() if proposal.voting_closes_at else None,
-        "electorate": _count_json(outcome.electorate),
-        "participated": _count_json(outcome.participated),
-        "agree": _count_json(outcome.agree),
-        "disagree": _count_json(outcome.disagree),
-        "abstain": _count_json(outcome.abstain),
+        "electorate": count_json(outcome.electorate),
+        "participated": count_json(outcome.participated),
+        "agree": count_json(outcome.agree),
+        "disagree": count_json(outcome.disagree),
+        "abstain": count_json(outcome.abstain),
         "passed": proposal.passed if proposal.state in (State.CLOSED, State.PUBLISHED) else outcome.passed,
         "needed": {
             "households": needed.households,

@@ -1,5 +1,5 @@
-"""The resolution's panel for the proposal page (committee panel and household page): its state in ONE query, since
-the panel is included in pages with a tight query budget."""
+"""The resolution's panel for the proposal page (committee panel and household page) and the 决议 section of a meeting's
+page: its state in ONE query, since they are included in pages with a tight query budget."""
 
 from django import template
 from django.db.models import Count, IntegerField, OuterRef, Subquery
@@ -39,3 +39,22 @@ def resolution_summary(proposal) -> dict:
         .first()
     ) or {}
     return {"shown": True, **row, "signers": row.get("signers") or 0}
+
+
+@register.simple_tag(takes_context=True)
+def meeting_resolution_summary(context, meeting) -> dict:
+    """The 决议 section of a meeting's page: {"shown", "fingerprint", "signers", "final_at"}. Shown to the committee
+    and the secretary once the meeting is closed, to households once a committee member has signed. One query."""
+    if not has_result(meeting):
+        return {"shown": False}
+    final = ResultNotice.objects.filter(meeting=OuterRef("meeting"), stage=NoticeStage.FINAL).values("published_at")
+    row = (
+        Resolution.objects.filter(meeting=meeting)
+        .annotate(signers=Count("signatures"), final_at=Subquery(final[:1]))
+        .values("fingerprint", "signers", "final_at")
+        .first()
+    )
+    # The meeting page's own check (meetings.manage_meeting: the committee and the secretary), not a second query.
+    if row is None and not context.get("can_manage"):
+        return {"shown": False}
+    return {"shown": True, "fingerprint": "", "signers": 0, "final_at": None, **(row or {})}

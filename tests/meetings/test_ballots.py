@@ -277,3 +277,54 @@ def test_the_election_is_decided_by_the_engine_from_its_ballots(voting_meeting):
     assert result.elected == [a, b]
     assert result.results[a].agree.heads == 5 and result.results[c].agree.heads == 1
     assert not result.results[c].passed
+
+
+# --- The election's chain (meetings.audit) ------------------------------------------------------------------------
+
+
+def _voted(vm):
+    for household in vm.households[2:5]:
+        cast(vm, household, *full(vm))
+    cast(vm, vm.households[2], *full(vm, picks=(2,)))  # a change
+    vm.election.refresh_from_db()
+    return vm.election
+
+
+def test_an_intact_election_log_verifies(voting_meeting):
+    from meetings.audit import election_verify
+
+    election = _voted(voting_meeting)
+    assert election_verify(election) == []
+    assert election_verify(election, head=(election.ballot_seq, election.ballot_hash)) == []
+
+
+def test_an_approval_added_behind_the_writer_is_caught(voting_meeting):
+    from meetings.audit import election_verify
+    from meetings.models import Approval
+
+    vm = voting_meeting
+    election = _voted(vm)
+    ballot = ElectionBallot.objects.get(election=election, household=vm.households[3])
+    Approval.objects.create(ballot=ballot, candidate=vm.candidates[2], head=ballot.head, area=ballot.area)
+    assert any("differs from the log" in p for p in election_verify(election))
+
+
+def test_an_edited_or_deleted_log_entry_is_caught(voting_meeting):
+    from meetings.audit import election_verify
+
+    vm = voting_meeting
+    election = _voted(vm)
+    ElectionEvent.objects.filter(election=election, seq=2).update(new="")
+    assert any("entry 2" in p and "altered" in p for p in election_verify(election))
+    ElectionEvent.objects.filter(election=election, seq=election.ballot_seq).delete()
+    problems = election_verify(election, head=(election.ballot_seq, election.ballot_hash))
+    assert any("cut off" in p for p in problems)
+
+
+def test_an_elector_edited_after_opening_breaks_the_chain(voting_meeting):
+    from meetings.audit import election_verify
+
+    vm = voting_meeting
+    election = _voted(vm)
+    MeetingElector.objects.filter(meeting=vm.meeting, household=vm.households[4]).update(area="999.00")
+    assert any("frozen electorate" in p for p in election_verify(election))

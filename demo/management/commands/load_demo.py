@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from community.demo import ADMINISTRATOR, DEMO_LOGIN_URL, DEMO_PASSWORD, HOUSEHOLD_MEMBER, demo_load
 from community.models import Community, Role
-from demo.guide import guide_lines
+from demo.guide import guide_lines, meeting_guide_lines
+from demo.meeting_stories import meeting_stories_load
 from demo.stories import EXTRA_ROLES, stories_load
 
 
@@ -53,6 +54,7 @@ class Command(BaseCommand):
         result = demo_load()
         with _quiet("gongyi"):
             stories = stories_load()
+            meetings = meeting_stories_load()
         with translation.override(settings.LANGUAGE_CODE):
             names = dict(Community.objects.values_list("slug", "name"))
             rows = [[_("username"), _("password"), _("role"), _("community")]]
@@ -85,11 +87,9 @@ class Command(BaseCommand):
             self.stdout.write(format_table(rows))
             self.stdout.write("")
             self.stdout.write(_("Log in at %(url)s") % {"url": DEMO_LOGIN_URL})
-            if stories.created:
-                self.stdout.write(
-                    _("Demo stories added: %(titles)s.")
-                    % {"titles": "、".join(s.proposal.title for s in stories.created)}
-                )
+            added = [s.proposal.title for s in stories.created] + [m.meeting.title for m in meetings if m.created]
+            if added:
+                self.stdout.write(_("Demo stories added: %(titles)s.") % {"titles": "、".join(added)})
             self.stdout.write("")
-            for line in guide_lines(stories):
+            for line in guide_lines(stories) + meeting_guide_lines(meetings):
                 self.stdout.write(line)
