@@ -403,6 +403,19 @@ def test_the_assembly_adopts_its_convention_at_its_meeting(assembly, community, 
     # 代表0: 3 of the 4 present agree (a majority, one vote each); 代表1: 1 of 4.
     assert outcome.elected == (str(candidates[0].pk),) and outcome.results[str(candidates[0].pk)].agree.heads == 3
 
+    # The meeting's live tally speaks of representatives: its bars and what is still needed.
+    from meetings.live_views import tally_context
+
+    with translation.override("zh-hans"):
+        context = tally_context(meeting)
+        (matter,) = context["tally_matters"]
+        assert [bar["label"] for bar in matter["view"]["bars"]] == [
+            "三分之二以上的居民代表参与表决",
+            "参与表决的居民代表过半数同意",
+        ]
+        assert context["tally_strings"]["needed_heads"] % {"count": 1} == "1名居民代表"
+        assert matter["tally"]["electorate"] == {"households": 6, "heads": 6, "area": "0.00"}
+
     end_window(meeting)
     meeting_close(meeting=meeting)
     convention.refresh_from_db()
