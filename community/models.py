@@ -344,3 +344,48 @@ class RosterUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community} · {self.filename}"
+
+
+class RepresentativeQuerySet(models.QuerySet):
+    def of(self, community):
+        return self.filter(community=community)
+
+    def active(self):
+        return self.filter(active=True)
+
+
+class Representative(models.Model):
+    """A residents' representative (居民代表) of the residents' representatives' assembly: one representative, one
+    vote. Each represents the flat they are registered at, which ties them to its building and entrance. Removing one
+    keeps the row, inactive: a meeting's frozen electorate may still name them."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="representatives")
+    name = models.CharField(_("name"), max_length=60)
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+", verbose_name=_("flat"))
+    phone = models.CharField(_("mobile number"), max_length=11, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RepresentativeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("residents' representative")
+        verbose_name_plural = _("residents' representatives")
+        ordering = ["community", "name", "pk"]
+        constraints = [
+            # One vote per flat: a flat has at most one active representative (removed ones are history).
+            models.UniqueConstraint(
+                fields=["community", "household"], condition=Q(active=True), name="representative_one_per_flat"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone) if self.phone else ""

@@ -67,3 +67,6 @@ rules.add_perm("community.manage_bindings", is_committee)
 rules.add_perm("community.see_full_phones", is_committee)
 # Anyone who belongs to the community (a role or a bound household) may see its public pages.
 rules.add_perm("community.view_community", is_any_role | is_household_member)
+# The register of residents' representatives (居民代表): the committee and its secretary keep it.
+rules.add_perm("community.view_representatives", is_staff_role)
+rules.add_perm("community.manage_representatives", is_staff_role)

@@ -12,10 +12,11 @@ from community.models import (
     Entrance,
     Household,
     HouseholdBinding,
+    Representative,
     Role,
     natural_sort_key,
 )
-from community.search import HouseholdQuery, phone_lookup
+from community.search import HouseholdQuery, parse_household_query, phone_lookup
 
 DEVELOPER_HEAD = "developer"
 
@@ -233,3 +234,33 @@ def community_grids(community: Community, *, full: bool, building: Building | No
         for row in rows:
             cells[(row["entrance_id"], row["floor"])] = (row["n"], row["n"], row["area"] or Decimal("0"))
     return _grids(entrances, cells, full=full)
+
+
+# --- The residents' representatives (居民代表) ------------------------------------------------------------------
+
+
+def household_at(community: Community, text: str) -> Household | None:
+    """The one household of `community` a typed flat code names ("3-5-502", "3号楼5单元502室"), or None when the
+    text names no single flat of this roster."""
+    query = parse_household_query(text)
+    if not (query.building and query.entrance and query.room):
+        return None
+    found = list(household_search(community, query, full_phones=False).with_location()[:2])
+    return found[0] if len(found) == 1 else None
+
+
+def representative_rows(community: Community) -> list:
+    """The community's active representatives with their flat's building and entrance, in walking order (one
+    query)."""
+    return list(
+        Representative.objects.of(community)
+        .active()
+        .select_related("household__entrance__building")
+        .order_by(
+            "household__entrance__building__sort_key",
+            "household__entrance__sort_key",
+            "-household__floor",
+            "household__room_sort_key",
+            "pk",
+        )
+    )

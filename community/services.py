@@ -1,4 +1,5 @@
-"""Writes of the roster's joining side: join codes (issue, revoke, redeem) and household bindings."""
+"""Writes of the roster's joining side: join codes (issue, revoke, redeem) and household bindings; and the register
+of residents' representatives."""
 
 import hmac
 import logging
@@ -19,6 +20,7 @@ from community.models import (
     Household,
     HouseholdBinding,
     JoinCode,
+    Representative,
     new_join_code,
 )
 from core.identity import hash_id_number, normalize_id_number, normalize_phone
@@ -283,3 +285,68 @@ def _free_codes(count: int) -> list[str]:
         taken = set(JoinCode.objects.filter(code__in=wanted).values_list("code", flat=True))
         codes |= wanted - taken
     return list(codes)
+
+
+# --- The residents' representatives (居民代表) ------------------------------------------------------------------
+
+
+@transaction.atomic
+def representative_add(
+    *, community: Community, by, name: str, household: Household | None, phone: str = ""
+) -> Representative:
+    """Register a representative for a flat of `community`. Caller holds community.manage_representatives; the
+    view turns the typed flat code into `household` (None: no such flat)."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError(_("Enter the representative's name."), code="name")
+    if len(name) > 60:
+        raise ValidationError(_("The name is at most 60 characters."), code="name")
+    if household is None or not Household.objects.of(community).filter(pk=household.pk).exists():
+        raise ValidationError(
+            _("There is no such flat in this community. Write it as building-entrance-room, e.g. 3-5-502."),
+            code="household",
+        )
+    if phone.strip():
+        try:
+            phone = normalize_phone(phone)
+        except ValueError:
+            raise ValidationError(_("Enter a mainland mobile number, e.g. 138 1234 5678."), code="phone") from None
+    else:
+        phone = ""
+    # Lock the community row: two secretaries registering the same flat at once cannot both pass the check.
+    Community.objects.select_for_update().filter(pk=community.pk).first()
+    current = Representative.objects.of(community).active().filter(household=household).first()
+    if current is not None:
+        raise ValidationError(
+            _("%(flat)s already has a representative: %(name)s. Remove them first to register someone else.")
+            % {"flat": household.code, "name": current.name},
+            code="duplicate",
+        )
+    try:
+        with transaction.atomic():
+            representative = Representative.objects.create(
+                community=community, name=name, household=household, phone=phone, created_by=by
+            )
+    except IntegrityError as error:
+        raise ValidationError(_("%(flat)s already has a representative.") % {"flat": household.code}) from error
+    logger.info(
+        "representative %s for household %s registered by user %s",
+        representative.pk,
+        household.pk,
+        getattr(by, "pk", None),
+    )
+    return representative
+
+
+@transaction.atomic
+def representative_remove(*, representative: Representative, by) -> Representative:
+    """Take a representative off the register (kept, inactive: frozen electorates may name them). Caller holds
+    community.manage_representatives."""
+    locked = Representative.objects.select_for_update().get(pk=representative.pk)
+    if not locked.active:
+        raise ValidationError(_("%(name)s is no longer a representative.") % {"name": locked.name}, code="removed")
+    locked.active = False
+    locked.removed_at = timezone.now()
+    locked.save(update_fields=["active", "removed_at"])
+    logger.info("representative %s removed by user %s", locked.pk, getattr(by, "pk", None))
+    return locked

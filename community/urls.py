@@ -1,6 +1,6 @@
 from django.urls import path
 
-from community.views import households, importing, join, roster
+from community.views import households, importing, join, representatives, roster
 
 urlpatterns = [
     # Joining a household with the code on a printed slip (QR code opens join/<code>/).
@@ -28,6 +28,13 @@ urlpatterns = [
         name="binding_relation",
     ),
     path("c/<slug:slug>/developer-voter/", roster.developer_voter, name="developer_voter"),
+    path("c/<slug:slug>/representatives/", representatives.representative_list, name="representative_list"),
+    path("c/<slug:slug>/representatives/add/", representatives.representative_add, name="representative_add"),
+    path(
+        "c/<slug:slug>/representatives/<int:pk>/remove/",
+        representatives.representative_remove,
+        name="representative_remove",
+    ),
     path("c/<slug:slug>/import/", importing.roster_upload, name="roster_import"),
     path("c/<slug:slug>/import/<int:upload_id>/", importing.roster_preview, name="roster_import_preview"),
 ]

@@ -11,9 +11,9 @@ from core.dates import check_datetime
 from core.params import MAX_ID
 from meetings.ballots import Answers
 from meetings.models import BlankCountsAs, Organiser
-from meetings.services import MAX_SEATS
+from meetings.services import MAX_SEATS, default_rule
 from proposals.forms import households_from_codes, split_household_codes
-from proposals.models import RuleCode
+from proposals.models import Electorate, rules_for
 from voting.models import Choice
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -25,6 +25,18 @@ class MeetingForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
     organiser = forms.ChoiceField(label=_("Organiser"), choices=Organiser.choices)
     electorate = forms.ChoiceField(label=_("Who votes"), required=False)
+    # Meeting.electorate: the owners (业主大会会议) or the residents' representatives (居民代表会议).
+    voters = forms.ChoiceField(
+        label=_("Voting body"),
+        required=False,
+        choices=[
+            (Electorate.OWNERS, _("The owners: one vote per owner, counted by heads and area")),
+            (Electorate.REPRESENTATIVES, _("The residents' representatives: one representative, one vote")),
+        ],
+        initial=Electorate.OWNERS,
+        widget=forms.RadioSelect,
+        help_text=_("A residents' representatives' assembly (居民代表会议) decides each matter by its own rule."),
+    )
     voting_opens_at = forms.DateTimeField(
         label=_("Voting opens at"),
         input_formats=DATETIME_FORMATS,
@@ -59,6 +71,7 @@ class MeetingForm(forms.Form):
             "title": meeting.title,
             "organiser": meeting.organiser,
             "electorate": str(meeting.building_id or WHOLE_COMMUNITY),
+            "voters": meeting.electorate,
             "voting_opens_at": timezone.localtime(meeting.voting_opens_at),
             "voting_closes_at": timezone.localtime(meeting.voting_closes_at),
             "blank_counts_as": meeting.blank_counts_as,
@@ -70,6 +83,8 @@ class MeetingForm(forms.Form):
             "title": data["title"],
             "organiser": data["organiser"],
             "building": self.buildings.get(data["electorate"]),
+            # Not posted (an older form): the service keeps what is saved, owners for a new meeting.
+            "electorate": data["voters"] or None,
             "voting_opens_at": data["voting_opens_at"],
             "voting_closes_at": data["voting_closes_at"],
             "blank_counts_as": data["blank_counts_as"],
@@ -89,9 +104,13 @@ class ElectionForm(forms.Form):
     title = forms.CharField(label=_("Election of"), max_length=120, initial=_("The owners' committee"))
     seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=MAX_SEATS)
     alternates = forms.IntegerField(label=_("Alternates"), min_value=0, max_value=MAX_SEATS, initial=0)
-    rule = forms.ChoiceField(
-        label=_("Each candidate is elected under"), choices=RuleCode.choices, initial=RuleCode.CIVIL_CODE_ORDINARY
-    )
+    rule = forms.ChoiceField(label=_("Each candidate is elected under"))
+
+    def __init__(self, *args, electorate: str = Electorate.OWNERS, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the rules that count this meeting's voters (proposals.models.rules_for).
+        self.fields["rule"].choices = rules_for(electorate)
+        self.fields["rule"].initial = default_rule(electorate)
 
 
 class CandidateForm(forms.Form):

@@ -12,6 +12,7 @@ from core.params import int_param
 from meetings.access import meeting_or_refuse
 from meetings.models import AgendaItem, Meeting, MeetingState
 from meetings.tally import meeting_tally_json
+from voting import engine
 from voting.views.household import tally_display, tally_strings
 
 # How long the big screen shows each matter and election before the next: 10 s, or ?every=<seconds> (2 to 60).
@@ -37,9 +38,10 @@ def meeting_tally(request, pk: int):
     return response
 
 
-def meeting_tally_strings() -> dict:
-    """The words of the tally (voting's) and of the elections' part, for meeting.js."""
-    return tally_strings() | {
+def meeting_tally_strings(electorate: str = engine.OWNERS) -> dict:
+    """The words of the tally (voting's, a head being a representative at a representatives' meeting) and of the
+    elections' part, for meeting.js."""
+    return tally_strings(electorate) | {
         "elected": _("Elected"),
         "tied": _("Tied: run-off"),
         "alternate": _("Alternate"),
@@ -56,7 +58,7 @@ def shows_tally(meeting: Meeting) -> bool:
 def tally_context(meeting: Meeting) -> dict:
     """What meetings/_tally.html renders at page load (it works without JS): every matter with its number and title
     as voting's tally part shows it, and each election. Three queries (the titles, the agenda, the counts)."""
-    strings = meeting_tally_strings()
+    strings = meeting_tally_strings(meeting.electorate)
     data = meeting_tally_json(meeting)
     titles = {}
     for number, (proposal_id, title, election_id) in enumerate(

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community.models import Building, Community, Household
 from core.dates import within_db_range
-from proposals.models import Proposal, RuleCode
+from proposals.models import Electorate, Proposal, RuleCode
 from voting import engine
 from voting.models import Channel
 
@@ -61,6 +61,8 @@ class Meeting(models.Model):
     building = models.ForeignKey(
         Building, on_delete=models.RESTRICT, null=True, blank=True, related_name="+", verbose_name=_("building")
     )
+    # Who votes: the owners, or the residents' representatives (居民代表会议) registered for those households.
+    electorate = models.CharField(_("who votes"), max_length=16, choices=Electorate.choices, default=Electorate.OWNERS)
     voting_opens_at = models.DateTimeField(_("voting opens"))
     voting_closes_at = models.DateTimeField(_("voting closes"))
     blank_counts_as = models.CharField(

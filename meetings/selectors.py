@@ -15,7 +15,7 @@ from proposals.models import Proposal, State
 from voting import engine
 from voting.models import Ballot
 from voting.rules import Seat, cast_refusal
-from voting.services import FrozenElector, electorate_of
+from voting.services import FrozenElector, electorate_for
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,9 @@ def meeting_households(meeting: Meeting):
 
 
 def meeting_electorate(meeting: Meeting) -> tuple[list[FrozenElector], int, Decimal]:
-    """The meeting's electorate as voting opens freezes it (MeetingElector), with its heads and area."""
-    return electorate_of(meeting_households(meeting))
+    """The meeting's electorate as voting opens freezes it (MeetingElector), with its heads and area: its households'
+    owners, or for a representatives' meeting their active representatives (one head each, area 0)."""
+    return electorate_for(meeting_households(meeting), meeting.electorate)
 
 
 def meeting_status(meeting: Meeting, now=None) -> str:

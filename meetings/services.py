@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from community.models import Building, Community, Household
+from community.models import Building, Community, Household, Representative
 from core.dates import check_datetime
+from costs.models import CostPlan
 from meetings.models import (
     DEFAULT_NOTICE_DAYS,
     AgendaItem,
@@ -28,8 +29,9 @@ from meetings.models import (
     MeetingState,
     Organiser,
 )
-from proposals.models import Proposal, RuleCode, Scope, State
-from proposals.services import image_reencoded
+from proposals.models import Electorate, Proposal, RuleCode, Scope, State
+from proposals.services import image_reencoded, rule_for
+from voting import engine
 
 # A proposal may join a meeting's agenda while it is still being prepared: not once its own vote has opened.
 AGENDA_PROPOSAL_STATES = (State.DRAFT, State.CONSULTATION)
@@ -79,6 +81,7 @@ def _check_fields(
     voting_closes_at: datetime,
     blank_counts_as: str,
     now: datetime,
+    electorate: str = Electorate.OWNERS,
 ) -> str:
     title = (title or "").strip()
     if not title:
@@ -89,6 +92,8 @@ def _check_fields(
         raise ValidationError(_("Choose who organises the meeting."))
     if blank_counts_as not in BlankCountsAs.values:
         raise ValidationError(_("Choose how a matter left blank counts."))
+    if electorate not in Electorate.values:
+        raise ValidationError(_("Choose who votes: the owners or the residents' representatives."))
     if building is not None and building.community_id != community.pk:
         raise ValidationError(_("The building must be one of this community's buildings."))
     if voting_opens_at is None or voting_closes_at is None:
@@ -113,8 +118,11 @@ def meeting_create(
     voting_closes_at: datetime,
     building: Building | None = None,
     blank_counts_as: str = BlankCountsAs.ABSTENTION,
+    electorate: str | None = None,
 ) -> Meeting:
-    """Create a draft meeting. Caller holds meetings.add_meeting for the community."""
+    """Create a draft meeting, voted by the owners unless `electorate` says the residents' representatives. Caller
+    holds meetings.add_meeting for the community."""
+    electorate = electorate or Electorate.OWNERS
     title = _check_fields(
         community=community,
         title=title,
@@ -124,12 +132,14 @@ def meeting_create(
         voting_closes_at=voting_closes_at,
         blank_counts_as=blank_counts_as,
         now=timezone.now(),
+        electorate=electorate,
     )
     return Meeting.objects.create(
         community=community,
         title=title,
         organiser=organiser,
         building=building,
+        electorate=electorate,
         voting_opens_at=voting_opens_at,
         voting_closes_at=voting_closes_at,
         blank_counts_as=blank_counts_as,
@@ -148,10 +158,14 @@ def meeting_update(
     voting_closes_at: datetime,
     building: Building | None = None,
     blank_counts_as: str = BlankCountsAs.ABSTENTION,
+    electorate: str | None = None,
 ) -> Meeting:
     """Change a draft meeting's title, organiser, electorate, window or blank rule. Caller holds
-    meetings.manage_meeting. A building's meeting keeps only matters and candidates within its building."""
+    meetings.manage_meeting. A building's meeting keeps only matters and candidates within its building. Who votes
+    (owners or representatives; None keeps it) changes only while the agenda is empty: every matter and election
+    on it is decided under a rule for those voters."""
     meeting = _locked_draft(meeting)
+    electorate = meeting.electorate if electorate is None else electorate
     title = _check_fields(
         community=meeting.community,
         title=title,
@@ -161,7 +175,16 @@ def meeting_update(
         voting_closes_at=voting_closes_at,
         blank_counts_as=blank_counts_as,
         now=timezone.now(),
+        electorate=electorate,
     )
+    if electorate != meeting.electorate and meeting.items.exists():
+        raise ValidationError(
+            _(
+                "Who votes can change only while the agenda is empty: each matter and election is decided under a"
+                " rule for its voters. Take them off the agenda first."
+            )
+        )
+    meeting.electorate = electorate
     meeting.building = building
     if building is not None:
         outside = [
@@ -187,6 +210,12 @@ def meeting_update(
     meeting.blank_counts_as = blank_counts_as
     meeting.save()
     return meeting
+
+
+def default_rule(electorate: str) -> str:
+    """The rule an election is decided by unless the committee picks another: 第278条's ordinary rule for the
+    owners (electing the committee is its item 3), the assembly's own for the representatives."""
+    return RuleCode.REPRESENTATIVES if electorate == Electorate.REPRESENTATIVES else RuleCode.CIVIL_CODE_ORDINARY
 
 
 def _next_position(meeting: Meeting) -> int:
@@ -229,6 +258,7 @@ def agenda_matter_add(*, meeting: Meeting, by, proposal: Proposal) -> AgendaItem
         raise ValidationError(_("This proposal's scope reaches beyond the building whose owners this meeting is for."))
     if AgendaItem.objects.filter(proposal=proposal).exists():
         raise ValidationError(_("This proposal is already on a meeting's agenda."))
+    _matter_electorate_set(meeting=meeting, proposal=proposal)
     try:
         with transaction.atomic():
             return AgendaItem.objects.create(
@@ -238,11 +268,33 @@ def agenda_matter_add(*, meeting: Meeting, by, proposal: Proposal) -> AgendaItem
         raise ValidationError(_("This proposal is already on a meeting's agenda.")) from error
 
 
+def _matter_electorate_set(*, meeting: Meeting, proposal: Proposal) -> None:
+    """A matter is voted by its meeting's voters. On a representatives' meeting its proposal freezes the
+    representatives and is decided by the assembly's rule (a secretary adding a matter there means exactly that);
+    the assembly shares no costs among owners, so a proposal with a cost plan is refused. Caller holds both locks."""
+    if meeting.electorate == Electorate.REPRESENTATIVES:
+        if CostPlan.objects.filter(proposal=proposal).exists():
+            raise ValidationError(
+                _(
+                    "This proposal has a cost plan: its costs are shared among the owners, so the owners decide it,"
+                    " not the residents' representatives."
+                )
+            )
+        proposal.electorate, proposal.rule = Electorate.REPRESENTATIVES, RuleCode.REPRESENTATIVES
+    elif engine.RULES[proposal.rule].voters != engine.OWNERS:
+        # Left over from a representatives' meeting it was taken off: the owners decide by the law's rule.
+        proposal.electorate, proposal.rule = Electorate.OWNERS, rule_for(category=proposal.category)
+    else:
+        return
+    proposal.save(update_fields=["electorate", "rule", "updated_at"])
+
+
 @transaction.atomic
 def agenda_election_add(
-    *, meeting: Meeting, by, title: str, seats: int, alternates: int = 0, rule: str = RuleCode.CIVIL_CODE_ORDINARY
+    *, meeting: Meeting, by, title: str, seats: int, alternates: int = 0, rule: str = ""
 ) -> Election:
-    """Add an election to the agenda. Caller holds meetings.manage_meeting."""
+    """Add an election to the agenda, each candidate decided by `rule` (blank: the ordinary rule for owners, the
+    assembly's for representatives). Caller holds meetings.manage_meeting."""
     meeting = _locked_draft(meeting)
     title = (title or "").strip()
     if not title:
@@ -253,7 +305,8 @@ def agenda_election_add(
         raise ValidationError(_("An election has between 1 and %(max)d seats.") % {"max": MAX_SEATS})
     if not 0 <= alternates <= MAX_SEATS:
         raise ValidationError(_("An election has between 0 and %(max)d alternates.") % {"max": MAX_SEATS})
-    if rule not in RuleCode.values:
+    rule = rule or default_rule(meeting.electorate)
+    if rule not in RuleCode.values or engine.RULES[rule].voters != meeting.electorate:
         raise ValidationError(_("Choose the rule each candidate is decided by."))
     item = AgendaItem.objects.create(meeting=meeting, position=_next_position(meeting), kind=AgendaItem.Kind.ELECTION)
     return Election.objects.create(item=item, title=title, seats=seats, alternates=alternates, rule=rule)
@@ -261,9 +314,14 @@ def agenda_election_add(
 
 @transaction.atomic
 def agenda_item_remove(*, item: AgendaItem, by) -> None:
-    """Take a matter or an election (with its candidates) off the agenda. Caller holds meetings.manage_meeting."""
-    _locked_draft(item.meeting)
+    """Take a matter or an election (with its candidates) off the agenda. Caller holds meetings.manage_meeting.
+    A representatives' matter goes back to the owners, decided by the rule the law gives its matter."""
+    meeting = _locked_draft(item.meeting)
+    proposal = item.proposal
     item.delete()
+    if proposal is not None and meeting.electorate == Electorate.REPRESENTATIVES:
+        proposal.electorate, proposal.rule = Electorate.OWNERS, rule_for(category=proposal.category)
+        proposal.save(update_fields=["electorate", "rule", "updated_at"])
 
 
 @transaction.atomic
@@ -364,6 +422,12 @@ def publish_problems(meeting: Meeting, now: datetime) -> list[str]:
             )
             % {"days": days}
         )
+    if meeting.electorate == Electorate.REPRESENTATIVES:
+        representatives = Representative.objects.of(meeting.community).active()
+        if meeting.building_id is not None:
+            representatives = representatives.filter(household__entrance__building=meeting.building_id)
+        if not representatives.exists():
+            problems.append(_("No residents' representatives are registered for this meeting: register them first."))
     items = list(meeting.items.select_related("proposal", "election"))
     if not items:
         problems.append(_("The agenda is empty: add at least one matter or election."))

@@ -147,7 +147,7 @@ def meeting_edit(request, pk: int):
             "meeting": meeting,
             "rows": agenda_rows(meeting),
             "matter_form": MatterForm(proposals=proposals_for_agenda(meeting)) if meeting.is_draft else None,
-            "election_form": ElectionForm() if meeting.is_draft else None,
+            "election_form": ElectionForm(electorate=meeting.electorate) if meeting.is_draft else None,
             "notice_days": services.minimum_notice_days(community),
         },
     )
@@ -185,7 +185,7 @@ def matter_add(request, pk: int):
 @require_POST
 def election_add(request, pk: int):
     meeting = _managed(request, pk)
-    form = ElectionForm(request.POST)
+    form = ElectionForm(request.POST, electorate=meeting.electorate)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return redirect("meeting_edit", pk=meeting.pk)

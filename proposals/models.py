@@ -35,6 +35,22 @@ class RuleCode(models.TextChoices):
     CIVIL_CODE_ORDINARY = engine.CIVIL_CODE_ORDINARY.code, _(engine.CIVIL_CODE_ORDINARY.label)
     UNANIMOUS = engine.UNANIMOUS.code, _(engine.UNANIMOUS.label)
     ELEVATOR = engine.ELEVATOR_ALL_OWNERS_NO_OBJECTION.code, _(engine.ELEVATOR_ALL_OWNERS_NO_OBJECTION.label)
+    REPRESENTATIVES = (
+        engine.RESIDENTS_REPRESENTATIVES_ASSEMBLY.code,
+        _(engine.RESIDENTS_REPRESENTATIVES_ASSEMBLY.label),
+    )
+
+
+class Electorate(models.TextChoices):
+    """Who votes: the owners (households, by area and heads) or the residents' representatives (one each)."""
+
+    OWNERS = engine.OWNERS, _("the owners")
+    REPRESENTATIVES = engine.REPRESENTATIVES, _("the residents' representatives")
+
+
+def rules_for(electorate: str) -> list[tuple[str, str]]:
+    """The rules (code, label) a vote of `electorate` may be decided by: each rule declares whose heads it counts."""
+    return [(code, label) for code, label in RuleCode.choices if engine.RULES[code].voters == electorate]
 
 
 class State(models.TextChoices):
@@ -70,6 +86,8 @@ class Proposal(models.Model):
     category = models.CharField(_("matter"), max_length=24, choices=Category.choices)
     rule = models.CharField(_("decision rule"), max_length=40, choices=RuleCode.choices)
     scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices, default=Scope.COMMUNITY)
+    # Who votes: the owners in scope, or (a matter of a representatives' meeting) the representatives in scope.
+    electorate = models.CharField(_("who votes"), max_length=16, choices=Electorate.choices, default=Electorate.OWNERS)
     scope_buildings = models.ManyToManyField(Building, blank=True, related_name="+")
     scope_entrances = models.ManyToManyField(Entrance, blank=True, related_name="+")
     scope_households = models.ManyToManyField(Household, blank=True, related_name="+")

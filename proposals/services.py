@@ -12,7 +12,17 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError  # Pillow comes with WeasyPrint
 
 from community.models import Community
-from proposals.models import MAJOR_CATEGORIES, Attachment, Proposal, RuleCode, Scope, State, Transition
+from proposals.models import (
+    MAJOR_CATEGORIES,
+    Attachment,
+    Electorate,
+    Proposal,
+    RuleCode,
+    Scope,
+    State,
+    Transition,
+    rules_for,
+)
 
 # The lifecycle: draft → consultation → voting → closed → published; withdrawn from any state before closed.
 MOVES = {
@@ -66,6 +76,9 @@ def proposal_create(
 ) -> Proposal:
     """Create a draft. Caller holds proposals.add_proposal for the community."""
     _check_scope(community, scope, buildings, entrances, households)
+    if rule and rule not in dict(rules_for(Electorate.OWNERS)):
+        # The assembly's rule counts representatives: a proposal gets it by becoming a representatives' matter.
+        raise ValidationError(_("Choose a rule by which the owners decide."))
     # Lock the community row: FOR UPDATE cannot lock an aggregate, and two drafts must not both get number n.
     Community.objects.select_for_update().only("pk").get(pk=community.pk)
     last = Proposal.objects.filter(community=community).aggregate(n=Max("number"))["n"]
@@ -106,6 +119,10 @@ def proposal_update(*, proposal: Proposal, by, **fields) -> Proposal:
         proposal.scope_buildings.set(scope_items.get("buildings", ()) if scope == Scope.BUILDINGS else [])
         proposal.scope_entrances.set(scope_items.get("entrances", ()) if scope == Scope.ENTRANCES else [])
         proposal.scope_households.set(scope_items.get("households", ()) if scope == Scope.HOUSEHOLDS else [])
+    if proposal.electorate != Electorate.OWNERS:
+        # A representatives' matter is decided by the assembly's rule, set by its meeting (meetings.services); the
+        # proposal form, which offers the owners' rules, changes everything else.
+        fields.pop("rule", None)
     for name, value in fields.items():
         if name not in {"title", "summary", "body", "category", "rule", "scope"}:
             raise TypeError(f"proposal_update cannot change {name}")

@@ -27,6 +27,9 @@ ELECTORATE, PARTICIPATED = "electorate", "participated"
 GROUPS = (ELECTORATE, PARTICIPATED, AGREE, DISAGREE, ABSTAIN)
 AREA, HEADS, HOUSEHOLDS = "area", "heads", "households"
 AT_LEAST, MORE_THAN, AT_MOST = ">=", ">", "<="
+# Who a rule's heads are: owners (households grouped by owner, with their area) or residents' representatives (one
+# representative, one head, no area).
+OWNERS, REPRESENTATIVES = "owners", "representatives"
 
 _GROUP_NAMES = {
     ELECTORATE: "the electorate",
@@ -91,7 +94,8 @@ def gettext_noop(text: str) -> str:
 class Rule:
     """A decision rule and, declared once beside its conditions, its texts: `label` (one line: the proposal form,
     the rule's choice), `description` (the proposal page) and `law` (its legal basis, paragraph by paragraph, on
-    the printed resolution). The texts are English source strings for gettext."""
+    the printed resolution). The texts are English source strings for gettext. `voters` says who its heads are
+    (OWNERS or REPRESENTATIVES): the electorate a proposal under it must freeze, and the words its tally reads in."""
 
     code: str
     name: str
@@ -100,6 +104,11 @@ class Rule:
     label: str = ""
     description: str = ""
     law: tuple[str, ...] = ()
+    voters: str = OWNERS
+
+    def __post_init__(self):
+        if self.voters not in (OWNERS, REPRESENTATIVES):
+            raise ValueError(f"unknown voters {self.voters!r} in rule {self.code!r}")
 
 
 def _both(group: str, of: str, op: str, ratio: Fraction) -> tuple[Condition, Condition]:
@@ -196,14 +205,10 @@ ELEVATOR_ALL_OWNERS_NO_OBJECTION = Rule(
     ),
 )
 
-RULES = {
-    rule.code: rule for rule in (CIVIL_CODE_MAJOR, CIVIL_CODE_ORDINARY, UNANIMOUS, ELEVATOR_ALL_OWNERS_NO_OBJECTION)
-}
-
 # 居民代表会议: the voters are the residents' representatives, each a Voter of their own (`owner` = the
-# representative, area irrelevant), so one representative is one head and one vote; "present" is taking part.
-# Not in RULES: RULES is what a proposal (whose electorate is households) may be decided by; this rule belongs to a
-# meeting whose electorate is the representatives, and joins a registry when such a meeting exists.
+# representative, area 0), so one representative is one head and one vote; "present" is taking part. A proposal
+# decided under it freezes the representatives as its electorate (voting.services.electorate_freeze): it is a matter
+# of a representatives' meeting, never a rule an owners' proposal may pick (`voters`).
 RESIDENTS_REPRESENTATIVES_ASSEMBLY = Rule(
     code="residents_representatives_assembly",
     name="Residents' representatives' assembly",
@@ -229,7 +234,20 @@ RESIDENTS_REPRESENTATIVES_ASSEMBLY = Rule(
             " the representatives present."
         ),
     ),
+    voters=REPRESENTATIVES,
 )
+
+# Every rule a proposal, a matter or an election may be decided by (proposals.models.RuleCode lists the same codes).
+RULES = {
+    rule.code: rule
+    for rule in (
+        CIVIL_CODE_MAJOR,
+        CIVIL_CODE_ORDINARY,
+        UNANIMOUS,
+        ELEVATOR_ALL_OWNERS_NO_OBJECTION,
+        RESIDENTS_REPRESENTATIVES_ASSEMBLY,
+    )
+}
 
 
 # --- A condition in plain words, for the people who read the tally: "at least two thirds of …", never "≥ 2/3" ------
@@ -258,6 +276,12 @@ _CONDITION_WORDS = {
     (AGREE, ELECTORATE, HEADS): gettext_noop("%(ratio)s of all the owners agree"),
     (AGREE, ELECTORATE, HOUSEHOLDS): gettext_noop("%(ratio)s of all the households agree"),
 }
+# Where the heads are representatives (one representative, one vote), the same conditions in their words.
+_REPRESENTATIVES_WORDS = {
+    (PARTICIPATED, ELECTORATE, HEADS): gettext_noop("%(ratio)s of the representatives take part"),
+    (AGREE, PARTICIPATED, HEADS): gettext_noop("%(ratio)s of the representatives taking part agree"),
+    (AGREE, ELECTORATE, HEADS): gettext_noop("%(ratio)s of all the representatives agree"),
+}
 NOBODY_DISAGREES = gettext_noop("Nobody disagrees")
 
 
@@ -271,13 +295,15 @@ class Words:
     fraction: str
 
 
-def condition_words(condition: Condition) -> Words:
-    """The plain words of `condition`, derived from its declaration (the tally's bars, the big screen)."""
+def condition_words(condition: Condition, voters: str = OWNERS) -> Words:
+    """The plain words of `condition`, derived from its declaration (the tally's bars, the big screen); `voters` is
+    its rule's (a head is a representative under a representatives' rule)."""
     fraction = f"{condition.ratio.numerator}/{condition.ratio.denominator}"
     if condition.group == DISAGREE and condition.op == AT_MOST and condition.ratio == 0:
         return Words(text=NOBODY_DISAGREES, ratio="", fraction=fraction)
     ratio = _RATIO_WORDS.get((condition.op, condition.ratio), _OP_WORDS[condition.op])
-    text = _CONDITION_WORDS.get((condition.group, condition.of, condition.dimension))
+    key = (condition.group, condition.of, condition.dimension)
+    text = (_REPRESENTATIVES_WORDS.get(key) if voters == REPRESENTATIVES else None) or _CONDITION_WORDS.get(key)
     return Words(text=text or condition.describe(), ratio=ratio, fraction=fraction)
 
 

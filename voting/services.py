@@ -12,9 +12,9 @@ from django.db.models import Max, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.models import JOIN_CODE_ALPHABET, Household
+from community.models import JOIN_CODE_ALPHABET, Household, Representative
 from community.selectors import head_key
-from proposals.models import Proposal
+from proposals.models import Electorate, Proposal
 from proposals.selectors import scope_households
 from voting import live
 from voting.chain import electorate_mac, event_mac
@@ -56,9 +56,36 @@ def electorate_of(households) -> tuple[list[FrozenElector], int, Decimal]:
     return electors, len(heads), area
 
 
+def representatives_of(households) -> tuple[list[FrozenElector], int, Decimal]:
+    """The active residents' representatives of the flats in a household queryset, as an electorate freezes them:
+    one representative, one head (`rep:<pk>`), area 0, so each is one vote; the ballot is their flat's."""
+    rows = (
+        Representative.objects.active()
+        .filter(household__in=households)
+        .order_by("pk")
+        .values_list(
+            "pk", "name", "household_id", "household__owner_id", "household__entrance__building__name",
+            "household__entrance__name", "household__room",
+        )
+    )  # fmt: skip
+    electors = [
+        FrozenElector(household_id, owner_id, f"{building}-{entrance}-{room} {name}"[:60], Decimal(0), f"rep:{pk}")
+        for pk, name, household_id, owner_id, building, entrance, room in rows
+    ]
+    return electors, len(electors), Decimal(0)
+
+
+def electorate_for(households, electorate: str) -> tuple[list[FrozenElector], int, Decimal]:
+    """Who votes among `households`: their owners (electorate_of) or their representatives (representatives_of)."""
+    if electorate == Electorate.REPRESENTATIVES:
+        return representatives_of(households)
+    return electorate_of(households)
+
+
 def electorate_freeze(*, proposal: Proposal) -> None:
-    """Snapshot the households in scope with their area and head. Caller holds the proposal lock; saves totals."""
-    frozen, heads, area = electorate_of(scope_households(proposal))
+    """Snapshot the households in scope with their area and head — or, for a matter of a representatives' meeting,
+    the representatives of those households, one head each. Caller holds the proposal lock; saves totals."""
+    frozen, heads, area = electorate_for(scope_households(proposal), proposal.electorate)
     electors = [
         Elector(
             proposal=proposal, household_id=e.household_id, owner_id=e.owner_id, label=e.label, area=e.area, head=e.head

@@ -257,7 +257,7 @@ def test_nobody_taking_part_elects_no_one():
 
 # Few distinct areas and few voters, so ties in heads and area come up often.
 areas = st.sampled_from([Decimal("100.00"), Decimal("100"), Decimal("100"), Decimal("50.00"), Decimal("73.25")])
-ALL_RULES = [*RULES.values(), RESIDENTS_REPRESENTATIVES_ASSEMBLY]
+ALL_RULES = list(RULES.values())
 
 
 @st.composite
@@ -467,14 +467,14 @@ def test_the_assembly_rule_counts_representatives_not_area():
     assert outcome.needed.area == Decimal("0.00")
 
 
-def test_the_assembly_rule_is_declared_with_its_texts_and_kept_out_of_the_proposals_rules():
+def test_the_assembly_rule_is_declared_with_its_texts_and_counts_representatives():
     from django.utils import translation
 
     rule = RESIDENTS_REPRESENTATIVES_ASSEMBLY
     assert len(rule.conditions) == 2
     assert rule.label and rule.description and len(rule.law) == 2
-    # A proposal's electorate is households: this rule is for a meeting of representatives.
-    assert rule.code not in RULES
+    # Declared in RULES, for a vote whose electorate is the representatives (proposals.models.rules_for).
+    assert RULES[rule.code] is rule and rule.voters == "representatives"
     with translation.override("zh-hans"):
         assert all(translation.gettext(text) != text for text in (rule.label, rule.description, *rule.law))
 

@@ -161,7 +161,13 @@ def test_still_needed_when_unanimity_is_out_of_reach():
 
 
 def test_adding_a_rule_is_declarative():
-    assert set(RULES) == {"civil_code_major", "civil_code_ordinary", "unanimous", "elevator_all_owners_no_objection"}
+    assert set(RULES) == {
+        "civil_code_major",
+        "civil_code_ordinary",
+        "unanimous",
+        "elevator_all_owners_no_objection",
+        "residents_representatives_assembly",
+    }
     assert len(ELEVATOR_ALL_OWNERS_NO_OBJECTION.conditions) == 3
 
 

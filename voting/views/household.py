@@ -21,7 +21,7 @@ from accounts.throttle import Limit, client_ip
 from community.models import Household
 from core.access import refuse
 from proposals.access import proposal_or_refuse
-from proposals.models import Proposal, Scope, State
+from proposals.models import Electorate, Proposal, Scope, State
 from proposals.selectors import proposal_body_html, scope_households
 from proposals.services import rule_for
 from voting import engine
@@ -50,18 +50,26 @@ TALLY_STATES = {State.VOTING, State.CLOSED, State.PUBLISHED}
 # --- The tally in words: shared by the page (first render, no JS needed) and tally.js (every update) ---------
 
 
-def check_label(check: dict) -> str:
+def rule_voters(rule: str) -> str:
+    """Whose heads a rule counts (engine.OWNERS or engine.REPRESENTATIVES): the words of its tally."""
+    known = engine.RULES.get(rule)
+    return known.voters if known else engine.OWNERS
+
+
+def check_label(check: dict, voters: str = engine.OWNERS) -> str:
     """One entry of tally_json's `checks` in plain words ("人数占比三分之二以上的业主参与表决"), from the engine's
-    declaration of the condition: no "≥ 2/3" or "100%" for people to decode."""
+    declaration of the condition: no "≥ 2/3" or "100%" for people to decode. `voters`: its rule's (rule_voters)."""
     condition = engine.Condition(
         check["group"], check["of"], check["dimension"], check["op"], Fraction(check["threshold"])
     )
-    words = engine.condition_words(condition)
+    words = engine.condition_words(condition, voters)
     return _(words.text) % {"ratio": _(words.ratio) % {"fraction": words.fraction} if words.ratio else ""}
 
 
-def tally_strings() -> dict:
-    """The words tally.js needs, in the user's language (the page embeds them with json_script)."""
+def tally_strings(voters: str = engine.OWNERS) -> dict:
+    """The words tally.js needs, in the user's language (the page embeds them with json_script); a head is a
+    representative where the rule counts representatives (`voters`, rule_voters)."""
+    representatives = voters == engine.REPRESENTATIVES
     return {
         "states": {state.value: state.label for state in State},
         "verdict_closed_pass": _("Result: passed"),
@@ -69,11 +77,13 @@ def tally_strings() -> dict:
         # While voting is open there is no result yet: what is still needed, in neutral words.
         "needed": _("Still needed to pass: %(amounts)s more agreeing"),
         "needed_households": _("%(count)s households"),
-        "needed_heads": _("%(count)s owners"),
+        "needed_heads": _("%(count)s representatives") if representatives else _("%(count)s owners"),
         "needed_area": _("%(area)s m²"),
         "needed_separator": pgettext("amounts", ", "),
         "needed_none": _("The conditions to pass are met as it stands; the result counts when voting closes."),
-        "needed_impossible": _("Even if every household not yet voting agreed, it would not pass."),
+        "needed_impossible": _("Even if every representative not yet voting agreed, it would not pass.")
+        if representatives
+        else _("Even if every household not yet voting agreed, it would not pass."),
         "met": _("met"),
         "not_met": _("not met"),
         "live": _("Live"),
@@ -110,7 +120,7 @@ def tally_display(data: dict, strings: dict) -> dict:
         verdict, verdict_class = needed_text(data, strings), "open"
     bars = [
         {
-            "label": check_label(check),
+            "label": check_label(check, rule_voters(data.get("rule", ""))),
             "percent": check["percent"],
             "width": str(min(Decimal(check["percent"]), Decimal(100))),
             "line": _fraction_percent(check["threshold"]),
@@ -148,7 +158,7 @@ def needed_text(data: dict, strings: dict) -> str:
 
 def _tally_context(proposal: Proposal) -> dict:
     data = tally_json(proposal)
-    strings = tally_strings()
+    strings = tally_strings(rule_voters(proposal.rule))
     return {
         "tally": data,
         "tally_view": tally_display(data, strings),
@@ -220,7 +230,10 @@ def proposal_detail(request, pk: int):
         "body_html": proposal_body_html(proposal, attachments),
         "attachments": attachments,
         "rule_text": _rule_text(proposal.rule),
-        "rule_chosen": proposal.rule != rule_for(category=proposal.category),
+        # A representatives' matter has the assembly's rule from its meeting, not by the committee's choice.
+        "rule_chosen": proposal.electorate == Electorate.OWNERS
+        and proposal.rule != rule_for(category=proposal.category),
+        "by_representatives": proposal.electorate == Electorate.REPRESENTATIVES,
         "scope_text": _scope_text(proposal),
         "mine": mine,
         "vote_groups": groups,
