@@ -38,7 +38,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 def _too_small_targets(page) -> list[str]:
     return page.evaluate(
-        """() => [...document.querySelectorAll('main button, main a.button, main label.choice, main label.candidate-choice')]
+        """() => [...document.querySelectorAll(
+                'main button, main a.button, main label.choice, main label.candidate-choice')]
             .filter(el => el.offsetParent !== null && el.getBoundingClientRect().height < 44)
             .map(el => el.outerHTML.slice(0, 80))"""
     )
