@@ -168,7 +168,11 @@ def meeting_guide_lines(stories: list) -> list[str]:
         )
         for row in agenda_rows(meeting):
             if row.election is None:
-                lines.append("   " + f"{row.number}. {row.item.proposal.title} — {_state(row.item.proposal)}")
+                lines.append(
+                    "   "
+                    + _("%(number)s. %(title)s — %(state)s")
+                    % {"number": row.number, "title": row.item.proposal.title, "state": _state(row.item.proposal)}
+                )
                 continue
             outcome = election_outcome(row.election)
             names = {str(c.pk): c.name for c in row.election.candidates.all()}
@@ -186,5 +190,10 @@ def meeting_guide_lines(stories: list) -> list[str]:
             "   "
             + _("households and the committee read the notice, the tally and the results: %(url)s")
             % {"url": _url("meeting_detail", meeting.pk)}
+        )
+        lines.append(
+            "   "
+            + _("committee signs the meeting's resolution and publishes the result notice: %(url)s")
+            % {"url": _url("meeting_resolution", meeting.pk)}
         )
     return lines

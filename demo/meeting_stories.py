@@ -2,7 +2,8 @@
 
 - 山水名城 re-elects its owners' committee (7 seats, 9 candidates, 2 alternates) at an owners' general meeting with
   three matters; the households' paper ballots are entered in one spreadsheet, the meeting is closed.
-- 橡胶园's residents' representatives adopt the 居民公约 at a 居民代表会议 (when the community has representatives).
+- 橡胶园 registers a representative for each entrance, and its residents' representatives adopt the 居民公约 at a
+  居民代表会议: one representative, one vote, two thirds present and a majority of those present agreeing.
 
 Found again by community and title; each written in one transaction; deterministic (fixed seeds).
 """
@@ -15,11 +16,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from community.demo import SHANSHUI
-from community.models import Community, Household
+from community.demo import SHANSHUI, XIANGJIAOYUAN
+from community.models import Community, Entrance, Household
+from community.services import representative_add
 from demo.stories import ACTORS, _require, _users, scan_pdf
 from lifecycle.services import meeting_close, meeting_open_voting
-from meetings.models import Meeting, MeetingElector, Organiser
+from meetings.ballots import Answers, meeting_ballot_cast
+from meetings.models import ElectionBallot, Meeting, MeetingElector, Organiser
 from meetings.paper import meeting_paper_import, parse_sheet, sheet_columns
 from meetings.selectors import agenda_rows
 from meetings.services import (
@@ -29,8 +32,9 @@ from meetings.services import (
     meeting_create,
     meeting_publish_notice,
 )
-from proposals.models import Category, Proposal, RuleCode
+from proposals.models import Category, Electorate, Proposal, RuleCode
 from proposals.services import proposal_create, proposal_start_consultation
+from voting.models import Channel, Choice
 
 SHANSHUI_MEETING_TITLE = "山水名城2026年业主大会第一次会议暨第三届业主委员会换届选举"
 SHANSHUI_MATTERS = (
@@ -152,15 +156,105 @@ def _shanshui_meeting(community: Community, users: dict) -> Meeting:
     return meeting_close(meeting=Meeting.objects.get(pk=meeting.pk), by=committee)
 
 
+# --- 橡胶园: the residents' representatives adopt the 居民公约 -------------------------------------------------------
+
+XIANGJIAOYUAN_MEETING_TITLE = "橡胶园小区第一届居民代表会议"
+CONVENTION_TITLE = "《橡胶园小区居民公约》"
+CONVENTION_SUMMARY = "爱护公共设施、垃圾分类定点投放、不在楼道堆放杂物、电动车不进楼道、邻里有事好商量。"
+XIANGJIAOYUAN_MEETING = "xiangjiaoyuan_meeting"
+# One representative per entrance (19), living on its third floor; two could not come to the assembly.
+REPRESENTATIVE_NAMES = (
+    "杨桂英",
+    "马建华",
+    "胡秀兰",
+    "林国强",
+    "何玉珍",
+    "高志明",
+    "罗淑芬",
+    "梁德胜",
+    "宋丽华",
+    "谢永福",
+    "韩凤英",
+    "唐建国",
+    "冯秀云",
+    "于海涛",
+    "董玉兰",
+    "萧金福",
+    "程美华",
+    "曹立新",
+    "袁桂芝",
+)
+
+
+def _xiangjiaoyuan_assembly(community: Community, users: dict) -> Meeting:
+    committee = users["committee"]
+    now = timezone.now()
+    _require(committee, "community.manage_representatives", community)
+    flats = [
+        Household.objects.of(community).get(entrance=entrance, room="301")
+        for entrance in Entrance.objects.filter(building__community=community).order_by(
+            "building__sort_key", "sort_key"
+        )
+    ]
+    representatives = [
+        representative_add(community=community, by=committee, name=name, household=flat)
+        for name, flat in zip(REPRESENTATIVE_NAMES, flats, strict=True)
+    ]
+    _require(committee, "meetings.add_meeting", community)
+    meeting = meeting_create(
+        community=community,
+        by=committee,
+        title=XIANGJIAOYUAN_MEETING_TITLE,
+        organiser=Organiser.RESIDENTS_COMMITTEE,
+        voting_opens_at=now + timedelta(days=16),
+        voting_closes_at=now + timedelta(days=17),
+        electorate=Electorate.REPRESENTATIVES,
+    )
+    convention = proposal_create(
+        community=community, by=committee, title=CONVENTION_TITLE, summary=CONVENTION_SUMMARY, category=Category.OTHER
+    )
+    convention = proposal_start_consultation(proposal=convention, by=committee)
+    agenda_matter_add(meeting=meeting, by=committee, proposal=convention)
+    meeting_publish_notice(meeting=meeting, by=committee)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        notice_published_at=now - timedelta(days=20),
+        voting_opens_at=now - timedelta(hours=3),
+        voting_closes_at=now + timedelta(minutes=30),
+    )
+    meeting = meeting_open_voting(meeting=meeting)
+    # At the assembly each representative hands in a signed ballot; the secretary enters them with one scan.
+    _require(committee, "meetings.record_paper", meeting)
+    field = ElectionBallot._meta.get_field("evidence")
+    scan = scan_pdf(["Xiangjiaoyuan - residents' representatives' assembly", "Signed ballots (demo scan)"])
+    stored = field.storage.save(field.generate_filename(None, "assembly.pdf"), ContentFile(scan))
+    votes = [Choice.AGREE] * 15 + [Choice.DISAGREE, Choice.ABSTAIN]  # 17 of 19 present
+    for representative, choice in zip(representatives, votes, strict=False):
+        meeting_ballot_cast(
+            meeting=meeting,
+            household=representative.household,
+            answers=Answers({convention.pk: choice}),
+            channel=Channel.PAPER,
+            by=committee,
+            evidence=stored,
+        )
+    Meeting.objects.filter(pk=meeting.pk).update(voting_closes_at=timezone.now())
+    Proposal.objects.filter(pk=convention.pk).update(voting_closes_at=timezone.now())
+    return meeting_close(meeting=Meeting.objects.get(pk=meeting.pk), by=committee)
+
+
 def meeting_stories_load() -> list[MeetingStory]:
     """Write the meeting stories that are missing (found by community and title); existing ones are left alone."""
     users = _users(ACTORS)
     stories = []
-    community = Community.objects.get(slug=SHANSHUI)
-    meeting = Meeting.objects.filter(community=community, title=SHANSHUI_MEETING_TITLE).first()
-    created = meeting is None
-    if created:
-        with transaction.atomic():
-            meeting = _shanshui_meeting(community, users)
-    stories.append(MeetingStory(SHANSHUI_MEETING, community, meeting, created))
+    for key, slug, title, write in (
+        (SHANSHUI_MEETING, SHANSHUI, SHANSHUI_MEETING_TITLE, _shanshui_meeting),
+        (XIANGJIAOYUAN_MEETING, XIANGJIAOYUAN, XIANGJIAOYUAN_MEETING_TITLE, _xiangjiaoyuan_assembly),
+    ):
+        community = Community.objects.get(slug=slug)
+        meeting = Meeting.objects.filter(community=community, title=title).first()
+        created = meeting is None
+        if created:
+            with transaction.atomic():
+                meeting = write(community, users)
+        stories.append(MeetingStory(key, community, meeting, created))
     return stories

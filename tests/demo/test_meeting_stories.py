@@ -39,3 +39,23 @@ def test_shanshui_re_elects_its_committee_at_a_closed_meeting_of_three_matters(d
 def test_the_guide_names_the_elected_and_the_alternates(demo):
     assert "当选：" in demo.output and "候补：" in demo.output
     assert SHANSHUI_MEETING_TITLE in demo.output
+
+
+def test_xiangjiaoyuan_representatives_adopt_the_residents_convention(demo):
+    from community.demo import XIANGJIAOYUAN
+    from community.models import Representative
+    from demo.meeting_stories import CONVENTION_TITLE, XIANGJIAOYUAN_MEETING_TITLE
+    from proposals.models import Electorate, RuleCode
+    from voting.selectors import tally_outcome
+
+    representatives = Representative.objects.filter(community__slug=XIANGJIAOYUAN, active=True)
+    assert representatives.count() == 19
+    meeting = Meeting.objects.get(community__slug=XIANGJIAOYUAN, title=XIANGJIAOYUAN_MEETING_TITLE)
+    assert meeting.state == MeetingState.CLOSED and meeting.electorate == Electorate.REPRESENTATIVES
+    convention = meeting.items.get().proposal
+    assert convention.title == CONVENTION_TITLE and convention.rule == RuleCode.REPRESENTATIVES
+    outcome = tally_outcome(convention)
+    assert outcome.passed
+    # One representative, one vote: 19 heads, 17 present, 15 agreeing; no area.
+    assert (outcome.electorate.heads, outcome.participated.heads, outcome.agree.heads) == (19, 17, 15)
+    assert ballots_verify(convention) == []
