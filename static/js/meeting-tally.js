@@ -12,37 +12,12 @@
 (function () {
   "use strict";
 
-  var BACKOFF = [1000, 2000, 5000, 10000];
-  var POLL_MS = 5000;
-  var FAILS_BEFORE_POLLING = 3;
+  var shared = window.GongyiTally; // tally.js, loaded first
+  var readStrings = shared.readStrings;
+  var each = shared.each;
+  var lookup = shared.lookup;
+  var setText = shared.setText;
   var strings = {};
-
-  function readStrings() {
-    var el = document.getElementById("tally-strings");
-    if (!el) return {};
-    try {
-      return JSON.parse(el.textContent);
-    } catch (e) {
-      return {};
-    }
-  }
-
-  function each(list, fn) {
-    Array.prototype.forEach.call(list, fn);
-  }
-
-  function lookup(obj, path) {
-    var parts = path.split(".");
-    for (var i = 0; i < parts.length; i++) {
-      if (obj === null || obj === undefined) return undefined;
-      obj = obj[parts[i]];
-    }
-    return obj;
-  }
-
-  function setText(el, text) {
-    if (el && el.textContent !== text) el.textContent = text;
-  }
 
   function fill(root, attribute, data) {
     each(root.querySelectorAll("[" + attribute + "]"), function (el) {
@@ -167,13 +142,14 @@
       var view = new MeetingTally(root);
       cycle(root, parseInt(root.getAttribute("data-cycle"), 10));
       if (view.done()) return; // rendered final by the server: nothing to watch
+      var watch = shared.WATCH;
       window.GongyiLive.watch(view, {
         jsonUrl: root.getAttribute("data-json"),
         wsPath: root.getAttribute("data-ws"),
-        backoff: BACKOFF,
-        pollMs: POLL_MS,
-        failsBeforePolling: FAILS_BEFORE_POLLING,
-        pollAtOnce: true,
+        backoff: watch.backoff,
+        pollMs: watch.pollMs,
+        failsBeforePolling: watch.failsBeforePolling,
+        pollAtOnce: watch.pollAtOnce,
       });
     });
   }

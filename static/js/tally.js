@@ -146,14 +146,17 @@
     setText(this.live, strings[status] || "");
   };
 
+  // How a tally watches its socket (live.js): the proposal's here, the meeting's in meeting-tally.js.
+  var WATCH = { backoff: BACKOFF, pollMs: POLL_MS, failsBeforePolling: FAILS_BEFORE_POLLING, pollAtOnce: true };
+
   function watch(tally) {
     window.GongyiLive.watch(tally, {
       jsonUrl: tally.root.getAttribute("data-json"),
       wsPath: tally.root.getAttribute("data-ws"),
-      backoff: BACKOFF,
-      pollMs: POLL_MS,
-      failsBeforePolling: FAILS_BEFORE_POLLING,
-      pollAtOnce: true,
+      backoff: WATCH.backoff,
+      pollMs: WATCH.pollMs,
+      failsBeforePolling: WATCH.failsBeforePolling,
+      pollAtOnce: WATCH.pollAtOnce,
     });
   }
 
@@ -165,8 +168,17 @@
     });
   }
 
-  // Exposed for the browser tests of a later issue; the page itself needs nothing from outside.
-  window.GongyiTally = { Tally: Tally, cents: cents, fromCents: fromCents };
+  // Shared with the meeting's tally (meeting-tally.js) and the browser tests.
+  window.GongyiTally = {
+    Tally: Tally,
+    cents: cents,
+    fromCents: fromCents,
+    readStrings: readStrings,
+    each: each,
+    lookup: lookup,
+    setText: setText,
+    WATCH: WATCH,
+  };
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
