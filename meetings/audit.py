@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from meetings.ballots import NO_BALLOT, election_ballot_text
 from meetings.models import Election, ElectionBallot, ElectionEvent, MeetingElector
-from voting.audit import Entry, chain_replay, verified_under
+from voting.audit import Entry, ballots_match_log, chain_replay, verified_under
 from voting.chain import election_event_mac, electorate_mac
 from voting.keys import chain_keys
 
@@ -71,13 +71,5 @@ def election_verify(election: Election, *, head: tuple[int, str] | None = None) 
         ballot.household_id: (election_ballot_text(ballot), ballot.seq)
         for ballot in ElectionBallot.objects.filter(election=election).prefetch_related("approvals")
     }
-    for household_id, ballot in ballots.items():
-        where = labels.get(household_id, f"#{household_id}")
-        if household_id not in replayed:
-            problems.append(_("The ballot of %(where)s is not in the log (inserted).") % {"where": where})
-        elif ballot != replayed[household_id]:
-            problems.append(_("The ballot of %(where)s differs from the log (altered).") % {"where": where})
-    for household_id in {h for h, (text, _seq) in replayed.items() if text != NO_BALLOT} - ballots.keys():
-        where = labels.get(household_id, f"#{household_id}")
-        problems.append(_("The ballot of %(where)s is in the log but missing (deleted).") % {"where": where})
+    ballots_match_log(ballots, replayed, labels=labels, problems=problems, nothing=NO_BALLOT)
     return problems

@@ -38,6 +38,7 @@ from voting.services import (
     ballot_holds,
     ballot_lock,
     ballots_write,
+    channel_check,
     discard_file,
     new_receipt,
 )
@@ -69,12 +70,7 @@ class _Part:
 
 
 def _check(meeting: Meeting, items: list[AgendaItem], answers: Answers, channel: str, proxy_name: str, evidence):
-    if channel not in Channel.values:
-        raise VotingError(_("Unknown voting channel."))
-    if channel == Channel.PROXY and not proxy_name.strip():
-        raise VotingError(_("A proxy ballot needs the proxy's name."))
-    if channel in (Channel.PAPER, Channel.PROXY) and not evidence:
-        raise VotingError(_("Attach a photo or scan of the signed ballot or the authorisation letter."))
+    channel_check(channel, proxy_name, evidence)
     matters = {item.proposal_id for item in items if item.kind == AgendaItem.Kind.MATTER}
     elections = {item.election.pk: item.election for item in items if item.kind == AgendaItem.Kind.ELECTION}
     if set(answers.matters) - matters or set(answers.elections) - set(elections):

@@ -96,6 +96,30 @@ def chain_replay(
     return replayed
 
 
+def ballots_match_log(
+    ballots: dict[int, tuple[str, int]],
+    replayed: dict[int, tuple[str, int]],
+    *,
+    labels: dict[int, str],
+    problems: list[str],
+    nothing: str = "",
+) -> dict[int, tuple[str, int]]:
+    """Compare the ballots table (household → (ballot as the log writes it, sequence number)) with the log's last
+    word for each household (chain_replay): inserted, altered and deleted ballots are appended to `problems`.
+    Returns the households the log leaves with a ballot (`nothing`: the log's word for no ballot)."""
+    for household_id, ballot in ballots.items():
+        where = labels.get(household_id, f"#{household_id}")
+        if household_id not in replayed:
+            problems.append(_("The ballot of %(where)s is not in the log (inserted).") % {"where": where})
+        elif ballot != replayed[household_id]:
+            problems.append(_("The ballot of %(where)s differs from the log (altered).") % {"where": where})
+    with_ballot = {household_id: last for household_id, last in replayed.items() if last[0] != nothing}
+    for household_id in with_ballot.keys() - ballots.keys():
+        where = labels.get(household_id, f"#{household_id}")
+        problems.append(_("The ballot of %(where)s is in the log but missing (deleted).") % {"where": where})
+    return with_ballot
+
+
 def ballots_verify(proposal: Proposal, *, head: tuple[int, str] | None = None) -> list[str]:
     """Every inconsistency between the ballot log, the electorate, the ballots table and the tally; empty when
     intact. `head`: (sequence number, MAC) read off a printed resolution or notice, which the log must contain."""
@@ -161,17 +185,7 @@ def ballots_verify(proposal: Proposal, *, head: tuple[int, str] | None = None) -
             "household_id", "choice", "seq"
         )
     }
-    for household_id, ballot in ballots.items():
-        where = labels.get(household_id, f"#{household_id}")
-        if household_id not in replayed:
-            problems.append(_("The ballot of %(where)s is not in the log (inserted).") % {"where": where})
-        elif ballot != replayed[household_id]:
-            problems.append(_("The ballot of %(where)s differs from the log (altered).") % {"where": where})
-    # An undone first entry leaves the flat with no ballot: the log's last word for it is "".
-    replayed = {household_id: last for household_id, last in replayed.items() if last[0]}
-    for household_id in replayed.keys() - ballots.keys():
-        where = labels.get(household_id, f"#{household_id}")
-        problems.append(_("The ballot of %(where)s is in the log but missing (deleted).") % {"where": where})
+    replayed = ballots_match_log(ballots, replayed, labels=labels, problems=problems)
 
     voters = [engine.Voter(key=str(h), area=area, owner=head_key) for h, head_key, area, _label in electors]
     try:

@@ -145,12 +145,7 @@ def ballot_cast(
     """
     if choice not in Choice.values:
         raise VotingError(_("Choose agree, disagree or abstain."))
-    if channel not in Channel.values:
-        raise VotingError(_("Unknown voting channel."))
-    if channel == Channel.PROXY and not proxy_name.strip():
-        raise VotingError(_("A proxy ballot needs the proxy's name."))
-    if channel in (Channel.PAPER, Channel.PROXY) and not evidence:
-        raise VotingError(_("Attach a photo or scan of the signed ballot or the authorisation letter."))
+    channel_check(channel, proxy_name, evidence)
     # The electorate is frozen when voting opens and never changes after: read before taking the lock.
     electors = list(
         Elector.objects.filter(
@@ -177,6 +172,17 @@ def ballot_cast(
     except Exception:
         discard_file(stored)
         raise
+
+
+def channel_check(channel: str, proxy_name: str, evidence) -> None:
+    """A ballot's channel with what it needs: a proxy's name for a proxy ballot, the scan of the signed paper or
+    letter for paper and proxy ballots (VotingError otherwise). For a proposal's ballot and a meeting's alike."""
+    if channel not in Channel.values:
+        raise VotingError(_("Unknown voting channel."))
+    if channel == Channel.PROXY and not proxy_name.strip():
+        raise VotingError(_("A proxy ballot needs the proxy's name."))
+    if channel in (Channel.PAPER, Channel.PROXY) and not evidence:
+        raise VotingError(_("Attach a photo or scan of the signed ballot or the authorisation letter."))
 
 
 @dataclass(frozen=True)
