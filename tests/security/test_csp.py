@@ -26,7 +26,14 @@ POLICY = {
 }
 PIXEL = "https://tracker.example/pixel.gif?who=me"
 # Rendered by WeasyPrint into PDFs, never served to a browser.
-PDF_TEMPLATES = {"walk_sheet.html", "notice_pdf.html", "resolution_pdf.html", "payment_notice.html"}
+PDF_TEMPLATES = {
+    "walk_sheet.html",
+    "notice_pdf.html",
+    "resolution_pdf.html",
+    "_resolution_pdf_signers.html",
+    "payment_notice.html",
+    "meeting_notice.html",
+}
 
 
 def policy_of(response) -> set[str]:
