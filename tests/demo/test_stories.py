@@ -1,4 +1,5 @@
-"""`load_demo` tells the article's stories: 橡胶园's unit door, 山水名城's garage and its passed first phase, and the meetings."""
+"""`load_demo` tells the article's stories: 橡胶园's unit door, 山水名城's garage and its passed first phase, and
+the two meetings (issue 15)."""
 
 import io
 from datetime import timedelta
