@@ -20,7 +20,7 @@ from core.access import refuse
 from core.params import int_param
 from documents import meetings as meeting_documents
 from documents.builders import register_title, render_register, render_slips, render_walk_sheet, slips_title
-from documents.jobs import job_allowed
+from documents.jobs import job_allowed, job_file_type, job_volumes
 from documents.models import DocumentJob
 from documents.selectors import SlipScope, electorate_size, households_without_code, walk_sheet_entrances
 from documents.services import document_job_start, slip_codes_issue_missing
@@ -209,7 +209,8 @@ def job_detail(request, pk: int):
     job, refusal = _job_or_refuse(request, pk)
     if refusal:
         return refusal
-    return render(request, "documents/job.html", {"job": job, "status": job_json(job)})
+    context = {"job": job, "status": job_json(job), "volumes": job_volumes(job)}
+    return render(request, "documents/job.html", context)
 
 
 @never_cache
@@ -229,7 +230,13 @@ def job_download(request, pk: int):
         return refusal
     if job.shown_state != DocumentJob.State.DONE or not job.file:
         raise Http404
-    response = FileResponse(job.file.open("rb"), content_type="application/pdf", filename=job.filename)
+    content_type, filename = job_file_type(job)
+    response = FileResponse(
+        job.file.open("rb"),
+        content_type=content_type,
+        as_attachment=content_type != "application/pdf",
+        filename=filename,
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -288,10 +295,15 @@ def meeting_ballots(request, pk: int):
             },
         )
         return redirect("document_job", pk=job.pk)
+    size = sum(count for _building, count in buildings)
+    per_volume = meeting_documents.ballots_per_volume()
     context = {
         "meeting": meeting,
         "community": meeting.community,
-        "size": sum(count for _building, count in buildings),
+        "size": size,
+        "representatives": meeting_documents.is_representatives_meeting(meeting),
+        "per_volume": per_volume,
+        "volumes": -(-size // per_volume) if size > per_volume else 0,
         "buildings": buildings if len(buildings) > 1 else [],
         "recent_jobs": _recent_jobs(
             request.user, kind="meeting_ballots", community=meeting.community, params__meeting=meeting.pk
