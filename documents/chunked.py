@@ -122,24 +122,6 @@ def merge_pdfs(parts: Iterable[bytes], *, title: str = "", out: BinaryIO | None 
     return buffer.getvalue()
 
 
-class _Tell:
-    """A write-only stream that knows its position: pypdf asks tell() as it writes, a ZIP entry cannot say."""
-
-    def __init__(self, stream: BinaryIO):
-        self.stream, self.position = stream, 0
-
-    def write(self, data: bytes) -> int:
-        self.stream.write(data)
-        self.position += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self.position
-
-    def flush(self) -> None:
-        self.stream.flush()
-
-
 class VolumesZip:
     """A ZIP of PDF volumes written as they come: each volume's parts are merged straight into its entry, then
     dropped, so that memory holds one volume whatever the number of volumes. The PDFs are stored, not deflated
@@ -150,8 +132,9 @@ class VolumesZip:
         self.names: list[str] = []
 
     def add(self, name: str, parts: Iterable[bytes], *, title: str = "") -> None:
-        with self.zip.open(name, "w", force_zip64=True) as entry:
-            merge_pdfs(parts, title=title, out=_Tell(entry))
+        # Merged in memory first (a volume's PDF is a few MB): pypdf writes object by object, and a ZIP entry
+        # written that way costs more CPU than the merge itself.
+        self.zip.writestr(name, merge_pdfs(parts, title=title))
         self.names.append(name)
 
     def close(self) -> None:
