@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -200,6 +201,25 @@ def job_json(job: DocumentJob) -> dict:
         "percent": job.percent,
         "message": message,
         "download_url": reverse("document_job_download", args=[job.pk]) if state == DocumentJob.State.DONE else None,
+        **_download_words(job_volumes(job)),
+    }
+
+
+def _download_words(volumes: int) -> dict:
+    """The download button's words and what the file is: one PDF, or a ZIP of `volumes` PDF volumes."""
+    if not volumes:
+        return {"download_label": _("Download the PDF"), "download_note": ""}
+    return {
+        "download_label": ngettext(
+            "Download the ZIP (%(volumes)s volume)", "Download the ZIP (%(volumes)s volumes)", volumes
+        )
+        % {"volumes": volumes},
+        "download_note": ngettext(
+            "The document is a ZIP of %(volumes)s PDF volume, in walking order: print each volume on its own.",
+            "The document is a ZIP of %(volumes)s PDF volumes, in walking order: print each volume on its own.",
+            volumes,
+        )
+        % {"volumes": volumes},
     }
 
 
@@ -209,8 +229,7 @@ def job_detail(request, pk: int):
     job, refusal = _job_or_refuse(request, pk)
     if refusal:
         return refusal
-    context = {"job": job, "status": job_json(job), "volumes": job_volumes(job)}
-    return render(request, "documents/job.html", context)
+    return render(request, "documents/job.html", {"job": job, "status": job_json(job)})
 
 
 @never_cache

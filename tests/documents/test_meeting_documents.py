@@ -429,6 +429,8 @@ def test_a_batch_larger_than_a_volume_is_a_zip_of_volumes_in_walking_order(
 
     page = client.get(f"/documents/jobs/{job.pk}/").content.decode()
     assert "下载 ZIP 压缩包（共3册）" in page and "内含3册 PDF" in page
+    status = client.get(f"/documents/jobs/{job.pk}/progress.json").json()  # what the page's script shows when done
+    assert status["download_label"] == "下载 ZIP 压缩包（共3册）" and "内含3册 PDF" in status["download_note"]
     response = client.get(f"/documents/jobs/{job.pk}/download/")
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"].startswith("attachment;")
