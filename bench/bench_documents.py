@@ -9,7 +9,10 @@
     extrapolated to 20,000 unless 20,000 is among them) against the path Gongyi uses (pre-paginated monospaced
     pages, chunks rendered by 2 worker processes, merged with pypdf), and that layout in one render for reference.
 (m) An owners' meeting's printed ballots (表决票) for 30,000 households, one A4 page each (3 matters and the election
-    of 7 of 9 candidates, as the 山水名城 demo meeting), as the document job renders them (documents.meetings).
+    of 7 of 9 candidates, as the 山水名城 demo meeting), as the document job renders them (documents.meetings): above
+    --per-volume ballots (default documents.meetings.BALLOTS_PER_VOLUME), a ZIP of PDF volumes. --ballots-volumes N
+    measures the parent's share of that path at N pages without rendering them all (one real chunk, copied), beside
+    --ballots-merge N, the same pages merged into one PDF.
 
 Every measurement runs in a fresh forked process so that its peak memory (VmHWM, summed over the process, its
 workers and their fork server) is its own. Rows are made in memory; no database is used. Figures: bench/README.md.
@@ -509,14 +512,17 @@ def meeting_ballot_rows(count: int, seed: int = 15):
     return households, agenda, text
 
 
-def gongyi_ballots(count: int, workers: int) -> dict:
-    """The ballots as the job renders them (documents.meetings.render_ballots over `workers` processes)."""
+def gongyi_ballots(count: int, workers: int, per_volume: int) -> dict:
+    """The ballots as the job renders them (documents.meetings.render_ballots over `workers` processes; above
+    `per_volume` ballots, render_ballot_volumes: a ZIP of volumes written to a temporary file, as the job does)."""
     import io
+    import tempfile
+    import zipfile
 
     from pypdf import PdfReader
 
     from documents.chunked import RenderStats
-    from documents.meetings import render_ballots
+    from documents.meetings import render_ballot_volumes, render_ballots
     from documents.render import render_pdf
 
     render_pdf("<p>预热</p>")
@@ -530,11 +536,32 @@ def gongyi_ballots(count: int, workers: int) -> dict:
             shown[0] = done * 10 // total
             print(f"    {done:,} of {total:,} pages, {time.perf_counter() - started:.0f} s", flush=True)
 
-    pdf = render_ballots(households, agenda, text, title="表决票", workers=workers, stats=stats, progress=progress)
-    seconds = time.perf_counter() - started
+    volumes = 0
+    if count <= per_volume:
+        pdf = render_ballots(households, agenda, text, title="表决票", workers=workers, stats=stats, progress=progress)
+    else:
+        with tempfile.TemporaryFile() as out:
+            names = render_ballot_volumes(
+                households, agenda, text, title="表决票", out=out, per_volume=per_volume, workers=workers,
+                stats=stats, progress=progress,
+            )  # fmt: skip
+            seconds = time.perf_counter() - started
+            used = cpu_seconds() - cpu
+            peak_parent = vmhwm_mb()  # before the checks below read the volumes back
+            out.seek(0)
+            size = out.seek(0, 2)
+            out.seek(0)
+            archive = zipfile.ZipFile(out)
+            pages = sum(len(PdfReader(io.BytesIO(archive.read(name))).pages) for name in names)
+            volumes = len(names)
+    if volumes == 0:
+        seconds = time.perf_counter() - started
+        used = cpu_seconds() - cpu
+        peak_parent = vmhwm_mb()
+        pages, size = len(PdfReader(io.BytesIO(pdf)).pages), len(pdf)
     me = os.getpid()
-    used = cpu_seconds() - cpu + sum(value for pid, value in stats.cpu.items() if pid != me)
-    peaks = {**stats.peak_kb, me: int(vmhwm_mb() * 1024)}
+    used += sum(value for pid, value in stats.cpu.items() if pid != me)
+    peaks = {**stats.peak_kb, me: int(peak_parent * 1024)}
     return {
         "seconds": seconds,
         "cpu": used,
@@ -542,34 +569,91 @@ def gongyi_ballots(count: int, workers: int) -> dict:
         "largest_mb": max(peaks.values()) / 1024,
         "parent_mb": peaks[me] / 1024,
         "processes": len(peaks),
-        "pages": len(PdfReader(io.BytesIO(pdf)).pages),
-        "bytes": len(pdf),
+        "pages": pages,
+        "bytes": size,
+        "volumes": volumes,
     }
+
+
+def _one_chunk(count: int):
+    from documents.ballot_sheets import HEAD, PAGES_PER_CHUNK, ballot_chunks
+    from documents.chunked import render_single
+
+    households, agenda, text = meeting_ballot_rows(count)
+    chunk = render_single(ballot_chunks(households[480 : 480 + PAGES_PER_CHUNK], agenda, text), head=HEAD)
+    return households, chunk, PAGES_PER_CHUNK
 
 
 def ballots_merge(count: int) -> dict:
     """The parent's share at `count` pages without rendering them all: one chunk rendered, then `count` pages of
-    distinct copies of it held and merged exactly as render_chunked holds and merges its parts."""
-    from documents.ballot_sheets import HEAD, PAGES_PER_CHUNK, ballot_chunks
-    from documents.chunked import merge_pdfs, render_single
+    distinct copies of it held and merged into one PDF (the single-PDF path: render_chunked's merge_pdfs)."""
+    from documents.chunked import merge_pdfs
 
-    households, agenda, text = meeting_ballot_rows(count)
-    chunk = render_single(ballot_chunks(households[480 : 480 + PAGES_PER_CHUNK], agenda, text), head=HEAD)
+    _households, chunk, per_chunk = _one_chunk(count)
     before = vmhwm_mb()
-    parts = [bytes(bytearray(chunk)) for _ in range(count // PAGES_PER_CHUNK)]
-    started = time.perf_counter()
+    cpu, started = cpu_seconds(), time.perf_counter()
+    parts = [bytes(bytearray(chunk)) for _ in range(count // per_chunk)]
     pdf = merge_pdfs(parts, title="表决票")
-    return {"seconds": time.perf_counter() - started, "peak_mb": vmhwm_mb(), "before_mb": before, "bytes": len(pdf)}
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu": cpu_seconds() - cpu,
+        "peak_mb": vmhwm_mb(),
+        "before_mb": before,
+        "bytes": len(pdf),
+        "volumes": 0,
+    }
 
 
-def ballots_row(count: int, workers: int) -> None:
+def ballots_volumes_merge(count: int, per_volume: int) -> dict:
+    """The parent's share of the volume path at `count` pages without rendering them all: one chunk rendered, then
+    volumes of `per_volume` pages of distinct copies of it merged into a ZIP on disk by documents.chunked.VolumesZip
+    (what render_volumes does with the chunks as the workers return them), each copy made as its chunk would arrive."""
+    import io
+    import tempfile
+    import zipfile
+
+    from pypdf import PdfReader
+
+    from documents.chunked import VolumesZip
+
+    _households, chunk, per_chunk = _one_chunk(count)
+    before = vmhwm_mb()
+    cpu, started = cpu_seconds(), time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        archive = VolumesZip(out)
+        for number, start in enumerate(range(0, count, per_volume), start=1):
+            chunks = -(-min(per_volume, count - start) // per_chunk)
+            archive.add(
+                f"表决票-第{number:02d}册.pdf", (bytes(bytearray(chunk)) for _ in range(chunks)), title="表决票"
+            )
+        archive.close()
+        seconds, cpu_used, peak = time.perf_counter() - started, cpu_seconds() - cpu, vmhwm_mb()
+        size = out.seek(0, 2)
+        out.seek(0)
+        check = zipfile.ZipFile(out)
+        first = check.namelist()[0]
+        pages_first = len(PdfReader(io.BytesIO(check.read(first))).pages)
+        volumes = len(check.namelist())
+    return {
+        "seconds": seconds,
+        "cpu": cpu_used,
+        "peak_mb": peak,
+        "before_mb": before,
+        "bytes": size,
+        "volumes": volumes,
+        "pages_first": pages_first,
+    }
+
+
+def ballots_row(count: int, workers: int, per_volume: int) -> None:
     print(f"\n(m) An owners' meeting's printed ballots, {count:,} households, one A4 page each", flush=True)
-    r = in_fresh_process(gongyi_ballots, count, workers)
+    r = in_fresh_process(gongyi_ballots, count, workers, per_volume)
+    what = f"ZIP of {r['volumes']} volumes of ≤ {per_volume:,}" if r["volumes"] else "one PDF, pypdf merge"
     print(
-        f"  Gongyi: chunks over {workers} workers, pypdf merge   {r['seconds']:7.1f} s  cpu {r['cpu']:7.1f} s"
+        f"  Gongyi: chunks over {workers} workers, {what}   {r['seconds']:7.1f} s  cpu {r['cpu']:7.1f} s"
         f"  peak {r['peak_mb']:7.0f} MB in {r['processes']} processes"
         f" (largest {r['largest_mb']:.0f} MB, the merging parent {r['parent_mb']:.0f} MB),"
-        f" {r['pages']:,} pages, {r['bytes'] / 1e6:.1f} MB PDF"
+        f" {r['pages']:,} pages, {r['bytes'] / 1e6:.1f} MB {'ZIP' if r['volumes'] else 'PDF'}"
     )
     print(
         f"  {r['seconds'] / r['pages'] * 1000:.0f} ms a page wall, {r['cpu'] / r['pages'] * 1000:.0f} ms CPU;"
@@ -580,8 +664,21 @@ def ballots_row(count: int, workers: int) -> None:
 def merge_row(count: int) -> None:
     r = in_fresh_process(ballots_merge, count)
     print(
-        f"  the parent's merge alone at {count:,} pages (one chunk copied): {r['seconds']:7.1f} s,"
-        f" peak {r['peak_mb']:.0f} MB (from {r['before_mb']:.0f} MB before the parts), {r['bytes'] / 1e6:.0f} MB PDF"
+        f"  the parent's merge alone at {count:,} pages into one PDF (one chunk copied): {r['seconds']:7.1f} s,"
+        f" cpu {r['cpu']:.1f} s, peak {r['peak_mb']:.0f} MB (from {r['before_mb']:.0f} MB before the parts),"
+        f" {r['bytes'] / 1e6:.0f} MB PDF",
+        flush=True,
+    )
+
+
+def volumes_merge_row(count: int, per_volume: int) -> None:
+    r = in_fresh_process(ballots_volumes_merge, count, per_volume)
+    print(
+        f"  the parent's merge alone at {count:,} pages into a ZIP of {r['volumes']} volumes of ≤ {per_volume:,}"
+        f" (one chunk copied): {r['seconds']:7.1f} s, cpu {r['cpu']:.1f} s, peak {r['peak_mb']:.0f} MB"
+        f" (from {r['before_mb']:.0f} MB before the parts), {r['bytes'] / 1e6:.0f} MB ZIP,"
+        f" first volume {r['pages_first']:,} pages",
+        flush=True,
     )
 
 
@@ -614,15 +711,27 @@ def main() -> None:
         "--ballots-merge",
         type=int,
         default=0,
-        help="also measure the parent's pypdf merge alone at this many ballot pages (e.g. 30000)",
+        help="also measure the parent's pypdf merge alone into one PDF at this many ballot pages (e.g. 30000)",
     )
+    parser.add_argument(
+        "--ballots-volumes",
+        type=int,
+        default=0,
+        help="also measure the parent's merge alone into a ZIP of volumes at this many ballot pages (e.g. 30000)",
+    )
+    parser.add_argument("--per-volume", type=int, default=0, help="ballots in a volume (default: the job's)")
     args = parser.parse_args()
     setup_django()
     naive_counts = sorted({int(n) for n in args.naive_rows.split(",") if n.strip()})
     print(f"Machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start", flush=True)
+    from documents.meetings import BALLOTS_PER_VOLUME
+
+    per_volume = args.per_volume or BALLOTS_PER_VOLUME
     if args.only_ballots:
         if args.ballots:
-            ballots_row(args.ballots, args.workers)
+            ballots_row(args.ballots, args.workers, per_volume)
+        if args.ballots_volumes:
+            volumes_merge_row(args.ballots_volumes, per_volume)
         if args.ballots_merge:
             merge_row(args.ballots_merge)
         print(f"Load average {os.getloadavg()[0]:.2f} at the end.")
@@ -710,7 +819,9 @@ def main() -> None:
     )
     print(f"  Peak memory of all processes: {chunked['peak_mb']:.0f} MB (target < 600 MB; naive {naive_mb:.0f} MB).")
     if args.ballots:
-        ballots_row(args.ballots, args.workers)
+        ballots_row(args.ballots, args.workers, per_volume)
+    if args.ballots_volumes:
+        volumes_merge_row(args.ballots_volumes, per_volume)
     if args.ballots_merge:
         merge_row(args.ballots_merge)
     print(f"Load average {os.getloadavg()[0]:.2f} at the end.")

@@ -11,12 +11,15 @@ parent's Django and rows nor re-import its main module, and start without paying
 from __future__ import annotations
 
 import io
+import itertools
 import multiprocessing
 import os
 import time
+import zipfile
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from documents import render
 
@@ -102,8 +105,8 @@ def _render_chunk(body: str | Callable[[], str], shell: dict) -> tuple[bytes, in
     return pdf, os.getpid(), peak_kb(), cpu_seconds()
 
 
-def merge_pdfs(parts: Iterable[bytes], *, title: str = "") -> bytes:
-    """One PDF of `parts` in order (pypdf)."""
+def merge_pdfs(parts: Iterable[bytes], *, title: str = "", out: BinaryIO | None = None) -> bytes:
+    """One PDF of `parts` in order (pypdf): returned, or written to `out` (then b"" is returned)."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
@@ -111,15 +114,89 @@ def merge_pdfs(parts: Iterable[bytes], *, title: str = "") -> bytes:
         writer.append(PdfReader(io.BytesIO(part)))
     if title:
         writer.add_metadata({"/Title": title})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    if out is not None:
+        writer.write(out)
+        return b""
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+class VolumesZip:
+    """A ZIP of PDF volumes written as they come: each volume's parts are merged straight into its entry, then
+    dropped, so that memory holds one volume whatever the number of volumes. The PDFs are stored, not deflated
+    (their streams are compressed already)."""
+
+    def __init__(self, out: BinaryIO):
+        self.zip = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED, allowZip64=True)
+        self.names: list[str] = []
+
+    def add(self, name: str, parts: Iterable[bytes], *, title: str = "") -> None:
+        # Merged in memory first (a volume's PDF is a few MB): pypdf writes object by object, and a ZIP entry
+        # written that way costs more CPU than the merge itself.
+        self.zip.writestr(name, merge_pdfs(parts, title=title))
+        self.names.append(name)
+
+    def close(self) -> None:
+        self.zip.close()
 
 
 def render_single(chunks: Iterable[Chunk], *, head: str, title: str = "", lang: str = "zh-Hans") -> bytes:
     """All chunks as one WeasyPrint document, in this process: for small documents (and to compare against)."""
     body = "".join(_body(body) for _pages, body in chunks)
     return render.render_pdf(document_html(body, head=head, title=title, lang=lang))
+
+
+def _rendered(
+    chunks: Iterable[tuple[object, int, str | Callable[[], str]]],
+    *,
+    shell: dict,
+    pages_total: int,
+    workers: int,
+    progress: Progress | None,
+    stats: RenderStats,
+) -> Iterator[tuple[object, bytes]]:
+    """(key, PDF) of each (key, pages, body) in order, rendered by `workers` processes (here with one); at most
+    `2 × workers` chunks in flight. `progress(pages_done, pages_total)` after each chunk."""
+    done = 0
+
+    def finished(pages: int, result) -> bytes:
+        nonlocal done
+        pdf, pid, peak, cpu = result
+        done += pages
+        stats.pages = done
+        stats.chunks += 1
+        stats.peak_kb[pid] = max(stats.peak_kb.get(pid, 0), peak)
+        stats.cpu[pid] = max(stats.cpu.get(pid, 0.0), cpu)
+        if progress:
+            progress(done, pages_total)
+        return pdf
+
+    if progress:
+        progress(0, pages_total)
+    if workers <= 1:
+        for key, pages, body in chunks:
+            yield key, finished(pages, _render_chunk(body, shell))
+        return
+    with _pool_context().Pool(workers) as pool:
+        in_flight: deque = deque()
+        for key, pages, body in chunks:
+            in_flight.append((key, pages, pool.apply_async(_render_chunk, (body, shell))))
+            if len(in_flight) >= 2 * workers:
+                key_done, pages_done, result = in_flight.popleft()
+                yield key_done, finished(pages_done, result.get(CHUNK_TIMEOUT))
+        while in_flight:
+            key_done, pages_done, result = in_flight.popleft()
+            yield key_done, finished(pages_done, result.get(CHUNK_TIMEOUT))
+    server = forkserver_pid()
+    if server:
+        stats.peak_kb[server], stats.cpu[server] = peak_kb(server), cpu_seconds(server)
+
+
+def _finish(stats: RenderStats, started: float) -> None:
+    stats.peak_kb[os.getpid()] = peak_kb()
+    stats.cpu[os.getpid()] = cpu_seconds()
+    stats.seconds = time.perf_counter() - started
 
 
 def render_chunked(
@@ -133,47 +210,56 @@ def render_chunked(
     progress: Progress | None = None,
     stats: RenderStats | None = None,
 ) -> bytes:
-    """The chunks rendered by `workers` processes and merged in order; `progress(pages_done, pages_total)`
-    after each chunk. With one worker, everything happens in this process."""
+    """The chunks rendered by `workers` processes and merged in order into one PDF; `progress(pages_done,
+    pages_total)` after each chunk. With one worker, everything happens in this process. The merge holds every
+    page (~45 kB a ballot page in pypdf): above a few thousand pages, use render_volumes."""
     stats = stats if stats is not None else RenderStats()
     started = time.perf_counter()
-    parts: list[bytes] = []
-    done = 0
-
-    def finished(pages: int, result) -> None:
-        nonlocal done
-        pdf, pid, peak, cpu = result
-        parts.append(pdf)
-        done += pages
-        stats.chunks += 1
-        stats.peak_kb[pid] = max(stats.peak_kb.get(pid, 0), peak)
-        stats.cpu[pid] = max(stats.cpu.get(pid, 0.0), cpu)
-        if progress:
-            progress(done, pages_total)
-
     shell = {"head": head, "title": title, "lang": lang}
-    if progress:
-        progress(0, pages_total)
-    if workers <= 1:
-        for pages, body in chunks:
-            finished(pages, _render_chunk(body, shell))
-    else:
-        with _pool_context().Pool(workers) as pool:
-            in_flight: deque = deque()
-            for pages, body in chunks:
-                in_flight.append((pages, pool.apply_async(_render_chunk, (body, shell))))
-                if len(in_flight) >= 2 * workers:
-                    pages_done, result = in_flight.popleft()
-                    finished(pages_done, result.get(CHUNK_TIMEOUT))
-            while in_flight:
-                pages_done, result = in_flight.popleft()
-                finished(pages_done, result.get(CHUNK_TIMEOUT))
-        server = forkserver_pid()
-        if server:
-            stats.peak_kb[server], stats.cpu[server] = peak_kb(server), cpu_seconds(server)
-    merged = merge_pdfs(parts, title=title)
-    stats.pages = done
-    stats.peak_kb[os.getpid()] = peak_kb()
-    stats.cpu[os.getpid()] = cpu_seconds()
-    stats.seconds = time.perf_counter() - started
+    keyed = ((None, pages, body) for pages, body in chunks)
+    rendered = _rendered(keyed, shell=shell, pages_total=pages_total, workers=workers, progress=progress, stats=stats)
+    merged = merge_pdfs((pdf for _key, pdf in rendered), title=title)
+    _finish(stats, started)
     return merged
+
+
+# A volume of a large document: (its file name in the ZIP, its title, its chunks in order).
+Volume = tuple[str, str, Iterable[Chunk]]
+
+
+def render_volumes(
+    volumes: Iterable[Volume],
+    *,
+    out: BinaryIO,
+    head: str,
+    pages_total: int,
+    lang: str = "zh-Hans",
+    workers: int = 2,
+    progress: Progress | None = None,
+    stats: RenderStats | None = None,
+) -> list[str]:
+    """A large document as a ZIP of PDF volumes written to `out`: every volume's chunks go through the same workers
+    as render_chunked's, and each volume is merged into its ZIP entry as soon as its last chunk is back, then its
+    parts are dropped — the parent holds one volume's parts (and at most `2 × workers` chunks in flight) whatever
+    the number of pages. Returns the volumes' names in order."""
+    stats = stats if stats is not None else RenderStats()
+    started = time.perf_counter()
+    titles: dict[int, tuple[str, str]] = {}
+
+    def keyed():
+        for number, (name, title, chunks) in enumerate(volumes):
+            titles[number] = (name, title)
+            for pages, body in chunks:
+                yield number, pages, body
+
+    archive = VolumesZip(out)
+    shell = {"head": head, "title": "", "lang": lang}
+    rendered = _rendered(keyed(), shell=shell, pages_total=pages_total, workers=workers, progress=progress, stats=stats)
+    try:
+        for number, parts in itertools.groupby(rendered, key=lambda keyed_pdf: keyed_pdf[0]):
+            name, title = titles.pop(number)
+            archive.add(name, (pdf for _number, pdf in parts), title=title)
+    finally:
+        archive.close()
+    _finish(stats, started)
+    return archive.names

@@ -2,19 +2,22 @@
 the queue (documents.tasks) that a worker (`manage.py run_huey`) runs here: it writes its progress (pages done /
 total) to the row and stores the finished PDF under MEDIA_ROOT/documents/ — outside the request, surviving it.
 
-A kind of document is a builder (job, progress) -> PDF bytes and the permission that guards it; add one to KINDS.
+A kind of document is a builder (job, progress) -> PDF bytes (or a JobFile: a large document written to a temporary
+file, e.g. a ZIP of PDF volumes) and the permission that guards it; add one to KINDS.
 How many jobs render at once is the worker's concurrency (HUEY_WORKERS).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
@@ -27,6 +30,32 @@ logger = logging.getLogger("gongyi.documents")
 
 # Finished files are kept this long, then deleted with their job (documents.tasks, daily).
 KEEP_DAYS = int(getattr(settings, "DOCUMENT_JOBS_KEEP_DAYS", 30))
+
+
+@dataclass(frozen=True)
+class JobFile:
+    """What a builder returns for a file too large to hold: a temporary file at `path` (stored by the job, then
+    deleted), its suffix (".zip"), and how many volumes it holds (shown on the job's page)."""
+
+    path: str
+    suffix: str = ".zip"
+    volumes: int = 0
+
+
+CONTENT_TYPES = {".pdf": "application/pdf", ".zip": "application/zip"}
+
+
+def job_file_type(job: DocumentJob) -> tuple[str, str]:
+    """(content type, file name) of a finished job's file: a ZIP of volumes is served as one, under the job's name
+    with its suffix."""
+    suffix = os.path.splitext(job.file.name)[1].lower() or ".pdf"
+    stem, _ext = os.path.splitext(job.filename)
+    return CONTENT_TYPES.get(suffix, "application/octet-stream"), f"{stem}{suffix}"
+
+
+def job_volumes(job: DocumentJob) -> int:
+    """How many volumes the job's file holds (0: one PDF)."""
+    return int(job.params.get("volumes") or 0)
 
 
 @dataclass(frozen=True)
@@ -87,9 +116,19 @@ def document_job_run(*, job_id: int) -> DocumentJob:
         DocumentJob.objects.filter(pk=job_id).update(pages_done=done, pages_total=total, updated_at=timezone.now())
 
     started = time.perf_counter()
+    built = None
     try:
         with translation.override(job.params.get("lang") or settings.LANGUAGE_CODE):
-            pdf = import_string(KINDS[job.kind].builder)(job, progress)
+            built = import_string(KINDS[job.kind].builder)(job, progress)
+        job.refresh_from_db()
+        if isinstance(built, JobFile):
+            with open(built.path, "rb") as stream:
+                job.file.save(f"{job.pk}-{secrets.token_hex(8)}{built.suffix}", File(stream), save=False)
+            job.size = os.path.getsize(built.path)
+            job.params = {**job.params, "volumes": built.volumes}
+        else:
+            job.file.save(f"{job.pk}-{secrets.token_hex(8)}.pdf", ContentFile(built), save=False)
+            job.size = len(built)
     except FontMissing as exc:
         return _fail(job, str(exc))
     except Exception as exc:
@@ -99,13 +138,14 @@ def document_job_run(*, job_id: int) -> DocumentJob:
                 "error": f"{type(exc).__name__}: {exc}"
             }
         return _fail(job, message)
-    job.refresh_from_db()
-    job.file.save(f"{job.pk}-{secrets.token_hex(8)}.pdf", ContentFile(pdf), save=False)
-    job.size = len(pdf)
+    finally:
+        if isinstance(built, JobFile) and os.path.exists(built.path):
+            os.unlink(built.path)
     job.state = DocumentJob.State.DONE
     job.pages_done = job.pages_total = max(job.pages_total, job.pages_done)
     job.finished_at = timezone.now()
-    job.save(update_fields=["file", "size", "state", "pages_done", "pages_total", "finished_at", "updated_at"])
+    fields = ["file", "size", "params", "state", "pages_done", "pages_total", "finished_at", "updated_at"]
+    job.save(update_fields=fields)
     seconds = time.perf_counter() - started
     logger.info("document job %s done: %s pages, %s bytes, %.1f s", job.pk, job.pages_total, job.size, seconds)
     return job

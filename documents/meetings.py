@@ -1,10 +1,18 @@
 """The printed documents of an owners' meeting: the notice (会议通知 with 候选人公示) for the notice board, an A4 PDF
 rendered once in a request and stored, and the batch of ballots (表决票), one page per household of the meeting's
-electorate, made as a document job (documents.jobs) whose pages worker processes render in chunks (documents.chunked).
+electorate (one per representative at a representatives' meeting), made as a document job (documents.jobs) whose pages
+worker processes render in chunks (documents.chunked). A batch of more than a volume's ballots (30,000 households) is a
+ZIP of PDF volumes in walking order, each merged on its own and written as it is done, so that the merge's memory
+stays that of one volume (bench/bench_documents.py).
 """
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
+
+from django.conf import settings
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,21 +21,30 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from community.models import Building, Household
+from community.models import Building, Household, Representative
 from community.qr import join_qr_svg
 from documents import ballot_sheets
 from documents.ballot_sheets import BallotAgenda, BallotCandidate, BallotElection, BallotHousehold, BallotMatter
 from documents.builders import Progress, _render, job_workers, pdf_lang
-from documents.chunked import RenderStats
+from documents.chunked import RenderStats, render_volumes
+from documents.jobs import JobFile
 from documents.selectors import local_minute, place_label
 from documents.store import pdf_stored
 from meetings.models import BlankCountsAs, Meeting, MeetingElector, MeetingState
-from meetings.selectors import agenda_rows
-from proposals.models import Scope
+from meetings.selectors import agenda_rows, meeting_electorate
+from proposals.models import Electorate, Scope
 from proposals.selectors import scope_households
 from voting.models import Choice, Elector
 
 _STREAM = 5000
+# Ballots in a volume of a large batch: pypdf's merge holds ~45 kB a page, so 1,000 pages keep the merging parent near
+# 50 MB above its rows (30,000 pages in one PDF: ~1.3 GB). A multiple of ballot_sheets.PAGES_PER_CHUNK.
+BALLOTS_PER_VOLUME = 1000
+
+
+def ballots_per_volume() -> int:
+    """MEETING_BALLOTS_PER_VOLUME, else BALLOTS_PER_VOLUME."""
+    return int(getattr(settings, "MEETING_BALLOTS_PER_VOLUME", 0) or BALLOTS_PER_VOLUME)
 
 
 def meeting_url(base_url: str, meeting: Meeting) -> str:
@@ -71,7 +88,10 @@ def ballots_refusal(meeting: Meeting) -> str:
     """Why the batch of ballots cannot be made now; "" when it can."""
     reason = refusal(meeting)
     if not reason and not _electorate_exists(meeting):
-        reason = _("This meeting's electorate has no household, so there is no ballot to print.")
+        if is_representatives_meeting(meeting):
+            reason = _("This meeting's electorate has no active representative, so there is no ballot to print.")
+        else:
+            reason = _("This meeting's electorate has no household, so there is no ballot to print.")
     return reason
 
 
@@ -157,11 +177,40 @@ def _matter_households(rows) -> dict[int, set[int] | None]:
     return out
 
 
+_WALK = ("entrance__building__sort_key", "entrance__sort_key", "-floor", "room_sort_key", "pk")
+
+
+def is_representatives_meeting(meeting: Meeting) -> bool:
+    """A representatives' meeting prints one ballot per representative, not per household."""
+    return meeting.electorate == Electorate.REPRESENTATIVES
+
+
+def _representative_ids(meeting: Meeting) -> list[int]:
+    """The representatives of a representatives' meeting: its frozen electorate's once voting opened (head
+    "rep:<pk>"), else meeting_electorate's (the active representatives of its households)."""
+    heads = list(MeetingElector.objects.filter(meeting=meeting).values_list("head", flat=True))
+    if not heads:
+        heads = [elector.head for elector in meeting_electorate(meeting)[0]]
+    return [int(head.split(":", 1)[1]) for head in heads if head.startswith("rep:")]
+
+
+def _representative_rows(meeting: Meeting):
+    """The representatives of the meeting (community.Representative), in walking order of their flats."""
+    order = (f"-household__{key[1:]}" if key[0] == "-" else f"household__{key}" for key in _WALK)
+    return Representative.objects.filter(pk__in=_representative_ids(meeting)).order_by(*order, "pk")
+
+
 def _electorate_rows(meeting: Meeting, building_id: int | None = None):
     """(household id, building, entrance, room, owner) of the meeting's electorate in roster order: the frozen
-    electorate once voting opened (MeetingElector), else the roster — the meeting's building, or the community."""
-    order = ("entrance__building__sort_key", "entrance__sort_key", "-floor", "room_sort_key", "pk")
+    electorate once voting opened (MeetingElector), else the roster — the meeting's building, or the community. At a
+    representatives' meeting, one row per representative with their name in place of the owner's."""
     fields = ("pk", "entrance__building__name", "entrance__name", "room", "owner__name")
+    if is_representatives_meeting(meeting):
+        representatives = _representative_rows(meeting)
+        if building_id is not None:
+            representatives = representatives.filter(household__entrance__building_id=building_id)
+        return representatives.values_list("household_id", *(f"household__{key}" for key in fields[1:4]), "name")
+    order = _WALK
     frozen = MeetingElector.objects.filter(meeting=meeting)
     if frozen.exists():
         if building_id is not None:
@@ -186,17 +235,28 @@ def _roster(meeting: Meeting):
 
 
 def _electorate_exists(meeting: Meeting) -> bool:
+    if is_representatives_meeting(meeting):
+        return bool(_representative_ids(meeting))
     return MeetingElector.objects.filter(meeting=meeting).exists() or _roster(meeting).exists()
 
 
 def electorate_size(meeting: Meeting) -> int:
-    """How many ballots the batch prints: the frozen electorate once voting opened, else the roster's households."""
+    """How many ballots the batch prints: the frozen electorate once voting opened, else the roster's households (or
+    the meeting's representatives)."""
+    if is_representatives_meeting(meeting):
+        return len(_representative_ids(meeting))
     return MeetingElector.objects.filter(meeting=meeting).count() or _roster(meeting).count()
 
 
 def electorate_buildings(meeting: Meeting) -> list[tuple[Building, int]]:
     """The buildings of the meeting's electorate with how many ballots each prints, in roster order: a large
     community's ballots are made building by building, each a document of its own. One query."""
+    if is_representatives_meeting(meeting):
+        counted: dict[int, int] = {}
+        for building_id in _representative_rows(meeting).values_list("household__entrance__building_id", flat=True):
+            counted[building_id] = counted.get(building_id, 0) + 1
+        buildings = Building.objects.filter(pk__in=counted).order_by("sort_key", "pk")
+        return [(building, counted[building.pk]) for building in buildings]
     frozen = MeetingElector.objects.filter(meeting=meeting)
     households = Household.objects.filter(pk__in=frozen.values("household_id")) if frozen.exists() else _roster(meeting)
     counts = Count("entrances__households", filter=Q(entrances__households__in=households))
@@ -249,7 +309,7 @@ def ballot_text(meeting: Meeting, *, base_url: str) -> ballot_sheets.BallotText:
         community=meeting.community.name,
         title=_("%(meeting)s — ballot") % {"meeting": meeting.title},
         window=_("Voting: %(window)s") % {"window": window_text(meeting)},
-        owner_label=_("Owner"),
+        owner_label=_("Representative") if is_representatives_meeting(meeting) else _("Owner"),
         code_label=_("Household code (the committee enters this ballot by it)"),
         matters_heading=_("Matters: tick one box for each"),
         choices=choices,
@@ -266,7 +326,11 @@ def ballot_text(meeting: Meeting, *, base_url: str) -> ballot_sheets.BallotText:
             + " "
             + _("You can vote online instead: %(url)s") % {"url": meeting_url(base_url, meeting)},
         ),
-        signature=_("Owner's signature: ____________    Date: ____________"),
+        signature=(
+            _("Representative's signature: ____________    Date: ____________")
+            if is_representatives_meeting(meeting)
+            else _("Owner's signature: ____________    Date: ____________")
+        ),
         folio=_("Household %(code)s") % {"code": "{code}"},
     )
 
@@ -307,10 +371,84 @@ def render_ballots(households, agenda, text, *, title: str, workers=None, progre
     )
 
 
-def build_meeting_ballots_job(job, progress: Progress) -> bytes:
+def volume_name(number: int, first: BallotHousehold, last: BallotHousehold) -> str:
+    """A volume's file name in the ZIP: "表决票-第01册-1号楼1单元101至3号楼2单元602.pdf"."""
+    name = _("ballots-volume-%(number)02d-%(first)s-to-%(last)s.pdf") % {
+        "number": number,
+        "first": first.place,
+        "last": last.place,
+    }
+    return re.sub(r'[\\/:*?"<>|\s]+', "-", name)
+
+
+def ballot_volumes(households, agenda, text, *, title: str, per_volume: int):
+    """The batch cut into volumes of `per_volume` ballots in walking order: (file name, title, chunks) each."""
+    for number, start in enumerate(range(0, len(households), per_volume), start=1):
+        volume = households[start : start + per_volume]
+        volume_title = _("%(title)s — volume %(number)d") % {"title": title, "number": number}
+        yield (
+            volume_name(number, volume[0], volume[-1]),
+            volume_title,
+            ballot_sheets.ballot_chunks(volume, agenda, text),
+        )
+
+
+def render_ballot_volumes(
+    households, agenda, text, *, title: str, out, per_volume: int, workers: int, progress=None, stats=None
+) -> list[str]:
+    """The ballots of `households` as a ZIP of PDF volumes written to `out` (documents.chunked.render_volumes); the
+    volumes' names in order. Also what bench/bench_documents.py renders."""
+    return render_volumes(
+        ballot_volumes(households, agenda, text, title=title, per_volume=per_volume),
+        out=out,
+        head=ballot_sheets.HEAD,
+        pages_total=len(households),
+        lang=pdf_lang(),
+        workers=workers,
+        progress=progress,
+        stats=stats,
+    )
+
+
+def ballots_batch(
+    meeting: Meeting,
+    *,
+    base_url: str,
+    workers: int,
+    progress: Progress | None = None,
+    building: Building | None = None,
+    per_volume: int | None = None,
+) -> bytes | JobFile:
+    """The job's file: one PDF for up to `per_volume` ballots, else a ZIP of volumes in a temporary file (JobFile)."""
+    per_volume = per_volume or ballots_per_volume()
+    rows = agenda_rows(meeting)
+    households = ballot_households(meeting, rows, base_url=base_url, building_id=building.pk if building else None)
+    agenda, text, title = ballot_agenda(rows), ballot_text(meeting, base_url=base_url), ballots_title(meeting, building)
+    if len(households) <= per_volume:
+        return render_ballots(households, agenda, text, title=title, workers=workers, progress=progress)
+    descriptor, path = tempfile.mkstemp(prefix="gongyi-ballots-", suffix=".zip")
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            names = render_ballot_volumes(
+                households,
+                agenda,
+                text,
+                title=title,
+                out=out,
+                per_volume=per_volume,
+                workers=workers,
+                progress=progress,
+            )
+    except BaseException:
+        os.unlink(path)
+        raise
+    return JobFile(path=path, suffix=".zip", volumes=len(names))
+
+
+def build_meeting_ballots_job(job, progress: Progress) -> bytes | JobFile:
     meeting = Meeting.objects.select_related("community").get(pk=job.params["meeting"], community=job.community)
     building = job.params.get("building")
     building = Building.objects.get(pk=building, community=job.community) if building else None
-    return render_meeting_ballots(
+    return ballots_batch(
         meeting, base_url=job.params["base_url"], workers=job_workers(), progress=progress, building=building
     )

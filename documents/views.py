@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -20,7 +21,7 @@ from core.access import refuse
 from core.params import int_param
 from documents import meetings as meeting_documents
 from documents.builders import register_title, render_register, render_slips, render_walk_sheet, slips_title
-from documents.jobs import job_allowed
+from documents.jobs import job_allowed, job_file_type, job_volumes
 from documents.models import DocumentJob
 from documents.selectors import SlipScope, electorate_size, households_without_code, walk_sheet_entrances
 from documents.services import document_job_start, slip_codes_issue_missing
@@ -200,6 +201,25 @@ def job_json(job: DocumentJob) -> dict:
         "percent": job.percent,
         "message": message,
         "download_url": reverse("document_job_download", args=[job.pk]) if state == DocumentJob.State.DONE else None,
+        **_download_words(job_volumes(job)),
+    }
+
+
+def _download_words(volumes: int) -> dict:
+    """The download button's words and what the file is: one PDF, or a ZIP of `volumes` PDF volumes."""
+    if not volumes:
+        return {"download_label": _("Download the PDF"), "download_note": ""}
+    return {
+        "download_label": ngettext(
+            "Download the ZIP (%(volumes)s volume)", "Download the ZIP (%(volumes)s volumes)", volumes
+        )
+        % {"volumes": volumes},
+        "download_note": ngettext(
+            "The document is a ZIP of %(volumes)s PDF volume, in walking order: print each volume on its own.",
+            "The document is a ZIP of %(volumes)s PDF volumes, in walking order: print each volume on its own.",
+            volumes,
+        )
+        % {"volumes": volumes},
     }
 
 
@@ -229,7 +249,13 @@ def job_download(request, pk: int):
         return refusal
     if job.shown_state != DocumentJob.State.DONE or not job.file:
         raise Http404
-    response = FileResponse(job.file.open("rb"), content_type="application/pdf", filename=job.filename)
+    content_type, filename = job_file_type(job)
+    response = FileResponse(
+        job.file.open("rb"),
+        content_type=content_type,
+        as_attachment=content_type != "application/pdf",
+        filename=filename,
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -288,10 +314,15 @@ def meeting_ballots(request, pk: int):
             },
         )
         return redirect("document_job", pk=job.pk)
+    size = sum(count for _building, count in buildings)
+    per_volume = meeting_documents.ballots_per_volume()
     context = {
         "meeting": meeting,
         "community": meeting.community,
-        "size": sum(count for _building, count in buildings),
+        "size": size,
+        "representatives": meeting_documents.is_representatives_meeting(meeting),
+        "per_volume": per_volume,
+        "volumes": -(-size // per_volume) if size > per_volume else 0,
         "buildings": buildings if len(buildings) > 1 else [],
         "recent_jobs": _recent_jobs(
             request.user, kind="meeting_ballots", community=meeting.community, params__meeting=meeting.pk

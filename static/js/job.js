@@ -13,7 +13,9 @@
         document.getElementById("job-pages").textContent = pagesFormat.replace("DONE", s.pages_done).replace("TOTAL", s.pages_total);
         if (s.message) { var m = document.getElementById("job-message"); m.textContent = s.message; m.hidden = false; }
         if (s.download_url) {
-          var d = document.getElementById("job-download"); d.querySelector("a").href = s.download_url; d.hidden = false;
+          var d = document.getElementById("job-download"), a = d.querySelector("a");
+          a.href = s.download_url; a.textContent = s.download_label; d.hidden = false;
+          if (s.download_note) { var n = document.getElementById("job-note"); n.textContent = s.download_note; n.hidden = false; }
         }
         if (s.state === "done" || s.state === "failed") { document.getElementById("job-wait").hidden = true; return; }
         setTimeout(poll, 2000);

@@ -374,3 +374,205 @@ def test_a_large_communitys_ballots_can_be_made_building_by_building(client_as, 
     for value in (other.pk, "x"):
         assert client.post(f"{ballots_url(meeting)}?building={value}").status_code == 404
     assert DocumentJob.objects.count() == 1
+
+
+# --- A large batch: a ZIP of PDF volumes -----------------------------------------------------------------------------
+
+
+def walking_households(meeting, **kwargs):
+    from meetings.selectors import agenda_rows
+
+    rows = agenda_rows(meeting)
+    return meeting_documents.ballot_households(meeting, rows, base_url="http://testserver", **kwargs)
+
+
+def walking_order(meeting, **kwargs) -> list[str]:
+    return [household.code for household in walking_households(meeting, **kwargs)]
+
+
+def walking_places(meeting, **kwargs) -> list[str]:
+    return [household.place for household in walking_households(meeting, **kwargs)]
+
+
+def page_codes(pdf: bytes, codes) -> list[str]:
+    found = []
+    for text in ballot_pages(pdf):
+        matches = [code for code in codes if f"户号 {code}" in text]
+        assert len(matches) == 1, text
+        found.append(matches[0])
+    return found
+
+
+def run_ballots_job(client, meeting, query: str = "") -> DocumentJob:
+    client.post(f"{ballots_url(meeting)}{query}")
+    job = DocumentJob.objects.latest("pk")
+    call_command("run_document_job", job.pk)
+    job.refresh_from_db()
+    assert job.state == "done", job.message
+    return job
+
+
+def test_a_batch_larger_than_a_volume_is_a_zip_of_volumes_in_walking_order(
+    client_as, actors, committee, stairwell, settings
+):
+    import io
+    import zipfile
+
+    settings.MEETING_BALLOTS_PER_VOLUME = 5
+    meeting = meeting_with_agenda(actors, committee, stairwell)
+    client = client_as(committee)
+    page = client.get(ballots_url(meeting)).content.decode()
+    assert "表决票超过 5 张：文件是 ZIP 压缩包，按楼栋、单元、楼层顺序分为 3 册 PDF，每册最多 5 张。" in page
+    job = run_ballots_job(client, meeting)
+    assert (job.pages_total, job.params["volumes"]) == (13, 3)
+    assert job.file.name.endswith(".zip")
+
+    page = client.get(f"/documents/jobs/{job.pk}/").content.decode()
+    assert "下载 ZIP 压缩包（共3册）" in page and "内含3册 PDF" in page
+    status = client.get(f"/documents/jobs/{job.pk}/progress.json").json()  # what the page's script shows when done
+    assert status["download_label"] == "下载 ZIP 压缩包（共3册）" and "内含3册 PDF" in status["download_note"]
+    response = client.get(f"/documents/jobs/{job.pk}/download/")
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert f"meeting-ballots-{actors.community.slug}-{meeting.pk}.zip" in response["Content-Disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(response_bytes(response)))
+    assert archive.testzip() is None
+
+    order = walking_order(meeting)
+    assert len(order) == 13
+    names = archive.namelist()
+    # Volumes of 5, 5 and 3 ballots, named by number and by their first and last flat, in walking order.
+    places = walking_places(meeting)
+    assert names == [
+        f"表决票-第01册-{places[0]}至{places[4]}.pdf",
+        f"表决票-第02册-{places[5]}至{places[9]}.pdf",
+        f"表决票-第03册-{places[10]}至{places[12]}.pdf",
+    ]
+    assert "3号楼5单元602" in places[:5] and "3号楼5单元101" in places
+    volumes = [archive.read(name) for name in names]
+    assert [len(pdf_reader(pdf).pages) for pdf in volumes] == [5, 5, 3]
+    assert [code for pdf in volumes for code in page_codes(pdf, order)] == order
+    assert pdf_reader(volumes[1]).metadata.title.endswith("第2册")
+
+
+def test_a_buildings_batch_is_cut_into_volumes_too(client_as, actors, committee, stairwell, settings):
+    import zipfile
+
+    settings.MEETING_BALLOTS_PER_VOLUME = 5
+    meeting = meeting_with_agenda(actors, committee, stairwell)
+    building = stairwell[0].entrance.building
+    job = run_ballots_job(client_as(committee), meeting, f"?building={building.pk}")
+    assert (job.pages_total, job.params["volumes"]) == (12, 3)
+    archive = zipfile.ZipFile(job.file.open("rb"))
+    order = walking_order(meeting, building_id=building.pk)
+    assert all(code.startswith("3-5-") for code in order) and len(order) == 12
+    volumes = [archive.read(name) for name in archive.namelist()]
+    assert [len(pdf_reader(pdf).pages) for pdf in volumes] == [5, 5, 2]
+    assert [code for pdf in volumes for code in page_codes(pdf, order)] == order
+    assert archive.namelist()[2] == "表决票-第03册-3号楼5单元101至3号楼5单元102.pdf"
+
+
+def test_a_batch_within_a_volume_stays_one_pdf(client_as, actors, committee, stairwell, settings):
+    settings.MEETING_BALLOTS_PER_VOLUME = 13
+    meeting = meeting_with_agenda(actors, committee, stairwell)
+    client = client_as(committee)
+    job = run_ballots_job(client, meeting)
+    assert job.file.name.endswith(".pdf") and not job.params.get("volumes")
+    assert "ZIP" not in client.get(ballots_url(meeting)).content.decode()
+    page = client.get(f"/documents/jobs/{job.pk}/").content.decode()
+    assert "下载 PDF" in page and "ZIP" not in page
+    response = client.get(f"/documents/jobs/{job.pk}/download/")
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("inline;")
+    assert f"meeting-ballots-{actors.community.slug}-{meeting.pk}.pdf" in response["Content-Disposition"]
+    assert page_codes(response_bytes(response), walking_order(meeting)) == walking_order(meeting)
+
+
+def test_volumes_rendered_by_worker_processes_keep_their_pages_in_order(monkeypatch):
+    """The parallel path: chunks of several volumes are in flight at once, and each volume gets its own pages."""
+    import io
+    import zipfile
+
+    from documents import ballot_sheets
+    from documents.ballot_sheets import BallotAgenda, BallotHousehold, BallotMatter, BallotText
+    from documents.chunked import RenderStats
+
+    monkeypatch.setattr(ballot_sheets, "PAGES_PER_CHUNK", 2)
+    households = [BallotHousehold(place=f"9号楼1单元{n}01", owner=f"业主{n}", code=f"9-1-{n}01") for n in range(1, 8)]
+    agenda = BallotAgenda(matters=(BallotMatter(1, "建电动车车库", "一般事项"),), elections=())
+    text = BallotText(
+        community="小区",
+        title="表决票",
+        window="",
+        owner_label="业主",
+        code_label="户号",
+        matters_heading="事项",
+        choices=("同意", "不同意", "弃权"),
+        not_in_scope="",
+        party="",
+        instructions=(),
+        signature="",
+        folio="户号 {code}",
+    )
+    out, stats, seen = io.BytesIO(), RenderStats(), []
+    names = meeting_documents.render_ballot_volumes(
+        households,
+        agenda,
+        text,
+        title="表决票",
+        out=out,
+        per_volume=3,
+        workers=2,
+        stats=stats,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert names == [
+        "表决票-第01册-9号楼1单元101至9号楼1单元301.pdf",
+        "表决票-第02册-9号楼1单元401至9号楼1单元601.pdf",
+        "表决票-第03册-9号楼1单元701至9号楼1单元701.pdf",
+    ]
+    archive = zipfile.ZipFile(out)
+    codes = [household.code for household in households]
+    volumes = [page_codes(archive.read(name), codes) for name in names]
+    assert volumes == [codes[0:3], codes[3:6], codes[6:7]]
+    assert (stats.pages, stats.chunks, seen[-1]) == (7, 5, (7, 7))
+    assert len(stats.peak_kb) >= 3  # the two workers and this process
+
+
+# --- A representatives' meeting: one ballot per representative --------------------------------------------------------
+
+
+def test_a_representatives_meeting_prints_one_ballot_per_representative(client_as, actors, committee, stairwell):
+    from community.services import representative_add, representative_remove
+    from proposals.models import Electorate
+
+    community = actors.community
+    reps = [
+        representative_add(community=community, by=committee, name=name, household=stairwell[index])
+        for name, index in (("周代表", 0), ("吴代表", 11), ("郑代表", 5))
+    ]
+    representative_remove(representative=reps[2], by=committee)
+    meeting = make_meeting(community, committee, electorate=Electorate.REPRESENTATIVES)
+    agenda_matter_add(
+        meeting=meeting,
+        by=committee,
+        proposal=make_proposal(community, committee, State.CONSULTATION, title="居民公约"),
+    )
+    meeting = meeting_publish_notice(meeting=meeting, by=committee)
+
+    def printed(meeting):
+        assert meeting_documents.electorate_size(meeting) == 2
+        assert [count for _building, count in meeting_documents.electorate_buildings(meeting)] == [2]
+        pages = ballot_pages(meeting_documents.render_meeting_ballots(meeting, base_url="http://testserver"))
+        assert len(pages) == 2
+        # Walking order: 602 (吴) above 101 (周); each with the representative's name, not the flat's owner's.
+        assert "3号楼5单元602" in pages[0] and "居民代表：吴代表" in pages[0]
+        assert "3号楼5单元101" in pages[1] and "居民代表：周代表" in pages[1]
+        assert not any(stairwell[0].owner.name in page or "郑代表" in page for page in pages)
+        assert all("居民代表签名" in page for page in pages)
+
+    printed(meeting)  # before voting opens: the active representatives
+    page = client_as(committee).get(ballots_url(meeting)).content.decode()
+    assert "本次会议每位居民代表一张表决票，共 2 位居民代表" in page and "共 13 户" not in page
+    printed(open_voting(meeting, committee))  # once open: the frozen electorate
+    assert MeetingElector.objects.filter(meeting=meeting).count() == 2
