@@ -131,11 +131,10 @@ class AccountAdapter(DefaultAccountAdapter):
         LOGIN_BACKOFF.reset(self.login_account(phone=phone))
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
-        send_sms(phone=phone, text=_("Gongyi verification code: %(code)s (valid for 15 minutes).") % {"code": code})
+        send_sms(phone=phone, template="login_code", params={"code": code})
 
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
-        send_sms(phone=phone, text=_("Somebody asked for a Gongyi code for this number, which has no account."))
+        send_sms(phone=phone, template="no_account")
 
     def send_account_already_exists_sms(self, phone: str) -> None:
-        text = _("Somebody tried to sign up to Gongyi with this number, which already has an account.")
-        send_sms(phone=phone, text=text)
+        send_sms(phone=phone, template="account_exists")

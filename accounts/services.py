@@ -63,8 +63,7 @@ def password_reset_code_send(*, phone: str, ip: str) -> None:
     cache.delete(_wrong_key(phone))
     user = get_user_model().objects.filter(phone=phone, is_active=True).first()
     if user is not None:
-        text = _("Gongyi password reset code: %(code)s (valid for 15 minutes). Do not give it to anybody.")
-        send_sms(phone=phone, text=text % {"code": code})
+        send_sms(phone=phone, template="reset_code", params={"code": code})
 
 
 def password_reset_complete(*, phone: str, code: str, password: str):

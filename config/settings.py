@@ -233,11 +233,19 @@ ACCOUNT_RATE_LIMITS_ENABLED = True  # allauth's defaults: failed logins per user
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_USER_DISPLAY = str  # the display name, not the generated username
 ACCOUNT_LOGOUT_ON_GET = False
-# Where one-time codes go. The console backend writes them to the log, for development only; plug a gateway in here.
+# Text messages (accounts.sms): the gateway, the signature (签名) and the provider's code of each template (模板),
+# SMS_TEMPLATE_<NAME> for each name of accounts.sms.TEMPLATES (SMS_TEMPLATE_LOGIN_CODE=SMS_123456789). The console
+# backend writes texts to the log, for development only. README, "Text messages", lists each gateway's variables.
 SMS_BACKEND = os.environ.get("SMS_BACKEND") or "accounts.sms.ConsoleBackend"
 if PRODUCTION and SMS_BACKEND in {"accounts.sms.ConsoleBackend", "accounts.sms.LocmemBackend"}:
     # The console backend would write every login and reset code to the log; the in-memory one sends nothing.
     raise ImproperlyConfigured("GONGYI_ENV=production needs SMS_BACKEND set to a real text-message gateway.")
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME") or "共议"
+SMS_TEMPLATE_CODES = {
+    key.removeprefix("SMS_TEMPLATE_").lower(): value
+    for key, value in os.environ.items()
+    if key.startswith("SMS_TEMPLATE_") and value
+}
 
 # The client's address, which every limit counts by (accounts.throttle.client_ip, allauth's rate limits). Behind
 # nginx every request comes from the proxy: TRUSTED_PROXY_COUNT=1 takes the address nginx appends to

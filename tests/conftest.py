@@ -124,8 +124,10 @@ def _sms_outbox(settings):
     """SMS is the one thing outside the project: tests read codes from an in-memory outbox."""
     settings.SMS_BACKEND = "accounts.sms.LocmemBackend"
     sms.outbox.clear()
+    sms.sent_messages.clear()
     yield sms.outbox
     sms.outbox.clear()
+    sms.sent_messages.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -222,6 +224,7 @@ def _demo_module(django_db_setup, django_db_blocker, tmp_path_factory):
             atomic.__exit__(None, None, None)
             raise
     sms.outbox.clear()
+    sms.sent_messages.clear()
     yield Demo(output=out.getvalue(), media_root=media)
     with django_db_blocker.unblock():
         transaction.set_rollback(True)

@@ -21,7 +21,7 @@ def owner(user_factory):
 
 
 def _code(sms_outbox):
-    return re.search(r"\b(\d{6})\b", sms_outbox[-1][1]).group(1)
+    return re.search(r"(?<!\d)(\d{6})(?!\d)", sms_outbox[-1][1]).group(1)
 
 
 def _confirm(client, code, password=NEW, password2=None):

@@ -16,7 +16,7 @@ NEW_PASSWORD = "lanterns-by-the-river-7"
 def _code(sms_outbox, phone: str) -> str:
     sent = [text for to, text in sms_outbox if to == phone]
     assert sent, f"no SMS to {phone}: {sms_outbox}"
-    return re.search(r"\b(\d{6})\b", sent[-1]).group(1)
+    return re.search(r"(?<!\d)(\d{6})(?!\d)", sent[-1]).group(1)
 
 
 def signup(client, phone="138 1234 5678", **extra):

@@ -111,7 +111,7 @@ class Server:
                 return None
             lines = [json.loads(line) for line in self.sms_file.read_text(encoding="utf-8").splitlines() if line]
             texts = [line["text"] for line in lines if line["phone"] == phone]
-            found = re.search(r"\b(\d{6})\b", texts[-1]) if texts else None
+            found = re.search(r"(?<!\d)(\d{6})(?!\d)", texts[-1]) if texts else None
             return found.group(1) if found else None
 
         return wait_until(latest, timeout, f"a text message with a code to {phone}")

@@ -38,7 +38,7 @@ def slip(household):
 
 
 def _sms_code(sms_outbox, phone):
-    return re.search(r"\b(\d{6})\b", [text for to, text in sms_outbox if to == phone][-1]).group(1)
+    return re.search(r"(?<!\d)(\d{6})(?!\d)", [text for to, text in sms_outbox if to == phone][-1]).group(1)
 
 
 def _codes_state():
