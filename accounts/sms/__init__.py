@@ -53,7 +53,11 @@ TEMPLATES: dict[str, Template] = {
     t.name: t
     for t in (
         Template(
-            "login_code", "code", "您的验证码为{code}，15分钟内有效，请勿告诉他人。", ("code",), "sign-in and sign-up code"
+            "login_code",
+            "code",
+            "您的验证码为{code}，15分钟内有效，请勿告诉他人。",
+            ("code",),
+            "sign-in and sign-up code",
         ),
         Template(
             "reset_code",
