@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "costs",
     "meetings",
     "lifecycle",
+    "messaging",
     "documents",
     "resolutions",
     "pages",
@@ -241,6 +242,11 @@ if PRODUCTION and SMS_BACKEND in {"accounts.sms.ConsoleBackend", "accounts.sms.L
     # The console backend would write every login and reset code to the log; the in-memory one sends nothing.
     raise ImproperlyConfigured("GONGYI_ENV=production needs SMS_BACKEND set to a real text-message gateway.")
 SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME") or "共议"
+# What one billed message costs (¥), for the estimate a committee sees before a batch; at most this many texts a day
+# to one phone (codes aside); the site's address, for the links in texts (sent by jobs, with no request to ask).
+SMS_PRICE_YUAN = os.environ.get("SMS_PRICE_YUAN") or "0.045"
+SMS_DAILY_CAP_PER_PHONE = int(os.environ.get("SMS_DAILY_CAP_PER_PHONE") or "3")
+SITE_URL = os.environ.get("SITE_URL") or "http://127.0.0.1:8000"
 SMS_TEMPLATE_CODES = {
     key.removeprefix("SMS_TEMPLATE_").lower(): value
     for key, value in os.environ.items()
