@@ -6,14 +6,14 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.utils import timezone
 
-from community.models import Household, HouseholdBinding
+from community.models import Household, HouseholdBinding, Representative
 from consult.models import Visit
 from meetings.models import AgendaItem, ElectionBallot, Meeting, MeetingElector
 from messaging.models import Batch, Message, MessageStatus, OptOut, Policy
-from proposals.models import Proposal
+from proposals.models import Electorate, Proposal
 from voting.models import Ballot, Elector
 
 # No texts from 21:00 to 08:00, Beijing time: what is queued then waits until the morning.
@@ -76,7 +76,11 @@ def electorate_households(subject: Proposal | Meeting):
     if MeetingElector.objects.filter(meeting=subject).exists():
         return Household.objects.filter(pk__in=MeetingElector.objects.filter(meeting=subject).values("household_id"))
     households = Household.objects.of(subject.community)
-    return households.filter(entrance__building=subject.building) if subject.building_id else households
+    if subject.building_id:
+        households = households.filter(entrance__building=subject.building)
+    if subject.electorate == Electorate.REPRESENTATIVES:
+        households = households.filter(pk__in=Representative.objects.active().values("household_id"))
+    return households
 
 
 def _matter_ids(subject: Proposal | Meeting):
@@ -89,7 +93,7 @@ def voted_households(subject: Proposal | Meeting):
     """Ids of households with a ballot on the subject (a meeting: on any of its matters or elections)."""
     voted = Q(pk__in=Ballot.objects.filter(proposal_id__in=_matter_ids(subject)).values("household_id"))
     if isinstance(subject, Meeting):
-        voted |= Q(pk__in=ElectionBallot.objects.filter(election__meeting=subject).values("household_id"))
+        voted |= Q(pk__in=ElectionBallot.objects.filter(election__item__meeting=subject).values("household_id"))
     return voted
 
 
@@ -109,21 +113,29 @@ def chosen_households(subject: Proposal | Meeting, audience: Audience):
 
 def recipients(subject: Proposal | Meeting, audience: Audience, *, only=None) -> Recipients:
     """One recipient per phone: the roster's number of the owner, else the verified number of an account bound to
-    the flat as its owner. Opted-out households and households without a number are counted, not texted. `only`
-    (household ids, a queryset) narrows the choice further. One query."""
-    owner_account_phone = HouseholdBinding.objects.filter(
-        household=OuterRef("pk"), relation=HouseholdBinding.Relation.OWNER, user__phone_verified=True
-    ).exclude(user__phone="")
+    the flat as its owner; for the residents' representatives, the representative's number. Opted-out households and
+    households without a number are counted, not texted. `only` (household ids, a queryset) narrows the choice
+    further. One query."""
+    if subject.electorate == Electorate.REPRESENTATIVES:
+        phone_of = Representative.objects.active().filter(household=OuterRef("pk")).exclude(phone="")
+        roster_phone = Value("")
+    else:
+        phone_of = HouseholdBinding.objects.filter(
+            household=OuterRef("pk"), relation=HouseholdBinding.Relation.OWNER, user__phone_verified=True
+        ).exclude(user__phone="")
+        phone_of = phone_of.annotate(phone=F("user__phone"))
+        roster_phone = F("owner__phone")
     households = chosen_households(subject, audience)
     if only is not None:
         households = households.filter(pk__in=only)
     rows = (
         households.annotate(
             opted_out=Exists(OptOut.objects.filter(household=OuterRef("pk"))),
-            account_phone=Subquery(owner_account_phone.order_by("pk").values("user__phone")[:1]),
+            roster_phone=roster_phone,
+            account_phone=Subquery(phone_of.order_by("pk").values("phone")[:1]),
         )
         .order_by("entrance__building__sort_key", "entrance__sort_key", "-floor", "room_sort_key", "pk")
-        .values_list("pk", "owner__phone", "account_phone", "opted_out")
+        .values_list("pk", "roster_phone", "account_phone", "opted_out")
     )
     result = Recipients()
     by_phone: dict[str, list[int]] = {}

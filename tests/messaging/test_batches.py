@@ -107,3 +107,30 @@ def test_an_opt_out_after_queuing_is_still_honoured(voting, estate, actors):
     assert messages_send_due(now=NOON) == 4
     failed = batch.messages.get(status=MessageStatus.FAILED)
     assert failed.household == estate[4] and failed.error_code == "opted_out"
+
+
+def test_a_representatives_meeting_texts_the_representatives_on_their_own_numbers(actors, estate):
+    from community.models import Representative
+    from meetings.models import Organiser
+    from meetings.services import meeting_create
+    from proposals.models import Electorate
+
+    community = actors.community
+    Representative.objects.create(community=community, name="张代表", household=estate[3], phone="13600000001")
+    Representative.objects.create(community=community, name="李代表", household=estate[4], phone="")
+    Representative.objects.create(
+        community=community, name="前代表", household=estate[5], phone="13600000003", active=False
+    )
+    meeting = meeting_create(
+        community=community,
+        by=actors.users["committee"],
+        title="居民代表会议",
+        organiser=Organiser.COMMITTEE,
+        voting_opens_at=NOON + timedelta(days=20),
+        voting_closes_at=NOON + timedelta(days=21),
+        electorate=Electorate.REPRESENTATIVES,
+    )
+    batch = batch_create(subject=meeting, kind=Batch.Kind.MEETING, by=actors.users["committee"], now=NOON)
+    assert list(batch.messages.values_list("phone", flat=True)) == ["13600000001"]
+    assert (batch.households, batch.without_phone) == (1, 1)
+    assert set(batch.messages.get().params) == {"community", "title", "start", "deadline", "link"}
