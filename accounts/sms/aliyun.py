@@ -165,7 +165,7 @@ class AliyunBackend:
             if error.status_code and error.status_code >= 500:
                 raise NETWORK.error(code) from error
             raise refusal(code, KNOWN, PREFIXES).error(code) from error
-        except TeaException as error:  # no connection or a timeout (RetryError), an answer that is not JSON
+        except TeaException as error:  # no connection or a timeout (RetryError), an answer not JSON (RuntimeError)
             raise NETWORK.error(type(getattr(error, "inner_exception", error)).__name__) from error
         if body.code != "OK":
             raise refusal(body.code or "", KNOWN, PREFIXES).error(body.code or "")

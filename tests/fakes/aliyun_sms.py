@@ -23,7 +23,8 @@ from tests.fakes import FakeServer, as_json
 BEIJING = ZoneInfo("Asia/Shanghai")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 VARIABLE = re.compile(r"\$\{(\w+)\}")
-LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+# A link in any form: a scheme, www., or a host name followed by a path (g.cn/s/x).
+LINK = re.compile(r"https?://|www\.|[a-z0-9-]+(\.[a-z0-9-]+)+/", re.IGNORECASE)
 PARAM_LIMIT = 35
 
 

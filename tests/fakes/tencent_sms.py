@@ -4,7 +4,7 @@ answers {"Response": {...}} with an Error for a refused request.
 
 SendSms checks what the provider checks — the SdkAppId, the approved signature and template, the number of
 parameters (numbered {1}, {2}… in the registered text), a link or a long code in a parameter, the number, the
-package's balance — and keeps what was sent; answers can be scripted (`answer_next`, `break_next`);
+package's balance — and keeps what was sent; answers can be scripted (`answer_next`; `break_next` for any action);
 PullSmsSendStatus hands out, once each, the reports the test made (`deliver`, `fail`).
 """
 
@@ -20,7 +20,8 @@ from tests.fakes import FakeServer, as_json
 
 MOBILE = re.compile(r"^\+861[3-9]\d{9}$")
 VARIABLE = re.compile(r"\{(\d+)\}")
-LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+# A link in any form: a scheme, www., or a host name followed by a path (g.cn/s/x).
+LINK = re.compile(r"https?://|www\.|[a-z0-9-]+(\.[a-z0-9-]+)+/", re.IGNORECASE)
 
 
 @dataclass
@@ -47,7 +48,8 @@ class FakeTencentSms(FakeServer):
         super().__init__()
         self.sent: list[Text] = []
         self.calls: list[tuple[str, dict, dict]] = []  # (action, body, headers) of every request
-        self._next: deque[tuple[int, dict | bytes, str]] = deque()
+        self._next: deque[tuple[int, dict, str]] = deque()
+        self._breaks: list[tuple[int, int, bytes]] = []
         self._reports: deque[dict] = deque()
         self._ids = itertools.count(1)
 
@@ -57,8 +59,10 @@ class FakeTencentSms(FakeServer):
         """The next SendSms answers this code: for the number (SendStatusSet), or for the whole request (Error)."""
         self._next.append((200, {"Code": code, "Message": message or code}, "request" if whole_request else "number"))
 
-    def break_next(self, status: int = 500, body: bytes = b"<html>502 Bad Gateway</html>") -> None:
-        self._next.append((status, body, "http"))
+    def break_next(self, status: int = 502, body: bytes = b"<html>502 Bad Gateway</html>", *, after: int = 0) -> None:
+        """A request of any action fails with HTTP `status` (the SDK's ServerNetworkError), after `after` more
+        requests were answered."""
+        self._breaks.append((after, status, body))
 
     def deliver(self, serial_no: str) -> None:
         self._report(serial_no, "SUCCESS", "用户接收成功")
@@ -98,6 +102,11 @@ class FakeTencentSms(FakeServer):
             return self._error("AuthFailure.SecretIdNotFound", "The SecretId is not found.")
         if headers.get("X-TC-Version") != "2021-01-11":
             return self._error("InvalidAction", f"The version {headers.get('X-TC-Version')} is not supported.")
+        if self._breaks:
+            after, status, body = self._breaks.pop(0)
+            if after == 0:
+                return status, "text/html", body
+            self._breaks.insert(0, (after - 1, status, body))
         if action == "SendSms":
             return self._send(params)
         if action == "PullSmsSendStatus":
@@ -106,9 +115,7 @@ class FakeTencentSms(FakeServer):
 
     def _send(self, params: dict):
         if self._next:
-            status, answer, level = self._next.popleft()
-            if level == "http":
-                return status, "text/html", answer
+            _status, answer, level = self._next.popleft()
             if level == "request":
                 return self._error(answer["Code"], answer["Message"])
             return self._statuses(params, answer["Code"], answer["Message"])
