@@ -16,7 +16,6 @@ from alibabacloud_dysmsapi20170525.client import Client
 from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
 from alibabacloud_tea_openapi.models import Config
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
 from Tea.exceptions import TeaException
 
 from accounts.sms import Outgoing, Outstanding, Receipt, Sent, SmsRefused, Template
@@ -36,13 +35,13 @@ from accounts.sms.providers import (
     Refusal,
     refusal,
     split_endpoint,
+    template_code,
 )
 from core.identity import mask_phone
 
 logger = logging.getLogger("gongyi.sms")
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-NO_TEMPLATE_CODE = _("No provider template code is set for the template %(code)s (SMS_TEMPLATE_<NAME>).")
 
 # The answer codes of Alibaba's SMS API (help.aliyun.com/document_detail/101346.html, "API错误码").
 _FINAL = {
@@ -103,12 +102,10 @@ class AliyunBackend:
     name = "aliyun"
 
     def send(self, message: Outgoing) -> Sent:
-        if not message.template.code:
-            raise SmsRefused(str(NO_TEMPLATE_CODE) % {"code": message.template.name}, code="", retryable=False)
         request = dysms.SendSmsRequest(
             phone_numbers=message.phone,
             sign_name=settings.SMS_SIGN_NAME,
-            template_code=message.template.code,
+            template_code=template_code(message),
             template_param=json.dumps(message.params, ensure_ascii=False) if message.params else None,
             out_id=message.reference,
         )

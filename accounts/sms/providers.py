@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accounts.sms import TEMPLATES, SmsRefused
+from accounts.sms import TEMPLATES, Outgoing, SmsRefused
 
 BAD_NUMBER = _("The number is not a mobile number the provider can send to.")
 BLOCKED = _("The number refuses texts: its owner unsubscribed or the provider blocks it.")
@@ -22,6 +22,7 @@ THROTTLED = _("The provider limits how many texts this number may receive for no
 UNAVAILABLE = _("The text-message provider could not be reached or failed; it will be tried again later.")
 OTHER = _("The provider refused the text (code %(code)s).")
 NOT_DELIVERED = _("The phone company could not deliver the text (%(code)s).")
+NO_TEMPLATE_CODE = _("No provider template code is set for the template %(name)s (%(variable)s).")
 
 # How long a request may take. A sign-in code is sent while the person waits for the page.
 CONNECT_SECONDS = 5
@@ -60,6 +61,14 @@ def split_endpoint(value: str) -> tuple[str, str]:
         return "https", value.strip().rstrip("/")
     parts = urlsplit(value.strip())
     return parts.scheme.lower(), parts.netloc
+
+
+def template_code(message: Outgoing) -> str:
+    """The provider's code of the message's template; without one the text is refused before the provider is asked."""
+    if not message.template.code:
+        variable = f"SMS_TEMPLATE_{message.template.name.upper()}"
+        raise SmsRefused(str(NO_TEMPLATE_CODE) % {"name": message.template.name, "variable": variable})
+    return message.template.code
 
 
 def missing_template_codes() -> list[str]:

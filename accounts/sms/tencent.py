@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
 from tencentcloud.common.credential import Credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.profile.client_profile import ClientProfile
@@ -36,11 +35,11 @@ from accounts.sms.providers import (
     Refusal,
     refusal,
     split_endpoint,
+    template_code,
 )
 
 logger = logging.getLogger("gongyi.sms")
 
-NO_TEMPLATE_CODE = _("No provider template code is set for the template %(code)s (SMS_TEMPLATE_<NAME>).")
 
 # The answer codes of Tencent's SMS API (cloud.tencent.com/document/api/382/59177, and the SDK's errorcodes.py).
 _FINAL = {
@@ -115,13 +114,11 @@ class TencentBackend:
     name = "tencent"
 
     def send(self, message: Outgoing) -> Sent:
-        if not message.template.code:
-            raise SmsRefused(str(NO_TEMPLATE_CODE) % {"code": message.template.name}, code="", retryable=False)
         request = models.SendSmsRequest()
         request.PhoneNumberSet = [f"+86{message.phone}"]
         request.SmsSdkAppId = settings.TENCENT_SMS_SDK_APP_ID
         request.SignName = settings.SMS_SIGN_NAME
-        request.TemplateId = message.template.code
+        request.TemplateId = template_code(message)
         request.TemplateParamSet = [message.params[name] for name in message.template.params]
         request.SessionContext = message.reference
         try:

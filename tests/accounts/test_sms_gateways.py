@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from accounts.models import User
 from accounts.sms import (
@@ -350,3 +351,11 @@ def test_registered_texts_use_each_providers_placeholders():
     bill = TEMPLATES["bill"]
     assert tencent.registered_text(bill).startswith("{1}业主您好：“{2}”已表决通过，您家应分摊{3}元。")
     assert "{" not in tencent.registered_text(TEMPLATES["no_account"])
+
+
+def test_every_reason_reads_in_chinese():
+    reasons = [value for value in vars(words).values() if isinstance(value, Promise)]
+    assert len(reasons) >= 12
+    with translation.override("zh-hans"):
+        for reason in reasons:
+            assert re.search(r"[\u4e00-\u9fff]", str(reason)), str(reason)
