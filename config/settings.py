@@ -252,6 +252,37 @@ SMS_TEMPLATE_CODES = {
     for key, value in os.environ.items()
     if key.startswith("SMS_TEMPLATE_") and value
 }
+# Alibaba Cloud SMS (SMS_BACKEND=accounts.sms.aliyun.AliyunBackend): a RAM user's AccessKey with AliyunDysmsFullAccess.
+ALIYUN_SMS_ACCESS_KEY_ID = os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", "")
+# The AccessKey's secret.
+ALIYUN_SMS_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+# The API's host, or a URL with its scheme (http://127.0.0.1:8080 reaches a local fake, in tests).
+ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT") or "dysmsapi.aliyuncs.com"
+# Tencent Cloud SMS (SMS_BACKEND=accounts.sms.tencent.TencentBackend): a CAM user's SecretId with QcloudSMSFullAccess.
+TENCENT_SMS_SECRET_ID = os.environ.get("TENCENT_SMS_SECRET_ID", "")
+# The SecretId's key.
+TENCENT_SMS_SECRET_KEY = os.environ.get("TENCENT_SMS_SECRET_KEY", "")
+# The SMS application's SdkAppId (1400…), from the SMS console's application list.
+TENCENT_SMS_SDK_APP_ID = os.environ.get("TENCENT_SMS_SDK_APP_ID", "")
+# The region the API is called in (mainland texts: ap-guangzhou, ap-beijing or ap-nanjing).
+TENCENT_SMS_REGION = os.environ.get("TENCENT_SMS_REGION") or "ap-guangzhou"
+# The API's host, or a URL with its scheme (as ALIYUN_SMS_ENDPOINT).
+TENCENT_SMS_ENDPOINT = os.environ.get("TENCENT_SMS_ENDPOINT") or "sms.tencentcloudapi.com"
+# What each gateway needs before it can send; production refuses to start without it, and without a template code
+# for every template (accounts.apps checks those, which accounts.sms names).
+SMS_GATEWAY_SETTINGS = {
+    "accounts.sms.aliyun.AliyunBackend": ("ALIYUN_SMS_ACCESS_KEY_ID", "ALIYUN_SMS_ACCESS_KEY_SECRET", "SMS_SIGN_NAME"),
+    "accounts.sms.tencent.TencentBackend": (
+        "TENCENT_SMS_SECRET_ID",
+        "TENCENT_SMS_SECRET_KEY",
+        "TENCENT_SMS_SDK_APP_ID",
+        "SMS_SIGN_NAME",
+    ),
+}
+if PRODUCTION and SMS_BACKEND in SMS_GATEWAY_SETTINGS:
+    missing = [name for name in SMS_GATEWAY_SETTINGS[SMS_BACKEND] if not os.environ.get(name)]
+    if missing:
+        raise ImproperlyConfigured(f"SMS_BACKEND={SMS_BACKEND} needs these environment variables: {', '.join(missing)}")
 
 # The client's address, which every limit counts by (accounts.throttle.client_ip, allauth's rate limits). Behind
 # nginx every request comes from the proxy: TRUSTED_PROXY_COUNT=1 takes the address nginx appends to
