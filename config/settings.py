@@ -247,6 +247,8 @@ SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME") or "共议"
 SMS_PRICE_YUAN = os.environ.get("SMS_PRICE_YUAN") or "0.045"
 SMS_DAILY_CAP_PER_PHONE = int(os.environ.get("SMS_DAILY_CAP_PER_PHONE") or "3")
 SITE_URL = os.environ.get("SITE_URL") or "http://127.0.0.1:8000"
+if PRODUCTION and not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured("GONGYI_ENV=production needs SITE_URL, the site's https:// address (links in texts).")
 SMS_TEMPLATE_CODES = {
     key.removeprefix("SMS_TEMPLATE_").lower(): value
     for key, value in os.environ.items()

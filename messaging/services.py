@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -48,7 +47,8 @@ KIND_TEMPLATE = {
 
 
 def short_link(path: str) -> str:
-    """An absolute short address (SITE_URL/s/<code>) of a page of the site; the same page keeps its code."""
+    """The code of a short link (SITE_URL/s/<code>) to a page of the site; the same page keeps its code. Texts carry
+    the code only: the site's address is written into their templates (accounts.sms.Template.registered)."""
     link = ShortLink.objects.filter(path=path).first()
     if link is None:
         try:
@@ -56,7 +56,7 @@ def short_link(path: str) -> str:
                 link = ShortLink.objects.create(path=path)
         except IntegrityError:  # made by a concurrent batch, or (once in a blue moon) a code taken
             link = ShortLink.objects.filter(path=path).first() or ShortLink.objects.create(path=path)
-    return settings.SITE_URL.rstrip("/") + reverse("short_link", args=[link.code])
+    return link.code
 
 
 def _when(moment: datetime) -> str:

@@ -95,7 +95,7 @@ WAITING, FAILED, DELIVERED = 1, 2, 3
 
 def registered_text(template: Template) -> str:
     """The template as it is registered with Alibaba: {name} becomes ${name}."""
-    return template.text.format_map({name: "${" + name + "}" for name in template.params})
+    return template.registered.format_map({name: "${" + name + "}" for name in template.params})
 
 
 class AliyunBackend:

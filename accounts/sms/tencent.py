@@ -107,7 +107,8 @@ MAX_PULLS = 20
 
 def registered_text(template: Template) -> str:
     """The template as it is registered with Tencent: {name} becomes {1}, {2}… in `params` order."""
-    return template.text.format_map({name: "{" + str(number) + "}" for number, name in enumerate(template.params, 1)})
+    numbered = {name: "{" + str(number) + "}" for number, name in enumerate(template.params, 1)}
+    return template.registered.format_map(numbered)
 
 
 class TencentBackend:
