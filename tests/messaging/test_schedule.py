@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from accounts import sms
 from costs.models import Bill
-from lifecycle.services import proposal_close
+from lifecycle.services import meeting_close, proposal_close
+from meetings.ballots import Answers, meeting_ballot_cast
 from meetings.models import Meeting
 from meetings.services import agenda_matter_add, meeting_publish_notice
 from messaging import tasks
@@ -20,7 +21,7 @@ from messaging.selectors import allowed_from
 from messaging.sending import messages_send_due
 from proposals.models import Electorate, Proposal, State, Transition
 from tests.costs.conftest import add_plan, consulting, open_voting, pass_it
-from tests.meetings.conftest import make_meeting, make_proposal, open_voting_now
+from tests.meetings.conftest import end_window, make_meeting, make_proposal, open_voting_now
 from tests.messaging.conftest import beijing
 from tests.voting.conftest import scan
 from voting.models import Channel, Choice
@@ -216,6 +217,26 @@ def test_a_rejected_proposal_gets_its_result_and_no_bill(voting):
     made = batches_make_due(now=closed_at + timedelta(minutes=1))
     assert keys(made) == [f"result:p{voting.pk}"]
     assert made[0].messages.first().params["outcome"] == "未通过"
+
+
+def test_a_passed_matter_of_a_meeting_gets_its_bills_and_no_result_of_its_own(actors, estate):
+    committee = actors.users["committee"]
+    meeting = make_meeting(actors.community, committee)
+    matter = consulting(actors.community, committee)
+    add_plan(matter, committee, items=(("单元门", "3000.00"),), subsidies=(("sponsor", "1000.00"),))
+    agenda_matter_add(meeting=meeting, by=committee, proposal=matter)
+    meeting = open_voting_now(meeting, committee)
+    for household in estate:
+        answers = Answers({matter.pk: Choice.AGREE})
+        meeting_ballot_cast(meeting=meeting, household=household, answers=answers, channel=Channel.ONLINE, by=committee)
+    end_window(meeting)
+    meeting_close(meeting=meeting)
+    matter.refresh_from_db()
+    assert matter.passed and Bill.objects.filter(proposal=matter).exists()
+
+    made = batches_make_due(now=timezone.now() + timedelta(minutes=1))
+    assert keys(made) == [f"bill:p{matter.pk}"]
+    assert made[0].messages.count() == 5
 
 
 def test_no_result_for_a_proposal_closed_long_ago_or_when_turned_off(voting, actors):
