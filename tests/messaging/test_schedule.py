@@ -247,6 +247,19 @@ def test_no_result_for_a_proposal_closed_long_ago_or_when_turned_off(voting, act
     assert batches_make_due(now=closed_at + timedelta(minutes=1)) == []
 
 
+def test_a_run_with_nothing_new_costs_the_same_few_queries_however_many_proposals(
+    voting, actors, now, django_assert_num_queries
+):
+    others = [make_proposal(actors.community, actors.users["committee"], State.VOTING) for _ in range(3)]
+    for proposal in [voting, *others]:
+        window(proposal, now - timedelta(hours=1), now + timedelta(hours=20))
+    assert len(batches_make_due(now=now)) == 4  # opened (the 1-day slot came before it opened)
+    assert len(batches_make_due(now=now + timedelta(hours=4))) == 0
+    # The proposals voting, the community's policy, the meetings, the proposals closed lately, the keys made.
+    with django_assert_num_queries(5):
+        assert batches_make_due(now=now + timedelta(minutes=1)) == []
+
+
 # --- The task queue ------------------------------------------------------------------------------------------
 
 
