@@ -3,9 +3,10 @@ reminders before the close, the result and each household's bill. Each batch has
 again, or twice at once, makes it once; only what happened in the last RECENT is texted, so deploying this (or a
 worker back after a long stop) texts nobody about old news.
 
-Votes of residents' representatives are left out: the roster's phone is the owner's, not the representative's.
-A matter of an owners' meeting gets its bills here, not a result of its own (the meeting's page has the results;
-one text per matter would be as many texts as matters)."""
+A vote of the residents' representatives texts the representatives (messaging.selectors.recipients), and has no
+bills texted: a bill is the owner's, and the representative's number is not the owner's. A matter of an owners'
+meeting gets its bills here, not a result of its own (the meeting's page has the results; one text per matter would
+be as many texts as matters)."""
 
 import logging
 from collections.abc import Iterator
@@ -65,8 +66,8 @@ def batches_due(now: datetime) -> Iterator[Due]:
             policies[subject.community_id] = policy_of(subject.community)
         return policies[subject.community_id]
 
-    owners = Proposal.objects.filter(electorate=Electorate.OWNERS).select_related("community")
-    voting = owners.filter(state=State.VOTING, voting_opens_at__lte=now, voting_closes_at__gt=now)
+    proposals = Proposal.objects.select_related("community")
+    voting = proposals.filter(state=State.VOTING, voting_opens_at__lte=now, voting_closes_at__gt=now)
     for proposal in voting.filter(on_meeting_ballot=False).order_by("pk"):
         if policy(proposal).notify_on_open and proposal.voting_opens_at > since:
             yield Due(proposal, Batch.Kind.OPENED, f"opened:p{proposal.pk}")
@@ -80,7 +81,7 @@ def batches_due(now: datetime) -> Iterator[Due]:
             yield Due(proposal, Batch.Kind.REMINDER, f"reminder:p{proposal.pk}:{slot}d", NOT_VOTED)
 
     meetings = Meeting.objects.filter(
-        electorate=Electorate.OWNERS, state__in=[MeetingState.NOTICE, MeetingState.VOTING], voting_closes_at__gt=now
+        state__in=[MeetingState.NOTICE, MeetingState.VOTING], voting_closes_at__gt=now
     ).select_related("community")
     for meeting in meetings.order_by("pk"):
         if policy(meeting).notify_on_open and since < meeting.notice_published_at <= now:
@@ -95,14 +96,14 @@ def batches_due(now: datetime) -> Iterator[Due]:
             if slot is not None:
                 yield Due(meeting, Batch.Kind.REMINDER, f"reminder:m{meeting.pk}:{slot}d", NOT_VOTED)
 
-    closed = owners.filter(state__in=[State.CLOSED, State.PUBLISHED]).filter(_closed_since(since, now))
+    closed = proposals.filter(state__in=[State.CLOSED, State.PUBLISHED]).filter(_closed_since(since, now))
     closed = closed.annotate(billed=Exists(Bill.objects.filter(proposal=OuterRef("pk"))))
     for proposal in closed.order_by("pk"):
         if not policy(proposal).notify_results:
             continue
         if not proposal.on_meeting_ballot:
             yield Due(proposal, Batch.Kind.RESULT, f"result:p{proposal.pk}")
-        if proposal.passed and proposal.billed:
+        if proposal.passed and proposal.billed and proposal.electorate == Electorate.OWNERS:
             yield Due(proposal, Batch.Kind.BILL, f"bill:p{proposal.pk}")
 
 

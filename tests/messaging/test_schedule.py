@@ -9,6 +9,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts import sms
+from community.models import Representative
 from costs.models import Bill
 from lifecycle.services import meeting_close, proposal_close
 from meetings.ballots import Answers, meeting_ballot_cast
@@ -132,12 +133,6 @@ def test_the_reminder_days_are_the_committees(voting, actors, now):
     assert batches_make_due(now=closes - timedelta(hours=20)) == []  # no "3" or "1" day reminder
 
 
-def test_a_representatives_vote_is_not_texted(voting, now):
-    Proposal.objects.filter(pk=voting.pk).update(electorate=Electorate.REPRESENTATIVES)
-    window(voting, now - timedelta(hours=1), now + timedelta(hours=20))
-    assert batches_make_due(now=now) == []
-
-
 # --- Owners' meetings -----------------------------------------------------------------------------------------
 
 
@@ -160,6 +155,18 @@ def test_a_meetings_notice_is_texted_once_to_the_households_in_its_scope(actors,
 
     Batch.objects.all().delete()
     assert batches_make_due(now=now + timedelta(days=2)) == []  # published two days ago: old news
+
+
+def test_a_representatives_meetings_notice_goes_to_the_representatives(actors, estate, now):
+    Representative.objects.create(community=actors.community, name="张代表", household=estate[3], phone="13600000001")
+    committee = actors.users["committee"]
+    meeting = make_meeting(actors.community, committee, title="居民代表会议", electorate=Electorate.REPRESENTATIVES)
+    matter = make_proposal(actors.community, committee, State.CONSULTATION)
+    agenda_matter_add(meeting=meeting, by=committee, proposal=matter)
+    meeting_publish_notice(meeting=meeting, by=committee, now=now)
+    made = batches_make_due(now=now)
+    assert keys(made) == [f"meeting:m{meeting.pk}"]
+    assert list(made[0].messages.values_list("phone", flat=True)) == ["13600000001"]
 
 
 def test_a_meeting_is_reminded_as_a_whole_and_its_matters_are_not_texted_on_their_own(actors, estate, now):
@@ -208,6 +215,18 @@ def test_the_result_and_each_households_bill_are_texted_once(actors, estate):
 
 def bill_of_household_without_phone(proposal, estate):
     return Bill.objects.get(proposal=proposal, household=estate[6]).amount
+
+
+def test_a_bill_is_texted_to_owners_only(actors, estate):
+    """The residents' representatives are texted on their own numbers: never with an owner's bill."""
+    committee = actors.users["committee"]
+    proposal = consulting(actors.community, committee)
+    add_plan(proposal, committee, items=(("单元门", "3000.00"),), subsidies=(("sponsor", "1000.00"),))
+    open_voting(proposal, committee)
+    proposal = pass_it(proposal, committee)
+    Proposal.objects.filter(pk=proposal.pk).update(electorate=Electorate.REPRESENTATIVES)
+    closed_at = Transition.objects.get(proposal=proposal, to_state=State.CLOSED).at
+    assert keys(batches_make_due(now=closed_at + timedelta(minutes=1))) == [f"result:p{proposal.pk}"]
 
 
 def test_a_rejected_proposal_gets_its_result_and_no_bill(voting):
