@@ -1,18 +1,19 @@
 """Sending the queued messages, and reading the providers' delivery reports: the task queue's work (messaging.tasks),
 never a request's. A message is claimed (status "sending") before the gateway is called, so two workers never send
-it twice; a message left "sending" by a crash is not retried blindly, since it may have gone."""
+it twice; a message left "sending" by a crash is not retried blindly, since it may have gone: after STALE it is
+recorded as failed, with that reason. A notice or reminder whose voting has closed is not sent any more."""
 
 import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.sms import TEMPLATES, Outgoing, Outstanding, SmsRefused, backend
 from core.identity import mask_phone
-from messaging.models import Message, MessageStatus, OptOut
+from messaging.models import Batch, Message, MessageStatus, OptOut
 from messaging.selectors import QUIET_UNTIL, allowed_from
 
 logger = logging.getLogger("gongyi.sms")
@@ -20,6 +21,9 @@ logger = logging.getLogger("gongyi.sms")
 CLAIM = 50  # messages claimed per transaction
 MAX_ATTEMPTS = 5
 RECEIPT_WINDOW = timedelta(days=3)  # providers keep delivery reports about this long
+STALE = timedelta(minutes=30)  # a claim of CLAIM messages is sent in seconds; one older than this was interrupted
+# Texts that ask a household to vote: pointless, and misleading, once the voting they announce has closed.
+BEFORE_THE_CLOSE = (Batch.Kind.OPENED, Batch.Kind.MEETING, Batch.Kind.REMINDER)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -37,11 +41,13 @@ def _tomorrow_morning(now: datetime) -> datetime:
 
 
 def _claim(now: datetime) -> list[Message]:
-    """Take up to CLAIM due messages: opted-out households' fail, phones over today's cap wait for tomorrow, the
-    rest become "sending"."""
+    """Take up to CLAIM due messages: opted-out households' fail, so do notices and reminders of a vote that has
+    closed, phones over today's cap wait for tomorrow, the rest become "sending"."""
     with transaction.atomic():
         due = list(
-            Message.objects.select_for_update(skip_locked=True)
+            # Only the messages' rows are locked (not their batch's, which the join would lock too): another worker
+            # skips these messages, not the rest of the batch.
+            Message.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status=MessageStatus.QUEUED, send_after__lte=now)
             .select_related("batch")
             .order_by("send_after", "pk")[:CLAIM]
@@ -50,6 +56,11 @@ def _claim(now: datetime) -> list[Message]:
             return []
         opted_out = set(
             OptOut.objects.filter(household_id__in={m.household_id for m in due}).values_list("household_id", flat=True)
+        )
+        closed = set(
+            Batch.objects.filter(pk__in={m.batch_id for m in due if m.batch.kind in BEFORE_THE_CLOSE})
+            .filter(Q(proposal__voting_closes_at__lte=now) | Q(meeting__voting_closes_at__lte=now))
+            .values_list("pk", flat=True)
         )
         today = dict(
             Message.objects.filter(
@@ -61,10 +72,12 @@ def _claim(now: datetime) -> list[Message]:
             .annotate(n=Count("pk"))
             .values_list("phone", "n")
         )
-        claimed, later, refused = [], [], []
+        claimed, later, refused, too_late = [], [], [], []
         for message in due:
             if message.household_id in opted_out:
                 refused.append(message.pk)
+            elif message.batch_id in closed:
+                too_late.append(message.pk)
             elif today.get(message.phone, 0) >= settings.SMS_DAILY_CAP_PER_PHONE:
                 later.append(message.pk)
             else:
@@ -72,6 +85,9 @@ def _claim(now: datetime) -> list[Message]:
                 claimed.append(message)
         Message.objects.filter(pk__in=refused).update(
             status=MessageStatus.FAILED, failed_at=now, error_code="opted_out", error_reason="已退订"
+        )
+        Message.objects.filter(pk__in=too_late).update(
+            status=MessageStatus.FAILED, failed_at=now, error_code="closed", error_reason="表决已截止，未发送"
         )
         Message.objects.filter(pk__in=later).update(send_after=_tomorrow_morning(now))
         Message.objects.filter(pk__in=[m.pk for m in claimed]).update(status=MessageStatus.SENDING, sent_at=now)
@@ -116,9 +132,21 @@ def _send(gateway, message: Message, now: datetime) -> None:
     )
 
 
+def _fail_interrupted(now: datetime) -> int:
+    """Messages claimed long ago and never settled (the worker died while sending): they may have gone, so they are
+    not sent again; they are recorded as failed, saying so."""
+    return Message.objects.filter(status=MessageStatus.SENDING, sent_at__lt=now - STALE).update(
+        status=MessageStatus.FAILED,
+        failed_at=now,
+        error_code="interrupted",
+        error_reason="发送时中断，不知是否已发出；为免重复，不再重发",
+    )
+
+
 def messages_send_due(*, now: datetime | None = None, limit: int = 2000) -> int:
     """Send up to `limit` due messages; none during the quiet hours. Returns how many were handed to the gateway."""
     now = now or timezone.now()
+    _fail_interrupted(now)
     if allowed_from(now) != now:
         return 0
     gateway = backend()
@@ -127,8 +155,26 @@ def messages_send_due(*, now: datetime | None = None, limit: int = 2000) -> int:
         claimed = _claim(now)
         if not claimed:
             break
-        for message in claimed:
-            _send(gateway, message, now)
+        for i, message in enumerate(claimed):
+            try:
+                _send(gateway, message, now)
+            except Exception as error:
+                # Not a refusal (the adapters raise SmsRefused for those) but a fault, ours or the adapter's: the
+                # message may have gone, so it fails, naming the fault (its words, which may hold the number, go to
+                # the log only); the rest of the claim goes back to the queue untouched and this run stops, so that
+                # a broken gateway spoils one message a run, not thousands.
+                logger.exception("SMS to %s: the gateway failed", mask_phone(message.phone))
+                Message.objects.filter(pk=message.pk).update(
+                    status=MessageStatus.FAILED,
+                    attempts=message.attempts + 1,
+                    failed_at=now,
+                    error_code="error",
+                    error_reason=f"发送出错（{type(error).__name__}），为免重复，不再重发"[:200],
+                )
+                Message.objects.filter(pk__in=[m.pk for m in claimed[i + 1 :]]).update(
+                    status=MessageStatus.QUEUED, sent_at=None
+                )
+                return handed + i + 1
         handed += len(claimed)
     return handed
 
