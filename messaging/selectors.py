@@ -111,11 +111,11 @@ def chosen_households(subject: Proposal | Meeting, audience: Audience):
     return households
 
 
-def recipients(subject: Proposal | Meeting, audience: Audience, *, only=None) -> Recipients:
+def recipients(subject: Proposal | Meeting, audience: Audience, *, only=None, but=None) -> Recipients:
     """One recipient per phone: the roster's number of the owner, else the verified number of an account bound to
     the flat as its owner; for the residents' representatives, the representative's number. Opted-out households and
     households without a number are counted, not texted. `only` (household ids, a queryset) narrows the choice
-    further. One query."""
+    further; `but` (the same) leaves households out. One query."""
     if subject.electorate == Electorate.REPRESENTATIVES:
         phone_of = Representative.objects.active().filter(household=OuterRef("pk")).exclude(phone="")
         roster_phone = Value("")
@@ -128,6 +128,8 @@ def recipients(subject: Proposal | Meeting, audience: Audience, *, only=None) ->
     households = chosen_households(subject, audience)
     if only is not None:
         households = households.filter(pk__in=only)
+    if but is not None:
+        households = households.exclude(pk__in=but)
     rows = (
         households.annotate(
             opted_out=Exists(OptOut.objects.filter(household=OuterRef("pk"))),

@@ -12,9 +12,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.sms import TEMPLATES, Outgoing, Outstanding, SmsRefused, backend
+from community.models import Household
 from core.identity import mask_phone
 from messaging.models import Batch, Message, MessageStatus, OptOut
-from messaging.selectors import QUIET_UNTIL, allowed_from
+from messaging.selectors import QUIET_UNTIL, allowed_from, voted_households
 
 logger = logging.getLogger("gongyi.sms")
 
@@ -40,6 +41,21 @@ def _tomorrow_morning(now: datetime) -> datetime:
     return local.replace(hour=QUIET_UNTIL.hour, minute=QUIET_UNTIL.minute, second=0, microsecond=0)
 
 
+def _voted_since(due: list[Message]) -> set[int]:
+    """The reminders among `due` whose household voted after they were queued (overnight, or on the canvasser's
+    visit): they are not sent. One query per reminder batch in the claim."""
+    batches: dict[int, list[Message]] = {}
+    for message in due:
+        if message.batch.kind == Batch.Kind.REMINDER and message.household_id is not None:
+            batches.setdefault(message.batch_id, []).append(message)
+    voted = set()
+    for messages in batches.values():
+        households = Household.objects.filter(pk__in=[m.household_id for m in messages])
+        done = set(households.filter(voted_households(messages[0].batch.subject)).values_list("pk", flat=True))
+        voted |= {m.pk for m in messages if m.household_id in done}
+    return voted
+
+
 def _claim(now: datetime) -> list[Message]:
     """Take up to CLAIM due messages: opted-out households' fail, so do notices and reminders of a vote that has
     closed, phones over today's cap wait for tomorrow, the rest become "sending"."""
@@ -49,7 +65,7 @@ def _claim(now: datetime) -> list[Message]:
             # skips these messages, not the rest of the batch.
             Message.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status=MessageStatus.QUEUED, send_after__lte=now)
-            .select_related("batch")
+            .select_related("batch__proposal", "batch__meeting")
             .order_by("send_after", "pk")[:CLAIM]
         )
         if not due:
@@ -72,12 +88,15 @@ def _claim(now: datetime) -> list[Message]:
             .annotate(n=Count("pk"))
             .values_list("phone", "n")
         )
-        claimed, later, refused, too_late = [], [], [], []
+        voted = _voted_since(due)
+        claimed, later, refused, too_late, needless = [], [], [], [], []
         for message in due:
             if message.household_id in opted_out:
                 refused.append(message.pk)
             elif message.batch_id in closed:
                 too_late.append(message.pk)
+            elif message.pk in voted:
+                needless.append(message.pk)
             elif today.get(message.phone, 0) >= settings.SMS_DAILY_CAP_PER_PHONE:
                 later.append(message.pk)
             else:
@@ -88,6 +107,9 @@ def _claim(now: datetime) -> list[Message]:
         )
         Message.objects.filter(pk__in=too_late).update(
             status=MessageStatus.FAILED, failed_at=now, error_code="closed", error_reason="表决已截止，未发送"
+        )
+        Message.objects.filter(pk__in=needless).update(
+            status=MessageStatus.FAILED, failed_at=now, error_code="voted", error_reason="已投票，无需提醒"
         )
         Message.objects.filter(pk__in=later).update(send_after=_tomorrow_morning(now))
         Message.objects.filter(pk__in=[m.pk for m in claimed]).update(status=MessageStatus.SENDING, sent_at=now)
@@ -190,8 +212,13 @@ def receipts_collect(*, now: datetime | None = None) -> int:
     )
     if not outstanding:
         return 0
+    try:
+        receipts = gateway.receipts([Outstanding(*row) for row in outstanding])
+    except SmsRefused as refused:  # the provider cannot be reached now: the next run asks again
+        logger.warning("SMS delivery reports not read: %s %s", refused.code, refused.reason)
+        return 0
     settled = 0
-    for receipt in gateway.receipts([Outstanding(*row) for row in outstanding]):
+    for receipt in receipts:
         found = Message.objects.filter(
             provider=gateway.name, provider_id=receipt.provider_id, status=MessageStatus.SENT
         )

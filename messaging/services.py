@@ -112,6 +112,10 @@ def batch_plan(*, subject: Proposal | Meeting, kind: str, audience: Audience) ->
             {**shared, "amount": f"{sum((amounts[h] for h in r.household_ids), Decimal('0')):.2f}"}
             for r in chosen.recipients
         ]
+    elif kind == Batch.Kind.RESULT and subject.passed:
+        # A household with a bill gets the bill's text, which says the proposal passed: not a second text.
+        chosen = recipients(subject, audience, but=Bill.objects.filter(proposal=subject).values("household_id"))
+        params = [shared] * len(chosen.recipients)
     else:
         chosen = recipients(subject, audience)
         params = [shared] * len(chosen.recipients)

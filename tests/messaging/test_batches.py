@@ -137,3 +137,32 @@ def test_a_representatives_meeting_texts_the_representatives_on_their_own_number
     assert list(batch.messages.values_list("phone", flat=True)) == ["13600000001"]
     assert (batch.households, batch.without_phone) == (1, 1)
     assert set(batch.messages.get().params) == {"community", "title", "start", "deadline", "link"}
+
+
+def test_a_reminder_is_not_sent_to_a_household_that_voted_after_it_was_queued(voting, estate, actors):
+    committee = actors.users["committee"]
+    late = beijing(2026, 12, 7, 22, 30)
+    batch = batch_create(
+        subject=voting, kind=Batch.Kind.REMINDER, audience=Audience(not_voted=True), by=committee, now=late
+    )
+    # Overnight, the canvasser's paper ballot of one household is entered.
+    ballot_cast(
+        proposal=voting, household=estate[3], choice=Choice.AGREE, channel=Channel.PAPER, by=committee, evidence=scan()
+    )
+    assert messages_send_due(now=beijing(2026, 12, 8, 8)) == 4
+    skipped = batch.messages.get(status=MessageStatus.FAILED)
+    assert skipped.household == estate[3] and skipped.error_code == "voted"
+    assert estate[3].owner.phone not in {phone for phone, _text in sms.outbox}
+
+
+class Unreachable(sms.LocmemBackend):
+    def receipts(self, outstanding):
+        raise sms.SmsRefused("the provider cannot be reached", code="network", retryable=True)
+
+
+def test_delivery_reports_wait_for_a_provider_that_cannot_be_reached(settings, voting, actors):
+    batch = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"], now=NOON)
+    messages_send_due(now=NOON)
+    settings.SMS_BACKEND = "tests.messaging.test_batches.Unreachable"
+    assert receipts_collect(now=NOON) == 0
+    assert set(batch.messages.values_list("status", flat=True)) == {MessageStatus.SENT}
