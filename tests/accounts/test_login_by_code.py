@@ -16,6 +16,7 @@ from accounts import services
 from accounts.models import User
 from accounts.sms import SmsRefused
 from accounts.views import CODE_SIGN_IN_SESSION_AGE
+from messaging.models import ShortLink
 from proposals.models import Category
 from proposals.services import proposal_create, proposal_start_consultation
 from tests.conftest import PASSWORD
@@ -151,6 +152,19 @@ def test_a_proposal_link_leads_through_the_code_and_back_to_the_proposal(client,
     assert response["Location"] == proposal_path
     assert signed_in(client) == str(owner.pk)
     assert client.get(proposal_path).status_code == 200
+
+
+def test_a_short_link_from_a_text_leads_through_the_code_to_its_page(client, actors, proposal_path, sms_outbox):
+    owner = actors.users["household"]
+    owner.phone, owner.phone_verified = PHONE, True
+    owner.save()
+    short = ShortLink.objects.create(path=proposal_path)
+    response = client.get(reverse("short_link", args=[short.code]), follow=True)
+    login_url = response.redirect_chain[-1][0]
+    assert parse_qs(urlsplit(login_url).query) == {"next": [proposal_path]}
+    next_url = response.context["redirect_field_value"]
+    ask(client, next_url=next_url)
+    assert enter(client, codes_to(sms_outbox)[-1], next_url=next_url)["Location"] == proposal_path
 
 
 def test_a_number_not_yet_checked_is_checked_by_the_code(client, user_factory, sms_outbox):

@@ -1,6 +1,7 @@
-"""Signing in with a code by SMS on a phone, against a real server (issue 16): an owner with no password opens a
-proposal's link while signed out, on a 360 px phone in WeChat with the text at 200 %; the login page leads with the
-code; she reads the code from the text message, types it and lands back on the proposal, signed in for 30 days."""
+"""Signing in with a code by SMS on a phone, against a real server (issue 16): an owner with no password opens the
+short link of a proposal from a text message while signed out, on a 360 px phone in WeChat with the text at 200 %;
+the login page leads with the code; she reads the code from the text message, types it and lands on the proposal,
+signed in for 30 days."""
 
 import re
 import time
@@ -12,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from community.models import Household, HouseholdBinding, Role
 from lifecycle.services import proposal_open_voting
+from messaging.models import ShortLink
 from proposals.models import Category
 from proposals.services import proposal_create, proposal_start_consultation
 from tests.browser.conftest import SMALL_PHONE, axe_violations, describe_violations, large_text, staff
@@ -37,7 +39,7 @@ def _fits(page) -> None:
     assert not (found := axe_violations(page)), describe_violations(found)
 
 
-def test_an_owner_opens_a_proposal_link_signs_in_with_the_texted_code_and_lands_on_it(server, small_phone):
+def test_an_owner_opens_a_short_link_signs_in_with_the_texted_code_and_lands_on_the_proposal(server, small_phone):
     from playwright.sync_api import expect
 
     community = build_community(buildings=1, entrances=1, floors=2, rooms_per_floor=2, slug="xiangjiao")
@@ -58,10 +60,11 @@ def test_an_owner_opens_a_proposal_link_signs_in_with_the_texted_code_and_lands_
     flat = Household.objects.filter(entrance__building__community=community).order_by("pk").first()
     HouseholdBinding.objects.create(user=owner, household=flat, relation=HouseholdBinding.Relation.OWNER)
     link = server.url(f"/proposals/{proposal.pk}/")
+    short = ShortLink.objects.create(path=f"/proposals/{proposal.pk}/")  # as the text of a reminder carries it
 
     page = small_phone()
     large_text(page)
-    page.goto(link)
+    page.goto(server.url(f"/s/{short.code}"))
 
     # The login page, the code first: its heading on the first screen, above the password's.
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
