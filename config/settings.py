@@ -222,7 +222,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# django-allauth: log in with a mainland mobile number or a username, plus a password.
+# django-allauth: log in with a mainland mobile number or a username, plus a password, or with a code by SMS.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"phone", "username"}
 # Sign-up asks for the number, a name (templates/account/signup.html) and one password; allauth makes the username up.
@@ -234,6 +234,17 @@ ACCOUNT_RATE_LIMITS_ENABLED = True  # allauth's defaults: failed logins per user
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_USER_DISPLAY = str  # the display name, not the generated username
 ACCOUNT_LOGOUT_ON_GET = False
+# Sign-in by a code texted to the number (issue 16): the login page leads with it, so an owner needs no password.
+# allauth's views: /accounts/login/code/ asks for the number, /accounts/login/code/confirm/ takes the code (ours wraps
+# it: accounts.views.confirm_login_code). A number without an account gets allauth's same answer and a text saying
+# it has none (AccountAdapter.send_unknown_account_sms), never a code. The code is 6 digits
+# (AccountAdapter.generate_phone_verification_code), valid 15 minutes as the text says, 5 tries; the limits per
+# minute are allauth's "request_login_code", per hour and day ours (accounts.services.login_code_quota_take, in
+# accounts.forms.RequestLoginCodeForm). A password login does not ask for a code too (LOGIN_BY_CODE_REQUIRED off).
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 15 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 5
+ACCOUNT_FORMS = {"request_login_code": "accounts.forms.RequestLoginCodeForm"}
 # Text messages (accounts.sms): the gateway, the signature (签名) and the provider's code of each template (模板),
 # SMS_TEMPLATE_<NAME> for each name of accounts.sms.TEMPLATES (SMS_TEMPLATE_LOGIN_CODE=SMS_123456789). The console
 # backend writes texts to the log, for development only. README, "Text messages", lists each gateway's variables.
