@@ -292,9 +292,9 @@ if PRODUCTION and SMS_BACKEND in SMS_GATEWAY_SETTINGS:
         raise ImproperlyConfigured(f"SMS_BACKEND={SMS_BACKEND} needs these environment variables: {', '.join(missing)}")
 
 # WeChat sign-in (微信登录), off unless both are set: the AppID and AppSecret of a website app on WeChat's open
-# platform (open.weixin.qq.com; scanning a QR code), or of an official account (公众号) with WEIXIN_AUTHORIZE_URL
-# https://open.weixin.qq.com/connect/oauth2/authorize and WEIXIN_SCOPE snsapi_userinfo (inside WeChat's browser).
-# The app lives here, not in the database (accounts.weixin.SocialAccountAdapter reads only this one).
+# platform (open.weixin.qq.com; scanning a QR code). An official account (公众号) inside WeChat's browser would set
+# WEIXIN_AUTHORIZE_URL https://open.weixin.qq.com/connect/oauth2/authorize and WEIXIN_SCOPE snsapi_userinfo (untried:
+# README). The app lives here, not in the database (accounts.weixin.SocialAccountAdapter reads only this one).
 WEIXIN_APP_ID = os.environ.get("WEIXIN_APP_ID", "").strip()
 WEIXIN_APP_SECRET = os.environ.get("WEIXIN_APP_SECRET", "").strip()
 WEIXIN_AUTHORIZE_URL = os.environ.get("WEIXIN_AUTHORIZE_URL") or "https://open.weixin.qq.com/connect/qrconnect"
