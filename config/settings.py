@@ -7,6 +7,7 @@ SECRET_KEY, a PostgreSQL DATABASE_URL and REDIS_URL (see .env.example).
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -69,6 +70,10 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "allauth",
     "allauth.account",
+    # WeChat sign-in (allauth's Weixin provider): installed everywhere so that its tables are migrated everywhere, and
+    # off until WEIXIN_APP_ID and WEIXIN_APP_SECRET are set (below; accounts.weixin).
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.weixin",
     "rules.apps.AutodiscoverRulesConfig",
     "accounts",
     "community",
@@ -296,6 +301,24 @@ if PRODUCTION and SMS_BACKEND in SMS_GATEWAY_SETTINGS:
     missing = [name for name in SMS_GATEWAY_SETTINGS[SMS_BACKEND] if not os.environ.get(name)]
     if missing:
         raise ImproperlyConfigured(f"SMS_BACKEND={SMS_BACKEND} needs these environment variables: {', '.join(missing)}")
+
+# WeChat sign-in (微信登录), off unless both are set: the AppID and AppSecret of a website app on WeChat's open
+# platform (open.weixin.qq.com; scanning a QR code). An official account (公众号) inside WeChat's browser would set
+# WEIXIN_AUTHORIZE_URL https://open.weixin.qq.com/connect/oauth2/authorize and WEIXIN_SCOPE snsapi_userinfo (untried:
+# README). The app lives here, not in the database (accounts.weixin.SocialAccountAdapter reads only this one).
+WEIXIN_APP_ID = os.environ.get("WEIXIN_APP_ID", "").strip()
+WEIXIN_APP_SECRET = os.environ.get("WEIXIN_APP_SECRET", "").strip()
+WEIXIN_AUTHORIZE_URL = os.environ.get("WEIXIN_AUTHORIZE_URL") or "https://open.weixin.qq.com/connect/qrconnect"
+SOCIALACCOUNT_ADAPTER = "accounts.weixin.SocialAccountAdapter"
+SOCIALACCOUNT_FORMS = {"signup": "accounts.weixin.SignupForm"}
+SOCIALACCOUNT_PROVIDERS = {
+    "weixin": {"AUTHORIZE_URL": WEIXIN_AUTHORIZE_URL, "SCOPE": [os.environ.get("WEIXIN_SCOPE") or "snsapi_login"]}
+}
+if WEIXIN_APP_ID and WEIXIN_APP_SECRET:
+    SOCIALACCOUNT_PROVIDERS["weixin"]["APP"] = {"client_id": WEIXIN_APP_ID, "secret": WEIXIN_APP_SECRET}
+    # The button posts to us and we redirect to WeChat: browsers hold a form's redirects to form-action too.
+    _weixin = urlsplit(WEIXIN_AUTHORIZE_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_weixin.scheme}://{_weixin.netloc}")
 
 # The client's address, which every limit counts by (accounts.throttle.client_ip, allauth's rate limits). Behind
 # nginx every request comes from the proxy: TRUSTED_PROXY_COUNT=1 takes the address nginx appends to
