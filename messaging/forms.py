@@ -45,7 +45,7 @@ def place_choices(community) -> list:
         .select_related("building")
         .order_by("building__sort_key", "sort_key", "pk")
     )
-    choices = [(WHOLE, _("Everyone chosen above, in every building"))]
+    choices = [(WHOLE, _("Every building"))]
     for building, group in groupby(entrances, key=lambda entrance: entrance.building):
         options = [(f"b{building.pk}", _("%(building)s, every entrance") % {"building": building})]
         options += [(f"e{entrance.pk}", str(entrance)) for entrance in group]
