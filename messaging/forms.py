@@ -60,7 +60,7 @@ class ComposeForm(forms.Form):
         required=False,
         help_text=_("For a reminder: leaves out the households a volunteer already talked to at the door."),
     )
-    place = forms.ChoiceField(label=_("Where"), required=False)
+    place = forms.ChoiceField(label=_("Building or entrance"), required=False)
     token = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, subject: Proposal | Meeting, **kwargs):

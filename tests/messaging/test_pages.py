@@ -6,7 +6,9 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import Max
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -232,11 +234,12 @@ def test_the_batch_page_runs_the_same_queries_whatever_the_number_of_messages(
     client.post(reverse("sms_send", args=[voting.pk]), confirm_fields(client.get(preview_url(voting)).content.decode()))
     batch = Batch.objects.get()
     url = reverse("sms_batch", args=[batch.pk])
-    client.get(url)  # the session and the user, read once into the client's cookies
-    with django_assert_num_queries(QUERIES):
+    with CaptureQueriesContext(connection) as counted:
         small = client.get(url)
+    # With Redis (as in production) the session is read from the cache: one query fewer.
+    assert len(counted) <= QUERIES
     _messages(batch, 400)
-    with django_assert_num_queries(QUERIES):
+    with django_assert_num_queries(len(counted)):
         large = client.get(url)
     assert small.status_code == large.status_code == 200
     html = large.content.decode()
@@ -314,6 +317,7 @@ def test_the_owner_stops_and_resumes_texts_from_the_home_page(owner, actors, cli
     home = client.get(reverse("home")).content.decode()
     assert 'id="sms-opt-outs"' in home and "No more text notices and reminders" in home
     assert "still come on paper" in home
+    assert '<input type="hidden" name="next" value="/">' in home  # back to the home page after the change
     household = actors.household_obj
     url = reverse("sms_household", args=[actors.community.slug, household.pk])
     response = client.post(url, {"opted_out": "1", "next": "/"})
