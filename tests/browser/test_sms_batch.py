@@ -1,6 +1,7 @@
 """A secretary sends a reminder by text message, on a 1280×800 laptop against a real server: from the proposal's
 bar to the choice, to the preview (the exact text the phones show, how many it reaches, the cost), to the batch's
-page, which shows the texts sent and delivered once the task queue has run.
+page, which shows the texts sent and delivered once the task queue has run. And an owner, on a phone with the text
+at 200 %, stops the texts from the home page.
 
 The server enqueues the sending on the task queue, which no worker runs here: the test does the worker's job itself
 (messaging.sending, against the same database), at a moment outside the quiet hours, so it passes at any hour."""
@@ -10,15 +11,16 @@ import re
 import pytest
 from django.db.models import Max
 
-from community.models import Household, Role
+from accounts.models import User
+from community.models import Household, HouseholdBinding, Role
 from lifecycle.services import proposal_open_voting
-from messaging.models import Batch, MessageStatus
+from messaging.models import Batch, MessageStatus, OptOut
 from messaging.selectors import Audience
 from messaging.sending import messages_send_due, receipts_collect
 from messaging.services import batch_plan
 from proposals.models import Category
 from proposals.services import proposal_create, proposal_start_consultation
-from tests.browser.conftest import LAPTOP, expect_message, log_in, shoot, staff
+from tests.browser.conftest import LAPTOP, PHONE, _password_hash, expect_message, large_text, log_in, shoot, staff
 from tests.factories import build_community
 from tests.voting.conftest import scan
 from voting.models import Channel, Choice
@@ -97,3 +99,32 @@ def test_a_secretary_sends_a_reminder_and_follows_it(server, laptop):
     expect(page.locator("#participation")).to_contain_text("12户中已有2户表决")
     assert page.viewport_size == LAPTOP
     shoot(page, "sms-batch")
+
+
+def test_an_owner_stops_the_texts_from_the_home_page_on_a_phone(server, phone):
+    from playwright.sync_api import expect
+
+    community = build_community(buildings=1, entrances=1, floors=2, rooms_per_floor=1, slug="shanshui")
+    household = Household.objects.of(community).order_by("pk").first()
+    owner = User.objects.create(
+        username="wang-ayi", display_name="王阿姨", phone="13600000041", phone_verified=True, password=_password_hash()
+    )
+    HouseholdBinding.objects.create(user=owner, household=household, relation=HouseholdBinding.Relation.OWNER)
+
+    page = phone()
+    large_text(page)
+    log_in(page, server, "wang-ayi")
+    page.goto(server.url("/"))
+    card = page.locator("#sms-opt-outs")
+    expect(card).to_contain_text("纸质形式")  # statutory notices still on paper
+    stop = card.get_by_role("button", name="不再接收短信通知和提醒")
+    box = stop.bounding_box()
+    assert box["height"] >= 44 and box["x"] + box["width"] <= PHONE["width"]
+    stop.click()
+    expect_message(page, "将不再接收短信通知和提醒")
+    expect(page).to_have_url(server.url("/"))
+    assert OptOut.objects.get().household == household
+    shoot(page, "sms-opt-out", top=page.locator("#sms-opt-outs"))
+    page.locator("#sms-opt-outs").get_by_role("button", name="重新接收短信通知和提醒").click()
+    expect_message(page, "将重新接收短信通知和提醒")
+    assert not OptOut.objects.exists()
