@@ -32,7 +32,9 @@ class Policy(models.Model):
     notify_on_open = models.BooleanField(_("text every household when voting opens"), default=True)
     notify_results = models.BooleanField(_("text the result and the bills when a proposal closes"), default=True)
     # Days before the close on which households that have not voted are reminded ("3,1"; blank: none).
-    reminder_days = models.CharField(_("automatic reminders (days before the close)"), max_length=20, default="3,1")
+    reminder_days = models.CharField(
+        _("automatic reminders (days before the close)"), max_length=20, default="3,1", blank=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

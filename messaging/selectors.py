@@ -195,3 +195,39 @@ def batch_counts(batch: Batch) -> dict[str, int]:
     for row in batch.messages.order_by().values("status").annotate(n=Count("pk")):
         counts[row["status"]] = row["n"]
     return counts
+
+
+# --- The committee's pages ---------------------------------------------------------------------------------------
+
+
+def failure_reasons(batch: Batch) -> list[tuple[str, int]]:
+    """Why a batch's messages failed: (reason, how many), the most frequent first. One query."""
+    rows = (
+        batch.messages.filter(status=MessageStatus.FAILED)
+        .order_by()
+        .values("error_reason", "error_code")
+        .annotate(n=Count("pk"))
+    )
+    reasons: dict[str, int] = {}
+    for row in rows:
+        reason = row["error_reason"] or row["error_code"] or "—"
+        reasons[reason] = reasons.get(reason, 0) + row["n"]
+    return sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+
+
+def batches_with_counts(batches) -> list[Batch]:
+    """The batches (a queryset, perhaps sliced), each with `counts`: its messages by status. Two queries whatever the
+    number of batches and messages."""
+    batches = list(batches)
+    counts = {batch.pk: dict.fromkeys(MessageStatus.values, 0) for batch in batches}
+    rows = (
+        Message.objects.filter(batch_id__in=list(counts))
+        .order_by()
+        .values("batch_id", "status")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        counts[row["batch_id"]][row["status"]] = row["n"]
+    for batch in batches:
+        batch.counts = counts[batch.pk]
+    return batches

@@ -16,6 +16,9 @@ from consult.services import assignment_create
 from costs.models import CostMethod, Sharers
 from costs.services import cost_plan_create, line_item_add
 from lifecycle.services import proposal_close, proposal_open_voting
+from messaging.models import Batch
+from messaging.selectors import Audience
+from messaging.services import batch_create
 from proposals.models import Category
 from proposals.services import proposal_create, proposal_start_consultation
 from resolutions.services import resolution_sign
@@ -128,6 +131,12 @@ def build_site() -> Site:
         Role.objects.create(user=signer, community=community, kind=Role.Kind.COMMITTEE)
         signature = resolution_sign(proposal=lights, user=signer, password=SIGNING_PASSWORD)
     fingerprint = signature.resolution.fingerprint
+    # Text messages: a reminder sent about the open proposal; an owner who may stop the texts from the home page.
+    reminder = batch_create(subject=door, kind=Batch.Kind.REMINDER, audience=Audience(not_voted=True), by=committee)
+    owner = User.objects.create(
+        username="wang-ayi", display_name="王桂芳", phone="13700000202", phone_verified=True, password=_password_hash()
+    )
+    HouseholdBinding.objects.create(user=owner, household=households[4], relation=HouseholdBinding.Relation.OWNER)
 
     return Site(
         pages=[
@@ -158,6 +167,12 @@ def build_site() -> Site:
             ("payment instructions", "li-zhuren", "/c/xingfuli/payment-instructions/"),
             ("community overview", "li-zhuren", "/c/xingfuli/"),
             ("household list", "li-zhuren", "/c/xingfuli/households/"),
+            ("text message reminder", "li-zhuren", f"/proposals/{door.pk}/sms/"),
+            ("text message preview", "li-zhuren", f"/proposals/{door.pk}/sms/preview/?kind=reminder&place="),
+            ("text message batch", "li-zhuren", f"/sms/batches/{reminder.pk}/"),
+            ("text messages", "li-zhuren", "/c/xingfuli/sms/"),
+            ("text message settings", "li-zhuren", "/c/xingfuli/sms/settings/"),
+            ("home (owner)", "wang-ayi", "/"),
             ("home (canvasser)", "gao-louzhang", "/"),
             ("my visits", "gao-louzhang", "/my/visits/"),
             ("walk list", "gao-louzhang", f"/proposals/{door.pk}/canvass/"),
