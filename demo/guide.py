@@ -13,6 +13,7 @@ from costs.models import BillStatus
 from costs.selectors import collection, plan_for, shares_compute, sign_up_totals
 from demo.stories import DOOR, GARAGE, PHASE_ONE, StoriesResult
 from meetings.selectors import agenda_rows, election_outcome
+from messaging.models import Batch
 from proposals.models import State
 
 SITE = "http://127.0.0.1:8000"
@@ -139,6 +140,12 @@ def _phase_one(story) -> list[str]:
         "   " + _("committee tracks the payments to the fen: %(url)s") % {"url": _url("bill_collection", proposal.pk)},
         "   " + _("Register of ballots: %(url)s") % {"url": _url("register", proposal.pk)},
     ]
+    if Batch.objects.filter(proposal=proposal).exists():
+        lines.append(
+            "   "
+            + _("committee sees the texts of this vote (the notice, a reminder, the result, the bills): %(url)s")
+            % {"url": SITE + reverse("sms_batches", args=[community.slug])}
+        )
     return lines
 
 

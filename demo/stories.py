@@ -33,6 +33,7 @@ from costs.services import (
     payment_instructions_save,
     subsidy_add,
 )
+from demo.sms_story import phase_one_opened, phase_one_reminded, phase_one_results
 from lifecycle.services import proposal_close, proposal_open_voting
 from proposals.models import Category, Proposal, Scope, Transition
 from proposals.services import proposal_create, proposal_start_consultation, rule_for
@@ -518,6 +519,10 @@ def _phase_one_story(community: Community, users: dict) -> Proposal:
         opens_at=timezone.now() - timedelta(days=16),
         closes_at=timezone.now() + timedelta(hours=1),
     )
+    phase_one_opened(proposal)
+    # Three days before the close the committee reminds building 3, which lagged, by text.
+    _require(committee, "messaging.send_batch", proposal)
+    phase_one_reminded(proposal, by=committee, building=next(b for b in buildings if b.name == "3"))
     _require(committee, "voting.record_paper", proposal)
     sheet = ["房屋,表决意见,方式,备注"]
     heads: dict[str, str] = {}
@@ -540,6 +545,7 @@ def _phase_one_story(community: Community, users: dict) -> Proposal:
     if not tally_outcome(proposal).passed:
         raise StoryError("the demo ballots of the first phase do not pass the major rule")
     proposal = proposal_close(proposal=proposal, by=committee)
+    phase_one_results(proposal)
 
     # How to pay, written once for the community: on every bill page and payment notice.
     _require(committee, "costs.manage_payment_info", community)

@@ -335,6 +335,7 @@ def test_the_guide_says_who_logs_in_where(demo):
         reverse("demands_summary", args=[garage.pk]),
         reverse("meetings", args=[garage.pk]),
         reverse("bill_collection", args=[phase.pk]),
+        reverse("sms_batches", args=[SHANSHUI]),
     ):
         assert site + url in guide
     assert "resident2 登录" in guide and "canvasser（高桂兰）" in guide
@@ -364,6 +365,9 @@ def test_every_page_of_the_guide_opens_for_the_account_it_names(client, demo):
         ("committee", "bill_collection", phase, "收费进度"),
         ("committee", "register", phase, ""),
     ]
+    client.force_login(user("committee"))
+    texts = client.get(reverse("sms_batches", args=[SHANSHUI])).content.decode()
+    assert phase.title in texts, "the guide's page of texts"
     home = {"resident": door.title, "resident2": garage.title}
     for username, name, proposal, text in pages:
         client.force_login(user(username))
@@ -432,3 +436,20 @@ def test_xiangjiaoyuan_representatives_adopt_the_residents_convention(demo):
     # One representative, one vote: 19 heads, 17 present, 15 agreeing; no area.
     assert (outcome.electorate.heads, outcome.participated.heads, outcome.agree.heads) == (19, 17, 15)
     assert ballots_verify(convention) == []
+
+
+def test_the_first_phase_was_texted_its_notice_a_reminder_its_result_and_the_bills(demo):
+    from messaging.models import Batch, MessageStatus
+
+    proposal = story(SHANSHUI, PHASE_ONE_TITLE)
+    batches = {batch.kind: batch for batch in Batch.objects.filter(proposal=proposal)}
+    assert set(batches) == {Batch.Kind.OPENED, Batch.Kind.REMINDER, Batch.Kind.BILL, Batch.Kind.RESULT}
+    reminder = batches[Batch.Kind.REMINDER]
+    assert reminder.created_by.username == "committee" and reminder.audience["building"] is not None
+    assert batches[Batch.Kind.OPENED].key == f"opened:p{proposal.pk}"  # the scheduled job finds it made
+    # Every household in the first phase's scope has a bill, whose text says the vote passed.
+    assert batches[Batch.Kind.BILL].households == Bill.objects.filter(proposal=proposal).count() - sum(
+        (batches[Batch.Kind.BILL].without_phone, batches[Batch.Kind.BILL].opted_out)
+    )
+    sent = batches[Batch.Kind.OPENED].messages.values_list("status", flat=True)
+    assert sent and set(sent) == {MessageStatus.DELIVERED}

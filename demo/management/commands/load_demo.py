@@ -33,15 +33,15 @@ def format_table(rows: list[list[str]]) -> str:
 
 
 @contextlib.contextmanager
-def _quiet(name: str):
+def _quiet(name: str, level: int = logging.WARNING):
     """The services log every join code and binding they write: worth keeping on a server, noise around the guide."""
     logger = logging.getLogger(name)
-    level = logger.level
-    logger.setLevel(logging.WARNING)
+    before = logger.level
+    logger.setLevel(level)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        logger.setLevel(before)
 
 
 class Command(BaseCommand):
@@ -52,7 +52,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = demo_load()
-        with _quiet("gongyi"):
+        # The console's texts of the demo's stories (hundreds of lines) too: the batch pages show them.
+        with _quiet("gongyi"), _quiet("gongyi.sms", logging.ERROR):
             stories = stories_load()
             meetings = meeting_stories_load()
         with translation.override(settings.LANGUAGE_CODE):
