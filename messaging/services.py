@@ -125,6 +125,10 @@ def batch_plan(*, subject: Proposal | Meeting, kind: str, audience: Audience) ->
     return Plan(template=template, chosen=chosen, params=params, parts=counts, estimated_cost=cost, sample=sample)
 
 
+def nobody_refusal() -> str:
+    return _("No household to text: nobody chosen has a mobile number, or all opted out.")
+
+
 def budget_refusal(community: Community, estimate: Decimal, now: datetime) -> str:
     budget = policy_of(community).monthly_budget
     spent = month_spent(community, now)
@@ -160,7 +164,7 @@ def batch_create(
             return existing
         plan = batch_plan(subject=subject, kind=kind, audience=audience)
         if by is not None and not plan.params:
-            raise MessagingError(_("No household to text: nobody chosen has a mobile number, or all opted out."))
+            raise MessagingError(nobody_refusal())
         refusal = budget_refusal(community, plan.estimated_cost, now)
         if refusal and by is not None:
             raise MessagingError(refusal)

@@ -32,7 +32,15 @@ from messaging.selectors import (
     participation,
     policy_of,
 )
-from messaging.services import MessagingError, batch_create, batch_plan, budget_refusal, opt_out_set, policy_update
+from messaging.services import (
+    MessagingError,
+    batch_create,
+    batch_plan,
+    budget_refusal,
+    nobody_refusal,
+    opt_out_set,
+    policy_update,
+)
 from proposals.models import Proposal, State
 
 # The batches listed beside a subject, and on the community's page (newest first).
@@ -141,10 +149,7 @@ def preview(request, of: str, pk: int):
     now = timezone.now()
     budget = policy_of(community).monthly_budget
     spent = month_spent(community, now)
-    if not plan.params:
-        refusal = _("No household to text: nobody chosen has a mobile number, or all opted out.")
-    else:
-        refusal = budget_refusal(community, plan.estimated_cost, now)
+    refusal = nobody_refusal() if not plan.params else budget_refusal(community, plan.estimated_cost, now)
     back = QueryDict(mutable=True)
     back["kind"], back["place"] = kind, form.cleaned_data["place"]
     if form.cleaned_data["not_reached"]:
