@@ -21,6 +21,7 @@ def _morning(moment: datetime) -> datetime:
 
 
 def _send(batch: Batch, at: datetime) -> Batch:
+    Batch.objects.filter(pk=batch.pk).update(created_at=at)  # made then, as the story goes
     messages_send_due(now=at)
     receipts_collect(now=at + timedelta(minutes=5))
     return batch

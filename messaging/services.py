@@ -125,7 +125,9 @@ def batch_plan(*, subject: Proposal | Meeting, kind: str, audience: Audience) ->
     return Plan(template=template, chosen=chosen, params=params, parts=counts, estimated_cost=cost, sample=sample)
 
 
-def nobody_refusal() -> str:
+def nobody_refusal(kind: str = "") -> str:
+    if kind == Batch.Kind.RESULT:
+        return _("No separate text of the result: every household with a mobile number gets its bill, which says so.")
     return _("No household to text: nobody chosen has a mobile number, or all opted out.")
 
 
@@ -165,7 +167,8 @@ def batch_create(
         plan = batch_plan(subject=subject, kind=kind, audience=audience)
         if by is not None and not plan.params:
             raise MessagingError(nobody_refusal())
-        refusal = budget_refusal(community, plan.estimated_cost, now)
+        # An automatic batch that reaches nobody is kept too, saying why, so the job does not make it again.
+        refusal = budget_refusal(community, plan.estimated_cost, now) if plan.params else nobody_refusal(kind)
         if refusal and by is not None:
             raise MessagingError(refusal)
         electorate, voted = participation(subject)

@@ -149,7 +149,7 @@ def preview(request, of: str, pk: int):
     now = timezone.now()
     budget = policy_of(community).monthly_budget
     spent = month_spent(community, now)
-    refusal = nobody_refusal() if not plan.params else budget_refusal(community, plan.estimated_cost, now)
+    refusal = nobody_refusal(kind) if not plan.params else budget_refusal(community, plan.estimated_cost, now)
     back = QueryDict(mutable=True)
     back["kind"], back["place"] = kind, form.cleaned_data["place"]
     if form.cleaned_data["not_reached"]:

@@ -195,7 +195,7 @@ def test_the_result_and_each_households_bill_are_texted_once(actors, estate):
     assert keys(made) == [f"bill:p{proposal.pk}", f"result:p{proposal.pk}"]
     # Every household of the scope has a bill, whose text says the proposal passed: no second text about it.
     result = Batch.objects.get(key=f"result:p{proposal.pk}")
-    assert result.messages.count() == 0 and result.households == 0
+    assert result.messages.count() == 0 and result.households == 0 and "bill" in result.refused
 
     bill = Batch.objects.get(key=f"bill:p{proposal.pk}")
     twice = estate[1].owner
