@@ -1,17 +1,25 @@
 """allauth adapter: phone numbers live on our User model; codes go out through accounts.sms."""
 
+import logging
 import secrets
+from urllib.parse import urlencode
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.fields import PhoneField
 from allauth.account.utils import filter_users_by_username
+from allauth.core import context
+from allauth.core.exceptions import ImmediateHttpResponse
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 
-from accounts.sms import send_sms
+from accounts.sms import SmsRefused, send_sms
 from accounts.throttle import Backoff, client_ip
-from core.identity import normalize_phone
+from core.identity import mask_phone, normalize_phone
+
+logger = logging.getLogger("gongyi.accounts")
 
 # Failed logins. allauth's "login_failed" limit counts them per address (10 a minute, whatever the accounts) and per
 # key, and the key here is the address AND the account (_get_login_attempts_cache_key): a stranger who types a
@@ -131,10 +139,39 @@ class AccountAdapter(DefaultAccountAdapter):
         LOGIN_BACKOFF.reset(self.login_account(phone=phone))
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
-        send_sms(phone=phone, template="login_code", params={"code": code})
+        self._send_text(phone=phone, template="login_code", params={"code": code})
 
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
-        send_sms(phone=phone, template="no_account")
+        self._send_text(phone=phone, template="no_account")
 
     def send_account_already_exists_sms(self, phone: str) -> None:
-        send_sms(phone=phone, template="account_exists")
+        self._send_text(phone=phone, template="account_exists")
+
+    def _send_text(self, *, phone: str, template: str, params: dict[str, str] | None = None) -> None:
+        """Send now; when the gateway refuses, back to the page the person came from with a message (allauth's
+        middleware answers ImmediateHttpResponse), not an error page. allauth sends before it stores the code, so no
+        code is left waiting. A number without an account takes the same way (its text is another template)."""
+        try:
+            send_sms(phone=phone, template=template, params=params)
+        except SmsRefused as refused:
+            logger.warning(
+                "Text %s to %s refused: %s (%s)", template, mask_phone(phone), refused.reason, refused.code or "-"
+            )
+            request = context.request
+            if request is None:
+                raise
+            if refused.retryable:
+                messages.error(request, _("The text message could not be sent. Please try again later."))
+            else:
+                messages.error(
+                    request,
+                    _("The text message could not be sent. Check the mobile number, or try again later."),
+                )
+            raise ImmediateHttpResponse(HttpResponseRedirect(self._same_page(request))) from refused
+
+    def _same_page(self, request) -> str:
+        """The address of this request's page as a GET, where the person was going (`next`) kept."""
+        next_url = request.POST.get("next") or request.GET.get("next")
+        if next_url and self.is_safe_url(next_url):
+            return f"{request.path}?{urlencode({'next': next_url})}"
+        return request.path

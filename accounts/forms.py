@@ -1,8 +1,13 @@
-"""Forms of the SMS password reset."""
+"""Forms of the SMS password reset, and allauth's request for a sign-in code with our limits."""
 
+from allauth.account import forms as allauth_forms
 from allauth.account.adapter import get_adapter
+from allauth.core import context
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from accounts.services import login_code_quota_take
+from accounts.throttle import client_ip
 
 
 class PhoneResetRequestForm(forms.Form):
@@ -34,3 +39,14 @@ class PhoneResetConfirmForm(forms.Form):
         if first and second and first != second:
             self.add_error("new_password2", _("The two passwords are not the same."))
         return cleaned
+
+
+class RequestLoginCodeForm(allauth_forms.RequestLoginCodeForm):
+    """allauth's form (ACCOUNT_FORMS): the number, allauth's per-minute limit, the account looked up (none is no
+    error: the answer stays the same). Then our hourly and daily limits, per number and per address."""
+
+    def clean_phone(self) -> str:
+        phone = super().clean_phone()
+        if phone:
+            login_code_quota_take(phone=phone, ip=client_ip(context.request))
+        return phone

@@ -1,6 +1,7 @@
-"""Password reset by SMS (allauth resets by e-mail only): a 6-digit code, kept only as a hash.
+"""Password reset by SMS (allauth resets by e-mail only): a 6-digit code, kept only as a hash; and the hourly and
+daily limits on sign-in codes (allauth's login by code sends them).
 
-The behaviour is the same whether or not the number has an account, so the page cannot be used
+The behaviour is the same whether or not the number has an account, so the pages cannot be used
 to find out who is registered.
 """
 
@@ -100,3 +101,39 @@ def password_reset_complete(*, phone: str, code: str, password: str):
     user.save(update_fields=["password", "phone_verified"])
     cache.delete_many([_code_key(phone), _wrong_key(phone)])
     return user
+
+
+# Sign-in codes (allauth's login by code). allauth's own "request_login_code" limit counts per minute: 3 a number
+# (its key is the number as the form cleaned it, 11 digits) and 20 an address. These add the hour and the day: each
+# code is a text paid for and a phone buzzing, and each allows ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS guesses, so a
+# number gets at most 10 × 5 guesses a day at a 6-digit code. An address is shared by a family or a whole estate's
+# mobile network, hence more there.
+LOGIN_CODES_PER_PHONE_HOUR = Limit("logincode-phone-hour", max_hits=5, window=60 * 60)
+LOGIN_CODES_PER_PHONE_DAY = Limit("logincode-phone-day", max_hits=10, window=24 * 60 * 60)
+LOGIN_CODES_PER_IP_HOUR = Limit("logincode-ip-hour", max_hits=20, window=60 * 60)
+
+
+def login_code_quota_take(*, phone: str, ip: str) -> None:
+    """Count one sign-in code for `phone` (normalised) asked from `ip`, whether or not the number has an account.
+
+    Raises ValidationError(code="rate_limited") and counts nothing when the number or the address is over a limit.
+    """
+    if LOGIN_CODES_PER_PHONE_DAY.exceeded(phone):
+        raise ValidationError(
+            _(
+                "Too many codes were sent to this number today. Please try again tomorrow, or log in with your "
+                "password."
+            ),
+            code="rate_limited",
+        )
+    if LOGIN_CODES_PER_PHONE_HOUR.exceeded(phone):
+        raise ValidationError(
+            _("Too many codes were sent to this number in the last hour. Please try again later."), code="rate_limited"
+        )
+    if LOGIN_CODES_PER_IP_HOUR.exceeded(ip):
+        raise ValidationError(
+            _("Too many codes were asked for from this network. Please try again in an hour."), code="rate_limited"
+        )
+    LOGIN_CODES_PER_PHONE_DAY.hit(phone)
+    LOGIN_CODES_PER_PHONE_HOUR.hit(phone)
+    LOGIN_CODES_PER_IP_HOUR.hit(ip)

@@ -7,6 +7,7 @@ SECRET_KEY, a PostgreSQL DATABASE_URL and REDIS_URL (see .env.example).
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -69,6 +70,10 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "allauth",
     "allauth.account",
+    # WeChat sign-in (allauth's Weixin provider): installed everywhere so that its tables are migrated everywhere, and
+    # off until WEIXIN_APP_ID and WEIXIN_APP_SECRET are set (below; accounts.weixin).
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.weixin",
     "rules.apps.AutodiscoverRulesConfig",
     "accounts",
     "community",
@@ -78,6 +83,7 @@ INSTALLED_APPS = [
     "costs",
     "meetings",
     "lifecycle",
+    "messaging",
     "documents",
     "resolutions",
     "pages",
@@ -229,7 +235,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# django-allauth: log in with a mainland mobile number or a username, plus a password.
+# django-allauth: log in with a mainland mobile number or a username, plus a password, or with a code by SMS.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"phone", "username"}
 # Sign-up asks for the number, a name (templates/account/signup.html) and one password; allauth makes the username up.
@@ -241,6 +247,17 @@ ACCOUNT_RATE_LIMITS_ENABLED = True  # allauth's defaults: failed logins per user
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_USER_DISPLAY = str  # the display name, not the generated username
 ACCOUNT_LOGOUT_ON_GET = False
+# Sign-in by a code texted to the number (issue 16): the login page leads with it, so an owner needs no password.
+# allauth's views: /accounts/login/code/ asks for the number, /accounts/login/code/confirm/ takes the code (ours wraps
+# it: accounts.views.confirm_login_code). A number without an account gets allauth's same answer and a text saying
+# it has none (AccountAdapter.send_unknown_account_sms), never a code. The code is 6 digits
+# (AccountAdapter.generate_phone_verification_code), valid 15 minutes as the text says, 5 tries; the limits per
+# minute are allauth's "request_login_code", per hour and day ours (accounts.services.login_code_quota_take, in
+# accounts.forms.RequestLoginCodeForm). A password login does not ask for a code too (LOGIN_BY_CODE_REQUIRED off).
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 15 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 5
+ACCOUNT_FORMS = {"request_login_code": "accounts.forms.RequestLoginCodeForm"}
 # Text messages (accounts.sms): the gateway, the signature (签名) and the provider's code of each template (模板),
 # SMS_TEMPLATE_<NAME> for each name of accounts.sms.TEMPLATES (SMS_TEMPLATE_LOGIN_CODE=SMS_123456789). The console
 # backend writes texts to the log, for development only. README, "Text messages", lists each gateway's variables.
@@ -249,11 +266,67 @@ if PRODUCTION and SMS_BACKEND in {"accounts.sms.ConsoleBackend", "accounts.sms.L
     # The console backend would write every login and reset code to the log; the in-memory one sends nothing.
     raise ImproperlyConfigured("GONGYI_ENV=production needs SMS_BACKEND set to a real text-message gateway.")
 SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME") or "共议"
+# What one billed message costs (¥), for the estimate a committee sees before a batch; at most this many texts a day
+# to one phone (codes aside); the site's address, for the links in texts (sent by jobs, with no request to ask).
+SMS_PRICE_YUAN = os.environ.get("SMS_PRICE_YUAN") or "0.045"
+SMS_DAILY_CAP_PER_PHONE = int(os.environ.get("SMS_DAILY_CAP_PER_PHONE") or "3")
+SITE_URL = os.environ.get("SITE_URL") or "http://127.0.0.1:8000"
+if PRODUCTION and not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured("GONGYI_ENV=production needs SITE_URL, the site's https:// address (links in texts).")
 SMS_TEMPLATE_CODES = {
     key.removeprefix("SMS_TEMPLATE_").lower(): value
     for key, value in os.environ.items()
     if key.startswith("SMS_TEMPLATE_") and value
 }
+# Alibaba Cloud SMS (SMS_BACKEND=accounts.sms.aliyun.AliyunBackend): a RAM user's AccessKey with AliyunDysmsFullAccess.
+ALIYUN_SMS_ACCESS_KEY_ID = os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", "")
+# The AccessKey's secret.
+ALIYUN_SMS_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+# The API's host, or a URL with its scheme (http://127.0.0.1:8080 reaches a local fake, in tests).
+ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT") or "dysmsapi.aliyuncs.com"
+# Tencent Cloud SMS (SMS_BACKEND=accounts.sms.tencent.TencentBackend): a CAM user's SecretId with QcloudSMSFullAccess.
+TENCENT_SMS_SECRET_ID = os.environ.get("TENCENT_SMS_SECRET_ID", "")
+# The SecretId's key.
+TENCENT_SMS_SECRET_KEY = os.environ.get("TENCENT_SMS_SECRET_KEY", "")
+# The SMS application's SdkAppId (1400…), from the SMS console's application list.
+TENCENT_SMS_SDK_APP_ID = os.environ.get("TENCENT_SMS_SDK_APP_ID", "")
+# The region the API is called in (mainland texts: ap-guangzhou, ap-beijing or ap-nanjing).
+TENCENT_SMS_REGION = os.environ.get("TENCENT_SMS_REGION") or "ap-guangzhou"
+# The API's host, or a URL with its scheme (as ALIYUN_SMS_ENDPOINT).
+TENCENT_SMS_ENDPOINT = os.environ.get("TENCENT_SMS_ENDPOINT") or "sms.tencentcloudapi.com"
+# What each gateway needs before it can send; production refuses to start without it, and without a template code
+# for every template (accounts.apps checks those, which accounts.sms names).
+SMS_GATEWAY_SETTINGS = {
+    "accounts.sms.aliyun.AliyunBackend": ("ALIYUN_SMS_ACCESS_KEY_ID", "ALIYUN_SMS_ACCESS_KEY_SECRET", "SMS_SIGN_NAME"),
+    "accounts.sms.tencent.TencentBackend": (
+        "TENCENT_SMS_SECRET_ID",
+        "TENCENT_SMS_SECRET_KEY",
+        "TENCENT_SMS_SDK_APP_ID",
+        "SMS_SIGN_NAME",
+    ),
+}
+if PRODUCTION and SMS_BACKEND in SMS_GATEWAY_SETTINGS:
+    missing = [name for name in SMS_GATEWAY_SETTINGS[SMS_BACKEND] if not os.environ.get(name)]
+    if missing:
+        raise ImproperlyConfigured(f"SMS_BACKEND={SMS_BACKEND} needs these environment variables: {', '.join(missing)}")
+
+# WeChat sign-in (微信登录), off unless both are set: the AppID and AppSecret of a website app on WeChat's open
+# platform (open.weixin.qq.com; scanning a QR code). An official account (公众号) inside WeChat's browser would set
+# WEIXIN_AUTHORIZE_URL https://open.weixin.qq.com/connect/oauth2/authorize and WEIXIN_SCOPE snsapi_userinfo (untried:
+# README). The app lives here, not in the database (accounts.weixin.SocialAccountAdapter reads only this one).
+WEIXIN_APP_ID = os.environ.get("WEIXIN_APP_ID", "").strip()
+WEIXIN_APP_SECRET = os.environ.get("WEIXIN_APP_SECRET", "").strip()
+WEIXIN_AUTHORIZE_URL = os.environ.get("WEIXIN_AUTHORIZE_URL") or "https://open.weixin.qq.com/connect/qrconnect"
+SOCIALACCOUNT_ADAPTER = "accounts.weixin.SocialAccountAdapter"
+SOCIALACCOUNT_FORMS = {"signup": "accounts.weixin.SignupForm"}
+SOCIALACCOUNT_PROVIDERS = {
+    "weixin": {"AUTHORIZE_URL": WEIXIN_AUTHORIZE_URL, "SCOPE": [os.environ.get("WEIXIN_SCOPE") or "snsapi_login"]}
+}
+if WEIXIN_APP_ID and WEIXIN_APP_SECRET:
+    SOCIALACCOUNT_PROVIDERS["weixin"]["APP"] = {"client_id": WEIXIN_APP_ID, "secret": WEIXIN_APP_SECRET}
+    # The button posts to us and we redirect to WeChat: browsers hold a form's redirects to form-action too.
+    _weixin = urlsplit(WEIXIN_AUTHORIZE_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_weixin.scheme}://{_weixin.netloc}")
 
 # The client's address, which every limit counts by (accounts.throttle.client_ip, allauth's rate limits). Behind
 # nginx every request comes from the proxy: TRUSTED_PROXY_COUNT=1 takes the address nginx appends to

@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("voting.urls")),
     path("", include("consult.urls")),
     path("", include("documents.urls")),
+    path("", include("messaging.urls")),
 ]

@@ -46,6 +46,12 @@ class Template:
     def code(self) -> str:
         return settings.SMS_TEMPLATE_CODES.get(self.name, "")
 
+    @property
+    def registered(self) -> str:
+        """The text as registered with the provider: the site's address is part of it, because the providers refuse
+        a link as a parameter; a link's parameter is only the short link's code (messaging.services.short_link)."""
+        return self.text.replace("{site}", settings.SITE_URL.rstrip("/"))
+
 
 # The texts to register with the provider, word for word (README, "Text messages"). Keep each parameter short:
 # providers cap a parameter's length (Alibaba: 35 characters for most kinds of parameter).
@@ -83,35 +89,36 @@ TEMPLATES: dict[str, Template] = {
         Template(
             "voting_opened",
             "notice",
-            "{community}业主您好：“{title}”已开始表决，{deadline}截止。手机投票请点 {link} ，也可等志愿者上门。",
+            "{community}业主您好：“{title}”已开始表决，{deadline}截止。"
+            "手机投票请点 {site}/s/{link} ，也可等志愿者上门。",
             ("community", "title", "deadline", "link"),
             "a proposal opened for voting",
         ),
         Template(
             "meeting_notice",
             "notice",
-            "{community}业主您好：{title}已发布公告，{start}起表决，{deadline}截止。议程和投票请点 {link} 。",
+            "{community}业主您好：{title}已发布公告，{start}起表决，{deadline}截止。议程和投票请点 {site}/s/{link} 。",
             ("community", "title", "start", "deadline", "link"),
             "an owners' meeting's notice was published",
         ),
         Template(
             "reminder",
             "notice",
-            "{community}业主您好：“{title}”将于{deadline}截止，您家还没有表决。手机投票请点 {link} 。",
+            "{community}业主您好：“{title}”将于{deadline}截止，您家还没有表决。手机投票请点 {site}/s/{link} 。",
             ("community", "title", "deadline", "link"),
             "a household has not voted yet",
         ),
         Template(
             "result",
             "notice",
-            "{community}业主您好：“{title}”表决结果：{outcome}。详情请点 {link} 。",
+            "{community}业主您好：“{title}”表决结果：{outcome}。详情请点 {site}/s/{link} 。",
             ("community", "title", "outcome", "link"),
             "a proposal's result",
         ),
         Template(
             "bill",
             "notice",
-            "{community}业主您好：“{title}”已表决通过，您家应分摊{amount}元。明细和缴费方式请点 {link} 。",
+            "{community}业主您好：“{title}”已表决通过，您家应分摊{amount}元。明细和缴费方式请点 {site}/s/{link} 。",
             ("community", "title", "amount", "link"),
             "a household's share of a passed proposal's cost",
         ),
@@ -126,7 +133,7 @@ PART_LENGTH = 67
 
 def render(template: Template, params: Mapping[str, str]) -> str:
     """The text the phone shows, without the signature."""
-    return template.text.format_map({name: str(params[name]) for name in template.params})
+    return template.registered.format_map({name: str(params[name]) for name in template.params})
 
 
 def signed(text: str) -> str:

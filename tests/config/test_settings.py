@@ -16,6 +16,7 @@ GOOD = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "BALLOT_CHAIN_KEY": "k3#Vq9!Lm2$Rt7&Wz4*Pn8^Xd1(Hs6)Bf0_Gc5+Jy-Ua=Qe{Ti}Ob[Nr]Sl",
     "ALLOWED_HOSTS": "gongyi.example.org",
+    "SITE_URL": "https://gongyi.example.org",
     # A gateway's backend (production refuses the console one); only named here, never imported by `check`.
     "SMS_BACKEND": "sms_gateway.Backend",
 }
@@ -36,7 +37,7 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "BALLOT_CHAIN_KEY"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "BALLOT_CHAIN_KEY", "SITE_URL"])
 def test_production_refuses_to_start_without(missing):
     env = {k: v for k, v in GOOD.items() if k != missing}
     result = run_manage("check", env=env)

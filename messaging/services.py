@@ -1,0 +1,224 @@
+"""Writes of the messaging app: making a batch (one queued message per phone, within the month's budget), a
+household's opt-out, a community's policy, short links. Sending is messaging.sending's, on the task queue."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.sms import TEMPLATES, Template, param_safe, parts, render, signed
+from community.models import Community
+from costs.models import Bill
+from meetings.models import Meeting
+from messaging import tasks
+from messaging.models import Batch, Message, OptOut, Policy, ShortLink
+from messaging.selectors import (
+    Audience,
+    Recipients,
+    allowed_from,
+    month_spent,
+    participation,
+    policy_of,
+    price_per_part,
+    recipients,
+)
+from proposals.models import Proposal
+
+
+class MessagingError(ValidationError):
+    pass
+
+
+EVERYONE = Audience()
+
+KIND_TEMPLATE = {
+    Batch.Kind.OPENED: "voting_opened",
+    Batch.Kind.MEETING: "meeting_notice",
+    Batch.Kind.REMINDER: "reminder",
+    Batch.Kind.RESULT: "result",
+    Batch.Kind.BILL: "bill",
+}
+
+
+def short_link(path: str) -> str:
+    """The code of a short link (SITE_URL/s/<code>) to a page of the site; the same page keeps its code. Texts carry
+    the code only: the site's address is written into their templates (accounts.sms.Template.registered)."""
+    link = ShortLink.objects.filter(path=path).first()
+    if link is None:
+        try:
+            with transaction.atomic():
+                link = ShortLink.objects.create(path=path)
+        except IntegrityError:  # made by a concurrent batch, or (once in a blue moon) a code taken
+            link = ShortLink.objects.filter(path=path).first() or ShortLink.objects.create(path=path)
+    return link.code
+
+
+def _when(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.month}月{local.day}日{local:%H:%M}"
+
+
+def subject_path(subject: Proposal | Meeting, kind: str) -> str:
+    if kind == Batch.Kind.BILL:
+        return reverse("my_bill", args=[subject.pk])
+    if isinstance(subject, Meeting):
+        return reverse("meeting_detail", args=[subject.pk])
+    return reverse("proposal_detail", args=[subject.pk])
+
+
+def batch_params(subject: Proposal | Meeting, kind: str) -> dict[str, str]:
+    """The parameters every message of a batch shares (a bill's amount is each phone's own)."""
+    params = {
+        "community": param_safe(subject.community.name, 12),
+        "title": param_safe(subject.title, 20),
+        "link": short_link(subject_path(subject, kind)),
+    }
+    if kind in (Batch.Kind.OPENED, Batch.Kind.MEETING, Batch.Kind.REMINDER):
+        params["deadline"] = _when(subject.voting_closes_at)
+    if kind == Batch.Kind.MEETING:
+        params["start"] = _when(subject.voting_opens_at)
+    if kind == Batch.Kind.RESULT:
+        params["outcome"] = "通过" if subject.passed else "未通过"
+    return params
+
+
+@dataclass
+class Plan:
+    """A batch as it would be made: the template, each phone's parameters and what it costs."""
+
+    template: Template
+    chosen: Recipients
+    params: list[dict[str, str]]
+    parts: list[int]
+    estimated_cost: Decimal
+    sample: str  # the text of the first message, with the signature, as the phone shows it
+
+
+def batch_plan(*, subject: Proposal | Meeting, kind: str, audience: Audience) -> Plan:
+    """Read-only: who a batch would reach, with which texts, at what cost."""
+    template = TEMPLATES[KIND_TEMPLATE[kind]]
+    shared = batch_params(subject, kind) if subject is not None else {}
+    if kind == Batch.Kind.BILL:
+        bills = Bill.objects.filter(proposal=subject)
+        amounts = dict(bills.values("household_id").annotate(total=Sum("amount")).values_list("household_id", "total"))
+        chosen = recipients(subject, audience, only=bills.values("household_id"))
+        params = [
+            {**shared, "amount": f"{sum((amounts[h] for h in r.household_ids), Decimal('0')):.2f}"}
+            for r in chosen.recipients
+        ]
+    elif kind == Batch.Kind.RESULT and subject.passed:
+        # A household with a bill gets the bill's text, which says the proposal passed: not a second text.
+        chosen = recipients(subject, audience, but=Bill.objects.filter(proposal=subject).values("household_id"))
+        params = [shared] * len(chosen.recipients)
+    else:
+        chosen = recipients(subject, audience)
+        params = [shared] * len(chosen.recipients)
+    counts = [parts(render(template, p)) for p in params]
+    cost = (sum(counts) * price_per_part()).quantize(Decimal("0.01"))
+    sample = signed(render(template, params[0])) if params else ""
+    return Plan(template=template, chosen=chosen, params=params, parts=counts, estimated_cost=cost, sample=sample)
+
+
+def budget_refusal(community: Community, estimate: Decimal, now: datetime) -> str:
+    budget = policy_of(community).monthly_budget
+    spent = month_spent(community, now)
+    if spent + estimate > budget:
+        return _(
+            "This batch would cost about ¥%(estimate)s, and only ¥%(left)s of this month's ¥%(budget)s budget for "
+            "text messages is left. Choose fewer households, or raise the budget."
+        ) % {"estimate": estimate, "left": max(budget - spent, Decimal("0")), "budget": budget}
+    return ""
+
+
+def batch_create(
+    *,
+    subject: Proposal | Meeting,
+    kind: str,
+    audience: Audience = EVERYONE,
+    by=None,
+    key: str | None = None,
+    now: datetime | None = None,
+) -> Batch:
+    """Queue one message per phone of the audience, to go out from now or after the quiet hours.
+
+    Idempotent on `key` (an automatic batch: the existing batch is returned). Raises MessagingError, queuing
+    nothing, when a committee's batch would go over the month's budget or reaches nobody; an automatic batch over
+    budget is kept with `refused` set, so the committee sees it was not sent.
+    """
+    now = now or timezone.now()
+    community = subject.community
+    with transaction.atomic():
+        # One batch at a time per community, so that two batches cannot both fit in the budget's last yuan.
+        Community.objects.select_for_update().filter(pk=community.pk).first()
+        if key and (existing := Batch.objects.filter(key=key).first()) is not None:
+            return existing
+        plan = batch_plan(subject=subject, kind=kind, audience=audience)
+        if by is not None and not plan.params:
+            raise MessagingError(_("No household to text: nobody chosen has a mobile number, or all opted out."))
+        refusal = budget_refusal(community, plan.estimated_cost, now)
+        if refusal and by is not None:
+            raise MessagingError(refusal)
+        electorate, voted = participation(subject)
+        batch = Batch.objects.create(
+            community=community,
+            proposal=subject if isinstance(subject, Proposal) else None,
+            meeting=subject if isinstance(subject, Meeting) else None,
+            kind=kind,
+            template=plan.template.name,
+            key=key or f"{kind}:{'m' if isinstance(subject, Meeting) else 'p'}{subject.pk}:{now.timestamp():.6f}",
+            audience=audience.as_json(),
+            created_by=by,
+            households=plan.chosen.households,
+            opted_out=plan.chosen.opted_out,
+            without_phone=plan.chosen.without_phone,
+            estimated_cost=plan.estimated_cost,
+            electorate=electorate,
+            voted_before=voted,
+            refused=refusal,
+        )
+        if refusal:
+            return batch
+        send_after = allowed_from(now)
+        price = price_per_part()
+        Message.objects.bulk_create(
+            [
+                Message(
+                    batch=batch,
+                    household_id=recipient.household_id,
+                    phone=recipient.phone,
+                    params=params,
+                    parts=n,
+                    cost=n * price,
+                    queued_at=now,
+                    send_after=send_after,
+                )
+                for recipient, params, n in zip(plan.chosen.recipients, plan.params, plan.parts, strict=True)
+            ],
+            batch_size=2000,
+        )
+        transaction.on_commit(tasks.messages_send_due_task)
+    return batch
+
+
+def opt_out_set(*, household, opted_out: bool, by) -> None:
+    """A household stops (or resumes) receiving notices and reminders. Queued messages to it are not sent."""
+    if opted_out:
+        OptOut.objects.get_or_create(household=household, defaults={"by": by})
+    else:
+        OptOut.objects.filter(household=household).delete()
+
+
+def policy_update(*, community: Community, by, **fields) -> Policy:
+    policy = policy_of(community)
+    for name, value in fields.items():
+        setattr(policy, name, value)
+    policy.updated_by = by
+    policy.full_clean()
+    policy.save()
+    return policy
