@@ -32,10 +32,13 @@ run: $(VENV)/.installed $(MO)
 	@echo "Starting Gongyi on http://127.0.0.1:8000 and its task queue's worker (Ctrl-C stops both)"
 	@scripts/run.sh
 
+# The suite runs in one process per core (pytest-xdist), each test file whole in one of them (a module's fixtures,
+# such as the demo, are made once). `make test PYTEST_ARGS="-n 0 tests/..."` runs in this process alone.
+PYTEST_XDIST ?= -n auto --dist loadfile
 test: $(VENV)/.installed $(MO)
 	@$(PY) manage.py makemigrations --check --dry-run -v 0 || { echo "Models changed without a migration." >&2; exit 1; }
 	@$(VENV)/bin/lint-imports --no-cache >/tmp/gongyi-lint-imports.txt 2>&1 || { cat /tmp/gongyi-lint-imports.txt >&2; echo "The layers of .importlinter are broken (see above)." >&2; exit 1; }
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

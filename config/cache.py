@@ -6,6 +6,7 @@ is logged once a minute rather than once per request.
 """
 
 import logging
+import re
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -100,7 +101,14 @@ class ResilientRedisCache(RedisCache):
             _outage("delete_many")
 
     def clear(self):
+        """Delete this cache's keys, those under its KEY_PREFIX. Django's clear() empties the whole Redis database,
+        with the task queue's tasks in it (and, in a parallel test run, the other test processes' keys)."""
         try:
-            return super().clear()
+            client = self._cache.get_client(write=True)
+            pattern = re.sub(r"([*?\[\]\\])", r"\\\1", self.key_prefix) + ":*"  # the prefix's glob characters escaped
+            keys = list(client.scan_iter(match=pattern, count=1000))
+            for start in range(0, len(keys), 1000):
+                client.delete(*keys[start : start + 1000])
+            return True
         except _OUTAGE:
             _outage("clear")

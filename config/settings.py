@@ -206,6 +206,14 @@ HUEY = {
         "worker_type": "thread",
     },
 }
+# pytest-xdist runs the suite in several processes (PYTEST_XDIST_WORKER: gw0, gw1, ...), each on a test database of its
+# own but all on one Redis, where their pks overlap: each keeps its cache keys, channel-layer groups and task queue
+# apart under its id. The servers and workers a test starts get the variable too (tests/system/conftest.py).
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _XDIST_WORKER:
+    CACHES["default"]["KEY_PREFIX"] += f"-{_XDIST_WORKER}"
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"asgi-{_XDIST_WORKER}"
+    HUEY["name"] += f"-{_XDIST_WORKER}"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

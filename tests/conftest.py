@@ -95,7 +95,10 @@ def _artefacts() -> set[str] | None:
 
 
 def pytest_sessionstart(session):
-    session.config.stash[_ARTEFACTS] = _artefacts()
+    # In a parallel run (pytest-xdist) only the controller looks, before its workers start and after they all end: a
+    # worker would see the files of a test another worker is still running.
+    if not hasattr(session.config, "workerinput"):
+        session.config.stash[_ARTEFACTS] = _artefacts()
 
 
 def pytest_sessionfinish(session):

@@ -4,6 +4,7 @@ import logging
 
 import pytest
 from django.core.cache import caches
+from django.utils.crypto import get_random_string
 
 import config.cache
 from config.cache import ResilientRedisCache
@@ -42,6 +43,28 @@ def test_working_redis_still_works(settings):
     cache.set("gongyi-test-key", 41)
     assert cache.incr("gongyi-test-key") == 42
     cache.delete("gongyi-test-key")
+
+
+def test_clearing_deletes_only_this_caches_keys(settings):
+    """clear() leaves the rest of the Redis database alone: the task queue's tasks, another prefix's keys (another
+    test process in a parallel run)."""
+    if not settings.REDIS_URL:
+        pytest.skip("runs where REDIS_URL is set")
+    suffix = get_random_string(8)
+    mine, theirs = (ResilientRedisCache(settings.REDIS_URL, {"KEY_PREFIX": f"{who}-[{suffix}]"}) for who in "ab")
+    raw = mine._cache.get_client(write=True)
+    queued = f"huey.test.{suffix}"
+    try:
+        mine.set("k", 1)
+        mine.set("other", 2, version=3)
+        theirs.set("k", 3)
+        raw.set(queued, "a task")
+        assert mine.clear() is True
+        assert (mine.get("k"), mine.get("other", version=3)) == (None, None)
+        assert theirs.get("k") == 3 and raw.get(queued) == b"a task"
+    finally:
+        theirs.clear()
+        raw.delete(queued)
 
 
 def test_a_strict_delete_says_when_redis_is_down(down_cache):

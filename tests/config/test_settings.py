@@ -88,6 +88,20 @@ def test_redis_url_selects_the_pubsub_layer():
     assert result.stdout.strip() == "channels_redis.pubsub.RedisPubSubChannelLayer"
 
 
+def test_parallel_test_processes_keep_apart_on_one_redis():
+    """Under pytest-xdist each process (gw0, gw1, ...) has its own cache keys, channel-layer groups and task queue."""
+    probe = (
+        "from django.conf import settings; print(settings.CACHES['default']['KEY_PREFIX'],"
+        " settings.CHANNEL_LAYERS['default']['CONFIG'].get('prefix', 'asgi'), settings.HUEY['name'])"
+    )
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/0", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/gongyi"}
+    alone = run_manage("shell", "-c", probe, env={**env, "PYTEST_XDIST_WORKER": ""})
+    second = run_manage("shell", "-c", probe, env={**env, "PYTEST_XDIST_WORKER": "gw1"})
+    assert alone.returncode == 0 and second.returncode == 0, alone.stderr + second.stderr
+    assert alone.stdout.split() == ["gongyi", "asgi", "gongyi"]
+    assert second.stdout.split() == ["gongyi-gw1", "asgi-gw1", "gongyi-gw1"]
+
+
 @pytest.mark.django_db
 def test_production_uses_a_connection_pool_that_connects():
     """Production pools PostgreSQL connections (daphne's per-request threads would leak persistent ones)."""

@@ -7,13 +7,15 @@ broken setup.
 
 import os
 import shutil
+import subprocess
+import sys
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.system.processes import RedisServer, Worker, start_daphnes, stop_all
+from tests.system.processes import ROOT, RedisServer, Worker, start_daphnes, stop_all
 
 
 def _ci() -> bool:
@@ -54,6 +56,8 @@ def shared_database_url() -> str:
 def server_env(transactional_db):
     """The environment of a server process: this test's database (committed data), the same secret key."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # in a parallel run, this test process's share of Redis (config.settings)
+        env["PYTEST_XDIST_WORKER"] = os.environ["PYTEST_XDIST_WORKER"]
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -111,6 +115,11 @@ def worker(queue_env, tmp_path):
     started = []
 
     def start():
+        if not started:
+            # Servers of earlier tests may have queued tasks under this database's name; they are not this test's.
+            flush = "from huey.contrib.djhuey import HUEY; HUEY.flush()"
+            command = [sys.executable, "manage.py", "shell", "--no-imports", "-c", flush]
+            subprocess.run(command, cwd=ROOT, env=queue_env, check=True, capture_output=True, timeout=120)
         process = Worker(queue_env, tmp_path)
         started.append(process)
         process.start()
