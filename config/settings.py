@@ -6,6 +6,7 @@ SECRET_KEY, a PostgreSQL DATABASE_URL and REDIS_URL (see .env.example).
 
 import os
 import sys
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -268,8 +269,13 @@ if PRODUCTION and SMS_BACKEND in {"accounts.sms.ConsoleBackend", "accounts.sms.L
 SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME") or "共议"
 # What one billed message costs (¥), for the estimate a committee sees before a batch; at most this many texts a day
 # to one phone (codes aside); the site's address, for the links in texts (sent by jobs, with no request to ask).
-SMS_PRICE_YUAN = os.environ.get("SMS_PRICE_YUAN") or "0.045"
-SMS_DAILY_CAP_PER_PHONE = int(os.environ.get("SMS_DAILY_CAP_PER_PHONE") or "3")
+try:
+    SMS_PRICE_YUAN = Decimal(os.environ.get("SMS_PRICE_YUAN") or "0.045")
+    SMS_DAILY_CAP_PER_PHONE = int(os.environ.get("SMS_DAILY_CAP_PER_PHONE") or "3")
+except (InvalidOperation, ValueError):
+    raise ImproperlyConfigured("SMS_PRICE_YUAN must be an amount, SMS_DAILY_CAP_PER_PHONE a whole number.") from None
+if not SMS_PRICE_YUAN.is_finite() or SMS_PRICE_YUAN < 0 or SMS_DAILY_CAP_PER_PHONE < 1:
+    raise ImproperlyConfigured("SMS_PRICE_YUAN must not be negative, SMS_DAILY_CAP_PER_PHONE at least 1.")
 SITE_URL = os.environ.get("SITE_URL") or "http://127.0.0.1:8000"
 if PRODUCTION and not SITE_URL.startswith("https://"):
     raise ImproperlyConfigured("GONGYI_ENV=production needs SITE_URL, the site's https:// address (links in texts).")

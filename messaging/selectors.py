@@ -170,7 +170,7 @@ def month_spent(community, now: datetime | None = None) -> Decimal:
 
 
 def price_per_part() -> Decimal:
-    return Decimal(settings.SMS_PRICE_YUAN)
+    return settings.SMS_PRICE_YUAN
 
 
 def allowed_from(moment: datetime) -> datetime:

@@ -146,3 +146,10 @@ def test_tests_run_tasks_in_their_own_process():
     from huey.storage import MemoryStorage
 
     assert HUEY.immediate and isinstance(HUEY.storage, MemoryStorage)  # nothing written to Redis or a file
+
+
+@pytest.mark.parametrize("bad", [{"SMS_PRICE_YUAN": "abc"}, {"SMS_PRICE_YUAN": "-1"}, {"SMS_DAILY_CAP_PER_PHONE": "0"}])
+def test_a_text_price_or_daily_cap_that_makes_no_sense_is_refused(bad):
+    result = run_manage("check", env=bad)
+    assert result.returncode != 0 and "ImproperlyConfigured" in result.stderr
+    assert next(iter(bad)) in result.stderr
