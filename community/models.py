@@ -12,10 +12,35 @@ from django.utils.translation import gettext_lazy as _
 from core.identity import mask_phone
 
 
+class District(models.Model):
+    """A street office (街道) above its communities: its staff see every community's escalated reports, and its
+    departments (城管, 住建, 供电…: reports.Department) take the reports whistled to them."""
+
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Community(models.Model):
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=100)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    district = models.ForeignKey(
+        District,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="communities",
+        verbose_name=_("district (街道)"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # The one account that casts the ballot of the developer's flats (one head, DESIGN.md), designated by the
     # committee among the accounts bound to a developer-held flat; nobody else votes for those flats.

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "meetings",
     "lifecycle",
     "messaging",
+    "reports",
     "documents",
     "resolutions",
     "pages",

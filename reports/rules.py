@@ -1,0 +1,88 @@
+"""Who may do what with residents' reports. The community's handlers (committee, secretary, party organisation,
+property company) triage, assign and whistle; the assignee records what was done; the reporter confirms and rates;
+neighbours see only reports marked public; the district's staff see its communities' escalated reports; a
+department sees only what was whistled to it. A reporter's number: only the people handling the report."""
+
+import rules
+
+from community import rules as community
+from reports.models import DepartmentMember, DistrictStaff, Report, ReportState, Summons
+
+is_handler_role = community.is_committee | community.is_secretary | community.is_party | community.is_property
+
+
+def _user(user) -> bool:
+    return bool(user) and user.is_authenticated
+
+
+@rules.predicate
+def is_handler(user, report: Report) -> bool:
+    return report is not None and is_handler_role(user, report.community)
+
+
+@rules.predicate
+def is_reporter(user, report: Report) -> bool:
+    return _user(user) and report is not None and user.pk in (report.reporter_id, report.recorded_by_id)
+
+
+@rules.predicate
+def is_assignee(user, report: Report) -> bool:
+    return _user(user) and report is not None and report.assignee_id == user.pk
+
+
+@rules.predicate
+def is_neighbour_of_public(user, report: Report) -> bool:
+    return report is not None and report.public and community.is_household_member(user, report.community)
+
+
+@rules.predicate
+def is_summoned(user, report: Report) -> bool:
+    """A member of a department a whistle about this report was sent to."""
+    if not _user(user) or report is None:
+        return False
+    departments = DepartmentMember.objects.filter(user=user).values("department_id")
+    return Summons.objects.filter(whistle__reports=report, department_id__in=departments).exists()
+
+
+@rules.predicate
+def is_district_staff_of_escalated(user, report: Report) -> bool:
+    if not _user(user) or report is None or report.community.district_id is None:
+        return False
+    if not report.whistles.exists():
+        return False
+    return DistrictStaff.objects.filter(user=user, district_id=report.community.district_id).exists()
+
+
+@rules.predicate
+def is_open(user, report: Report) -> bool:
+    return report is not None and report.is_open
+
+
+@rules.predicate
+def is_done(user, report: Report) -> bool:
+    return report is not None and report.state == ReportState.DONE
+
+
+@rules.predicate
+def is_department_member(user, summons: Summons) -> bool:
+    return _user(user) and DepartmentMember.objects.filter(user=user, department_id=summons.department_id).exists()
+
+
+@rules.predicate
+def is_district_staff(user, district) -> bool:
+    return _user(user) and DistrictStaff.objects.filter(user=user, district=district).exists()
+
+
+handles = is_handler | is_assignee | is_summoned
+
+rules.add_perm("reports.add_report", community.is_household_member | community.is_any_role)
+rules.add_perm(
+    "reports.view_report",
+    is_reporter | handles | is_neighbour_of_public | is_district_staff_of_escalated,
+)
+rules.add_perm("reports.see_reporter_phone", handles)
+rules.add_perm("reports.triage_report", is_handler & is_open)
+rules.add_perm("reports.record_done", (is_handler | is_assignee) & is_open)
+rules.add_perm("reports.confirm_report", is_reporter & is_done)
+rules.add_perm("reports.answer_summons", is_department_member)
+rules.add_perm("reports.view_district", is_district_staff)

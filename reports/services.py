@@ -1,0 +1,320 @@
+"""Every write on a report: reporting, merging a duplicate, assigning, whistling to departments and their answer,
+recording what was done, the reporter's confirmation and rating, closing unconfirmed reports after a week, and
+turning a report into a proposal. Each step writes one line of the report's history (ReportEvent).
+
+Callers hold the permission (reports.rules); the services check the state, and lock the report's row."""
+
+import secrets
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.models import Building, Community, Entrance, Household
+from core.identity import normalize_phone
+from proposals.models import Category as ProposalCategory
+from proposals.models import Proposal
+from proposals.services import image_reencoded, proposal_create
+from reports.models import (
+    OPEN_STATES,
+    Department,
+    Rating,
+    Report,
+    ReportEvent,
+    ReportPhoto,
+    ReportState,
+    Summons,
+    Whistle,
+)
+
+PHOTOS_MAX = 3
+PHOTO_BYTES = 8 * 1024 * 1024
+PHOTO_SIDE = 1600
+CONFIRM_DAYS = 7  # a report done and not confirmed closes by itself after a week
+
+
+class ReportError(ValidationError):
+    pass
+
+
+def _event(report: Report, kind: str, *, by=None, text: str = "", department=None, at: datetime | None = None):
+    return ReportEvent.objects.create(
+        report=report, kind=kind, by=by, text=text, department=department, at=at or timezone.now()
+    )
+
+
+def _locked(report: Report) -> Report:
+    return Report.objects.select_for_update().get(pk=report.pk)
+
+
+def _expect(report: Report, *states: str) -> None:
+    if report.state not in states:
+        raise ReportError(
+            _("This report is %(state)s: that step is not possible now.") % {"state": report.get_state_display()}
+        )
+
+
+def _photos(report: Report, photos: Sequence, stage: str) -> None:
+    if len(photos) > PHOTOS_MAX:
+        raise ReportError(_("At most three photos."))
+    refusal = _("A photo must be a JPEG, PNG or WebP image.")
+    try:
+        encoded = [image_reencoded(p, max_bytes=PHOTO_BYTES, max_side=PHOTO_SIDE, refusal=refusal) for p in photos]
+    except ValidationError as error:
+        raise ReportError(error.messages) from error
+    for data in encoded:
+        photo = ReportPhoto(report=report, stage=stage, token=secrets.token_hex(16))
+        photo.image.save(f"{photo.token}.png", ContentFile(data), save=False)
+        photo.save()
+
+
+def _responded(report: Report, now: datetime) -> None:
+    if report.first_response_at is None:
+        report.first_response_at = now
+
+
+def report_create(
+    *,
+    community: Community,
+    by,
+    category: str,
+    description: str,
+    photos: Sequence = (),
+    building: Building | None = None,
+    entrance: Entrance | None = None,
+    location: str = "",
+    public: bool = False,
+    household: Household | None = None,
+    reporter_phone: str = "",
+    on_behalf: bool = False,
+    at: datetime | None = None,
+) -> Report:
+    """A resident's report, or a canvasser's on behalf of `household` (`on_behalf`: the reporter is not `by`)."""
+    description = description.strip()
+    if not description:
+        raise ReportError(_("Say what is wrong."))
+    if building is not None and building.community_id != community.pk:
+        raise ReportError(_("That building is not in this community."))
+    if entrance is not None and entrance.building.community_id != community.pk:
+        raise ReportError(_("That entrance is not in this community."))
+    if entrance is not None:
+        building = entrance.building
+    if household is not None and household.entrance.building.community_id != community.pk:
+        raise ReportError(_("That household is not in this community."))
+    if reporter_phone:
+        try:
+            reporter_phone = normalize_phone(reporter_phone)
+        except ValueError:
+            raise ReportError(_("Enter a mainland mobile number, e.g. 138 1234 5678.")) from None
+    with transaction.atomic():
+        Community.objects.select_for_update().only("pk").get(pk=community.pk)
+        last = Report.objects.filter(community=community).aggregate(n=Max("number"))["n"]
+        report = Report.objects.create(
+            community=community,
+            number=(last or 0) + 1,
+            category=category,
+            description=description,
+            building=building,
+            entrance=entrance,
+            location=location.strip()[:120],
+            public=public,
+            reporter=None if on_behalf else by,
+            household=household,
+            reporter_phone=reporter_phone or ("" if on_behalf else (by.phone or "")),
+            recorded_by=by,
+            created_at=at or timezone.now(),
+        )
+        _photos(report, photos, ReportPhoto.Stage.REPORTED)
+        _event(report, ReportEvent.Kind.REPORTED, by=by, at=report.created_at)
+    return report
+
+
+def report_merge(*, report: Report, into: Report, by) -> Report:
+    """A duplicate joins the report it repeats; its reporter follows that one."""
+    if into.pk == report.pk or into.community_id != report.community_id:
+        raise ReportError(_("Choose another report of this community."))
+    with transaction.atomic():
+        report = _locked(report)
+        _expect(report, ReportState.NEW, ReportState.ASSIGNED)
+        if into.state == ReportState.MERGED:
+            raise ReportError(_("That report was itself merged; choose the one it was merged into."))
+        now = timezone.now()
+        _responded(report, now)
+        report.state, report.duplicate_of, report.closed_at = ReportState.MERGED, into, now
+        report.save(update_fields=["state", "duplicate_of", "closed_at", "first_response_at"])
+        _event(report, ReportEvent.Kind.MERGED, by=by, text=_("Merged into report #%(n)s.") % {"n": into.number})
+    return report
+
+
+def report_assign(*, report: Report, to, due_on: date, by, note: str = "") -> Report:
+    """Hand a report to someone in the community (the property company, a canvasser, a volunteer) with a due date."""
+    if due_on < timezone.localdate():
+        raise ReportError(_("The due date has passed."))
+    with transaction.atomic():
+        report = _locked(report)
+        _expect(report, ReportState.NEW, ReportState.ASSIGNED)
+        _responded(report, timezone.now())
+        report.state, report.assignee, report.due_on = ReportState.ASSIGNED, to, due_on
+        report.save(update_fields=["state", "assignee", "due_on", "first_response_at"])
+        text = _("Assigned to %(who)s, due %(due)s.") % {"who": to, "due": due_on.isoformat()}
+        _event(report, ReportEvent.Kind.ASSIGNED, by=by, text=f"{text} {note}".strip())
+    return report
+
+
+def whistle_blow(
+    *, reports: Sequence[Report], departments: Sequence[Department], deadline: date, note: str, by
+) -> Whistle:
+    """吹哨: send related reports of one community to departments of its district, with a deadline."""
+    if not reports or not departments:
+        raise ReportError(_("Choose the reports and at least one department."))
+    community = reports[0].community
+    if any(r.community_id != community.pk for r in reports):
+        raise ReportError(_("The reports must be of one community."))
+    if community.district_id is None or any(d.district_id != community.district_id for d in departments):
+        raise ReportError(_("Choose departments of this community's district."))
+    if deadline < timezone.localdate():
+        raise ReportError(_("The deadline has passed."))
+    if not note.strip():
+        raise ReportError(_("Say what is asked of the departments."))
+    with transaction.atomic():
+        locked = [_locked(r) for r in sorted(reports, key=lambda r: r.pk)]
+        for report in locked:
+            _expect(report, ReportState.NEW, ReportState.ASSIGNED, ReportState.ESCALATED)
+        whistle = Whistle.objects.create(community=community, note=note.strip(), deadline=deadline, created_by=by)
+        whistle.reports.set(locked)
+        Summons.objects.bulk_create([Summons(whistle=whistle, department=d) for d in departments])
+        now = timezone.now()
+        for report in locked:
+            _responded(report, now)
+            report.state = ReportState.ESCALATED
+            report.save(update_fields=["state", "first_response_at"])
+            for department in departments:
+                _event(report, ReportEvent.Kind.WHISTLED, by=by, department=department, text=note.strip(), at=now)
+    return whistle
+
+
+def _summons_step(summons: Summons, kind: str, by, text: str) -> None:
+    for report in summons.whistle.reports.all():
+        _event(report, kind, by=by, department=summons.department, text=text)
+
+
+def summons_acknowledge(*, summons: Summons, by) -> Summons:
+    """报到: the department takes the whistled reports on."""
+    with transaction.atomic():
+        summons = Summons.objects.select_for_update().select_related("whistle", "department").get(pk=summons.pk)
+        if summons.acknowledged_at is not None:
+            return summons
+        summons.acknowledged_at = timezone.now()
+        summons.save(update_fields=["acknowledged_at"])
+        _summons_step(summons, ReportEvent.Kind.ACKNOWLEDGED, by, "")
+    return summons
+
+
+def summons_act(*, summons: Summons, by, text: str) -> None:
+    """A department records what it did (as often as it acts)."""
+    if not text.strip():
+        raise ReportError(_("Say what was done."))
+    with transaction.atomic():
+        summons = Summons.objects.select_for_update().select_related("whistle", "department").get(pk=summons.pk)
+        if summons.acknowledged_at is None or summons.completed_at is not None:
+            raise ReportError(_("Report for duty first; a completed part takes no more actions."))
+        _summons_step(summons, ReportEvent.Kind.ACTION, by, text.strip())
+
+
+def summons_complete(*, summons: Summons, by, text: str) -> Summons:
+    """The department's part is done; the community then confirms with the reporter (report_done)."""
+    with transaction.atomic():
+        summons = Summons.objects.select_for_update().select_related("whistle", "department").get(pk=summons.pk)
+        if summons.acknowledged_at is None:
+            raise ReportError(_("Report for duty first."))
+        if summons.completed_at is not None:
+            return summons
+        summons.completed_at = timezone.now()
+        summons.save(update_fields=["completed_at"])
+        _summons_step(summons, ReportEvent.Kind.COMPLETED, by, text.strip())
+    return summons
+
+
+def report_done(*, report: Report, by, text: str, photos: Sequence = ()) -> Report:
+    """What was done, for the reporter to confirm."""
+    if not text.strip():
+        raise ReportError(_("Say what was done."))
+    with transaction.atomic():
+        report = _locked(report)
+        _expect(report, ReportState.ASSIGNED, ReportState.ESCALATED)
+        now = timezone.now()
+        _photos(report, photos, ReportPhoto.Stage.DONE)
+        report.state, report.done_at = ReportState.DONE, now
+        report.save(update_fields=["state", "done_at"])
+        _event(report, ReportEvent.Kind.DONE, by=by, text=text.strip(), at=now)
+    return report
+
+
+def report_confirm(*, report: Report, by, satisfied: bool, comment: str = "") -> Report:
+    """The reporter's word: satisfied closes it; not satisfied reopens it once, and closes it the second time."""
+    with transaction.atomic():
+        report = _locked(report)
+        _expect(report, ReportState.DONE)
+        now = timezone.now()
+        if not satisfied and report.reopened == 0:
+            report.state, report.reopened, report.done_at = ReportState.ASSIGNED, 1, None
+            report.save(update_fields=["state", "reopened", "done_at"])
+            _event(report, ReportEvent.Kind.REOPENED, by=by, text=comment.strip(), at=now)
+            return report
+        report.state, report.closed_at = ReportState.CLOSED, now
+        report.rating = Rating.SATISFIED if satisfied else Rating.UNSATISFIED
+        report.save(update_fields=["state", "closed_at", "rating"])
+        _event(report, ReportEvent.Kind.CONFIRMED, by=by, text=comment.strip(), at=now)
+    return report
+
+
+def reports_close_unconfirmed(*, now: datetime | None = None) -> int:
+    """Close the reports done a week ago that their reporter never confirmed (the scheduled job's)."""
+    now = now or timezone.now()
+    closed = 0
+    for report in Report.objects.filter(state=ReportState.DONE, done_at__lte=now - timedelta(days=CONFIRM_DAYS)):
+        with transaction.atomic():
+            report = _locked(report)
+            if report.state != ReportState.DONE:
+                continue
+            report.state, report.closed_at = ReportState.CLOSED, now
+            report.save(update_fields=["state", "closed_at"])
+            _event(report, ReportEvent.Kind.CLOSED, text=_("Closed: not confirmed within a week."), at=now)
+            closed += 1
+    return closed
+
+
+def report_to_proposal(*, report: Report, by) -> Proposal:
+    """A report that needs the owners' money or decision becomes a draft proposal: its text, where, and who
+    reported it (merged duplicates too) carried over; the report points to it."""
+    with transaction.atomic():
+        report = _locked(report)
+        _expect(report, *OPEN_STATES)
+        reporters = [report, *Report.objects.filter(duplicate_of=report).order_by("number")]
+        where = report.entrance or report.building or report.location
+        lines = [report.description, ""]
+        if where:
+            lines.append(_("Where: %(where)s") % {"where": where})
+        lines.append(
+            _("From residents' reports %(numbers)s.") % {"numbers": "、".join(f"#{r.number}" for r in reporters)}
+        )
+        proposal = proposal_create(
+            community=report.community,
+            by=by,
+            title=report.description.splitlines()[0][:60],
+            summary=report.description[:300],
+            body="\n".join(lines),
+            category=ProposalCategory.OTHER,
+        )
+        now = timezone.now()
+        _responded(report, now)
+        report.state, report.proposal, report.closed_at = ReportState.PROPOSED, proposal, now
+        report.save(update_fields=["state", "proposal", "closed_at", "first_response_at"])
+        text = _("Became proposal #%(n)s: %(title)s") % {"n": proposal.number, "title": proposal.title}
+        _event(report, ReportEvent.Kind.PROPOSED, by=by, text=text, at=now)
+    return proposal
