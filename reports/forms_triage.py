@@ -52,6 +52,9 @@ class AssignForm(forms.Form):
     def __init__(self, *args, report: Report, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = assignable_people(report.community)
+        self.fields["assignee"].label_from_instance = lambda user: "{} · {}".format(
+            user, "、".join(role.get_kind_display() for role in user.roles_here)
+        )
 
 
 class MultipleFileInput(forms.ClearableFileInput):

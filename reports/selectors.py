@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
-from community.models import Community
+from community.models import Community, Role
 from reports.models import Department, JointMeeting, Report, ReportState, Summons, Whistle
 
 # --- triage ---------------------------------------------------------------------------------------------------------
@@ -55,7 +55,14 @@ def triage_queue(
 
 def assignable_people(community: Community) -> QuerySet:
     """Whoever holds a role in the community: the property company, canvassers, volunteers, the committee."""
-    return get_user_model().objects.filter(roles__community=community).distinct().order_by("pk")
+    here = Role.objects.filter(community=community).order_by("kind")
+    return (
+        get_user_model()
+        .objects.filter(roles__community=community)
+        .distinct()
+        .prefetch_related(Prefetch("roles", queryset=here, to_attr="roles_here"))
+        .order_by("pk")
+    )
 
 
 def bundle_candidates(report: Report) -> QuerySet:

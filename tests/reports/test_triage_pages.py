@@ -6,6 +6,8 @@ nothing changed. Who may open each route, as a matrix of people."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -204,6 +206,8 @@ def test_merge_refusals(client_as, people, actors, report):
 
 def test_assign_to_someone_with_a_role(client_as, people, report):
     client = client_as(people["secretary"])
+    page = client.get(reverse("report_manage", args=[report.pk])).content.decode()
+    assert f"{people['property']} · property company" in page
     response = client.post(
         reverse("report_manage_assign", args=[report.pk]),
         {"assignee": people["property"].pk, "due_on": day(3).isoformat(), "note": "请物业处理"},
@@ -391,3 +395,30 @@ def test_joint_meeting_refusals(client_as, people, actors, report, district):
     # A whistle that is not about this report is not offered, and is refused.
     response = client.post(reverse("report_manage_meeting", args=[unrelated.pk]), good)
     assert response.status_code == 400 and "Select a valid choice." in response.content.decode()
+
+
+def test_the_queue_costs_the_same_queries_for_more_reports(client_as, people, actors):
+    client = client_as(people["committee"])
+    url = reverse("triage_queue", args=[actors.community.slug])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    for i in range(2):
+        report_assign(
+            report=new_report(actors, f"第{i}件", entrance=actors.household_obj.entrance),
+            to=people["property"],
+            due_on=day(1),
+            by=people["committee"],
+        )
+    few = queries()
+    for i in range(5):
+        report_assign(
+            report=new_report(actors, f"又{i}件", entrance=actors.household_obj.entrance),
+            to=people["property"],
+            due_on=day(1),
+            by=people["committee"],
+        )
+    assert queries() == few
