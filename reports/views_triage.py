@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from community.models import Community
 from reports.forms_triage import AssignForm, DoneForm, MeetingForm, MergeForm, TriageFilterForm, WhistleForm
 from reports.models import Report, ReportPhoto, ReportState
+from reports.rules import is_assignee
 from reports.selectors import report_whistles, triage_queue
 from reports.services import (
     ReportError,
@@ -73,7 +74,8 @@ def _report(pk: int) -> Report:
 
 
 def _may_manage(user, report: Report) -> bool:
-    return user.has_perm("reports.triage_community", report.community) or user.has_perm("reports.record_done", report)
+    """The community's handlers, and whoever it was assigned to (also once it is closed: its history)."""
+    return user.has_perm("reports.triage_community", report.community) or is_assignee(user, report)
 
 
 def _page(request, report: Report, bound: dict | None = None, status: int = 200):
@@ -103,6 +105,7 @@ def _page(request, report: Report, bound: dict | None = None, status: int = 200)
             "see_phone": user.has_perm("reports.see_reporter_phone", report),
             "may_merge": report.state in (ReportState.NEW, ReportState.ASSIGNED),
             "may_assign": report.state in (ReportState.NEW, ReportState.ASSIGNED),
+            "may_whistle": report.state in (ReportState.NEW, ReportState.ASSIGNED, ReportState.ESCALATED),
             "no_district": "" if report.community.district_id else no_district(),
             "forms": forms,
             "whistles": whistles,

@@ -122,6 +122,21 @@ def test_a_closed_report_is_refused_with_its_reason(client_as, people, report):
     )
     assert "This report is closed: nothing was changed." in response.content.decode()
     assert snapshot(report) == before
+    # Its assignee still reads its history, and is told why nothing more may be recorded.
+    canvasser = client_as(people["canvasser"])
+    assert canvasser.get(reverse("report_manage", args=[report.pk])).status_code == 200
+    response = canvasser.post(reverse("report_manage_done", args=[report.pk]), {"text": "again"}, follow=True)
+    assert "This report is closed: nothing was changed." in response.content.decode()
+    assert snapshot(report) == before
+
+
+def test_a_done_report_offers_no_whistle_merge_or_assignment(client_as, people, report):
+    report_assign(report=report, to=people["canvasser"], due_on=day(2), by=people["committee"])
+    report_done(report=report, by=people["canvasser"], text="已清理")
+    html = client_as(people["committee"]).get(reverse("report_manage", args=[report.pk])).content.decode()
+    for action in ("whistle", "merge", "assign", "done"):
+        assert reverse(f"report_manage_{action}", args=[report.pk]) not in html
+    assert reverse("report_manage_proposal", args=[report.pk]) in html
 
 
 # --- The queue ---------------------------------------------------------------------------------------------------
