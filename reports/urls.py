@@ -1,0 +1,17 @@
+from django.urls import path
+
+from reports import views_triage
+
+urlpatterns = []
+
+# --- triage: the community's handlers (reports/views_triage.py) ---------------------------------------------------
+urlpatterns += [
+    path("c/<slug:slug>/reports/", views_triage.queue, name="triage_queue"),
+    path("reports/<int:pk>/manage/", views_triage.manage, name="report_manage"),
+    path("reports/<int:pk>/manage/merge/", views_triage.merge, name="report_manage_merge"),
+    path("reports/<int:pk>/manage/assign/", views_triage.assign, name="report_manage_assign"),
+    path("reports/<int:pk>/manage/done/", views_triage.done, name="report_manage_done"),
+    path("reports/<int:pk>/manage/proposal/", views_triage.to_proposal, name="report_manage_proposal"),
+    path("reports/<int:pk>/manage/whistle/", views_triage.whistle, name="report_manage_whistle"),
+    path("reports/<int:pk>/manage/meeting/", views_triage.meeting, name="report_manage_meeting"),
+]
