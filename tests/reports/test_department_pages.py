@@ -403,3 +403,49 @@ def test_the_home_page_finds_the_posts_in_one_query(whistle, district):
     assert len(queries) == 1
     assert posts["districts"] == [district.district]
     assert [d.name for d in posts["departments"]] == ["城管"] and posts["departments"][0].pending == 1
+
+
+# --- Setting up a district ----------------------------------------------------------------------------------------
+
+
+def test_district_setup_makes_the_district_its_departments_and_accounts_once(actors):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from community.models import District
+    from reports.models import Department, DepartmentMember, DistrictStaff
+
+    staff, member = UserFactory(username="li-jiedao"), UserFactory(username="wang-chengguan", phone="13600000051")
+    arguments = ["--district", "马街街道", "--slug", "majie", "--departments", "城管，住建", "--community", "here"]
+    arguments += ["--staff", "li-jiedao", "--member", "城管=13600000051"]
+    for _ in range(2):
+        out = StringIO()
+        call_command("district_setup", *arguments, stdout=out)
+    district = District.objects.get(slug="majie")
+    assert "城管" in out.getvalue()
+    assert sorted(Department.objects.filter(district=district).values_list("name", flat=True)) == ["住建", "城管"]
+    actors.community.refresh_from_db()
+    assert actors.community.district == district
+    assert DistrictStaff.objects.get().user == staff
+    assert DepartmentMember.objects.get().user == member and DepartmentMember.objects.get().department.name == "城管"
+
+
+@pytest.mark.parametrize(
+    "extra, says",
+    [
+        (["--community", "nowhere"], "No community with the slug nowhere"),
+        (["--staff", "nobody"], "No account with the username or mobile number 'nobody'"),
+        (["--member", "消防=li-jiedao"], "No such department in this district: 消防"),
+        (["--member", "城管"], "--member takes DEPARTMENT=USER"),
+    ],
+)
+def test_district_setup_refuses_bad_input_and_changes_nothing(actors, extra, says):
+    from django.core.management import CommandError, call_command
+
+    from community.models import District
+
+    UserFactory(username="li-jiedao")
+    with pytest.raises(CommandError, match=says):
+        call_command("district_setup", "--district", "马街街道", "--slug", "majie", "--departments", "城管", *extra)
+    assert not District.objects.exists()
