@@ -449,3 +449,13 @@ def test_district_setup_refuses_bad_input_and_changes_nothing(actors, extra, say
     with pytest.raises(CommandError, match=says):
         call_command("district_setup", "--district", "马街街道", "--slug", "majie", "--departments", "城管", *extra)
     assert not District.objects.exists()
+
+
+def test_the_admin_lists_districts_departments_and_their_accounts(client_as, district):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client = client_as(admin)
+    for model in ("community/district", "reports/department", "reports/districtstaff", "reports/departmentmember"):
+        response = client.get(f"/admin/{model}/")
+        assert response.status_code == 200, model
+    page = client.get(f"/admin/reports/department/{district.chengguan.pk}/change/").content.decode()
+    assert 'name="members-TOTAL_FORMS"' in page  # its members, edited on the department's page
