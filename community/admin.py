@@ -1,11 +1,19 @@
 from django.contrib import admin
 
-from community.models import Building, Community, Entrance, Household, HouseholdBinding, JoinCode, Owner, Role
+from community.models import Building, Community, District, Entrance, Household, HouseholdBinding, JoinCode, Owner, Role
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "created_at")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Community)
 class CommunityAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "address")
+    list_display = ("name", "slug", "district", "address")
+    list_filter = ("district",)
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     raw_id_fields = ("developer_voter",)

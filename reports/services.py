@@ -15,7 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.models import Building, Community, Entrance, Household
+from community.models import Building, Community, District, Entrance, Household
 from core.identity import normalize_phone
 from proposals.models import Category as ProposalCategory
 from proposals.models import Proposal
@@ -23,6 +23,8 @@ from proposals.services import image_reencoded, proposal_create
 from reports.models import (
     OPEN_STATES,
     Department,
+    DepartmentMember,
+    DistrictStaff,
     JointMeeting,
     Rating,
     Report,
@@ -349,3 +351,42 @@ def report_to_proposal(*, report: Report, by) -> Proposal:
         text = _("Became proposal #%(n)s: %(title)s") % {"n": proposal.number, "title": proposal.title}
         _event(report, ReportEvent.Kind.PROPOSED, by=by, text=text, at=now)
     return proposal
+
+
+# --- departments and district ---------------------------------------------------------------------------------
+
+
+def district_setup(
+    *,
+    name: str,
+    slug: str,
+    departments: Sequence[str] = (),
+    communities: Sequence[Community] = (),
+    staff: Sequence = (),
+    members: Sequence[tuple[str, object]] = (),
+):
+    """Set up a district (街道): create it or rename it, add the departments not there yet, put `communities` in it,
+    make `staff` its staff and each (department name, user) of `members` a member. Idempotent: run again, nothing
+    doubles; nothing is removed."""
+    name, slug = name.strip(), slug.strip()
+    names = [n.strip() for n in departments if n.strip()]
+    if not name or not slug:
+        raise ReportError(_("A district needs a name and a short name."))
+    unknown = {d for d, _user in members} - set(names)
+    with transaction.atomic():
+        district, _created = District.objects.update_or_create(slug=slug, defaults={"name": name})
+        for department in names:
+            Department.objects.get_or_create(district=district, name=department)
+        existing = set(Department.objects.filter(district=district).values_list("name", flat=True))
+        if unknown - existing:
+            raise ReportError(
+                _("No such department in this district: %(names)s") % {"names": "、".join(sorted(unknown - existing))}
+            )
+        Community.objects.filter(pk__in=[c.pk for c in communities]).update(district=district)
+        for user in staff:
+            DistrictStaff.objects.get_or_create(user=user, district=district)
+        for department, user in members:
+            DepartmentMember.objects.get_or_create(
+                user=user, department=Department.objects.get(district=district, name=department)
+            )
+    return district
