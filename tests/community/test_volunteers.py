@@ -194,6 +194,10 @@ def test_the_entrance_page_shows_the_listed_with_their_phones_and_never_the_unli
     # The register itself shows everyone, with full phones, to its keepers.
     register = client_as(people.users["party"]).get(reverse("volunteer_list", args=[people.community.slug]))
     assert "不公开" in register.content.decode() and "13900002222" in register.content.decode()
+    # The register prints the cards of the whole community or of one building.
+    cards = reverse("document_contact_cards", args=[people.community.slug])
+    assert f'href="{cards}"' in register.content.decode()
+    assert f'href="{cards}?building={people.entrance.building_id}"' in register.content.decode()
 
 
 def test_a_resident_registers_on_the_join_page_and_finds_it_again(people, client_as):
