@@ -414,3 +414,65 @@ class Representative(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone) if self.phone else ""
+
+
+class VolunteerQuerySet(models.QuerySet):
+    def of(self, community):
+        return self.filter(community=community)
+
+    def active(self):
+        return self.filter(active=True)
+
+    def listed(self):
+        """Those who agreed to be on their entrance's contact card (党员联系牌) and its page."""
+        return self.filter(active=True, listed=True)
+
+    def in_order(self):
+        return self.select_related("entrance__building").order_by(
+            "entrance__building__sort_key", "entrance__sort_key", "-party_member", "name", "pk"
+        )
+
+
+class Volunteer(models.Model):
+    """A party member or volunteer registered with their residence community (党员回居住地社区报到), by themself or by
+    the committee or party organisation. Only those who agreed (`listed`) are shown to residents: on their entrance's
+    page and its printed contact card. Withdrawing keeps the row, inactive."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="volunteers")
+    # None: registered by the committee for someone without an account.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="volunteering"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    entrance = models.ForeignKey(Entrance, on_delete=models.CASCADE, related_name="volunteers")
+    phone = models.CharField(_("mobile number"), max_length=11)
+    skills = models.CharField(_("what they can help with"), max_length=120, blank=True)
+    party_member = models.BooleanField(_("member of the Communist Party"), default=False)
+    listed = models.BooleanField(_("agrees to be listed on the entrance's contact card"), default=False)
+    # A PNG re-encoded at upload (community.volunteers), served only to those who may see the volunteer.
+    photo = models.FileField(_("photo"), upload_to="volunteers/%Y/", blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = VolunteerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("volunteer")
+        verbose_name_plural = _("volunteers")
+        ordering = ["community", "name", "pk"]
+        constraints = [
+            # An account registers once per community; withdrawn registrations are history.
+            models.UniqueConstraint(
+                fields=["community", "user"], condition=Q(active=True), name="volunteer_one_per_account"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone) if self.phone else ""

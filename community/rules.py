@@ -70,3 +70,36 @@ rules.add_perm("community.view_community", is_any_role | is_household_member)
 # The register of residents' representatives (居民代表): the committee and its secretary keep it.
 rules.add_perm("community.view_representatives", is_staff_role)
 rules.add_perm("community.manage_representatives", is_staff_role)
+
+# --- Party members and volunteers (党员、志愿者回居住地社区报到) --------------------------------------------------
+# The committee, its secretary and the party organisation keep the register and see everyone with their phones;
+# a household member registers themself; everyone of the community sees the listed ones (they agreed), with phones.
+manages_volunteers = is_committee | is_secretary | is_party
+belongs = is_any_role | is_household_member
+rules.add_perm("community.manage_volunteers", manages_volunteers)
+rules.add_perm("community.join_volunteers", is_household_member)
+rules.add_perm("community.view_volunteer_contacts", belongs)
+
+
+@rules.predicate
+def is_the_volunteer(user, volunteer) -> bool:
+    """The account registered as this volunteer. Takes (user, volunteer)."""
+    return bool(user and user.is_authenticated and volunteer is not None and volunteer.user_id == user.pk)
+
+
+@rules.predicate
+def manages_volunteer(user, volunteer) -> bool:
+    return volunteer is not None and manages_volunteers.test(user, volunteer.community)
+
+
+@rules.predicate
+def sees_listed_volunteer(user, volunteer) -> bool:
+    if volunteer is None or not (volunteer.active and volunteer.listed):
+        return False
+    return belongs.test(user, volunteer.community)
+
+
+# Changing, withdrawing and the consent to be listed: the person themself or the community's register keepers.
+rules.add_perm("community.change_volunteer", is_the_volunteer | manages_volunteer)
+# A volunteer's photo: to whoever may see them (the keepers, themself, or neighbours once they agreed to be listed).
+rules.add_perm("community.view_volunteer", is_the_volunteer | manages_volunteer | sees_listed_volunteer)

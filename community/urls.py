@@ -1,6 +1,6 @@
 from django.urls import path
 
-from community.views import households, importing, join, representatives, roster
+from community.views import households, importing, join, representatives, roster, volunteers
 
 urlpatterns = [
     # Joining a household with the code on a printed slip (QR code opens join/<code>/).
@@ -37,4 +37,13 @@ urlpatterns = [
     ),
     path("c/<slug:slug>/import/", importing.roster_upload, name="roster_import"),
     path("c/<slug:slug>/import/<int:upload_id>/", importing.roster_preview, name="roster_import_preview"),
+    # --- Party members and volunteers (党员回居住地社区报到) and an entrance's contacts ---------------------------
+    path("c/<slug:slug>/volunteers/", volunteers.volunteer_list, name="volunteer_list"),
+    path("c/<slug:slug>/volunteers/join/", volunteers.volunteer_join, name="volunteer_join"),
+    path("c/<slug:slug>/volunteers/<int:pk>/", volunteers.volunteer_edit, name="volunteer_edit"),
+    path("c/<slug:slug>/volunteers/<int:pk>/consent/", volunteers.volunteer_consent, name="volunteer_consent"),
+    path("c/<slug:slug>/volunteers/<int:pk>/withdraw/", volunteers.volunteer_withdraw_view, name="volunteer_withdraw"),
+    path("c/<slug:slug>/volunteers/<int:pk>/photo/", volunteers.volunteer_photo, name="volunteer_photo"),
+    path("c/<slug:slug>/entrances/<int:pk>/contacts/", volunteers.entrance_contacts_page, name="entrance_contacts"),
+    # --- end of volunteers ---
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from documents import notices, views
+from documents import contact_cards, notices, views
 
 urlpatterns = [
     path("c/<slug:slug>/documents/slips.pdf", views.join_slips, name="document_slips"),
@@ -12,4 +12,7 @@ urlpatterns = [
     path("documents/jobs/<int:pk>/", views.job_detail, name="document_job"),
     path("documents/jobs/<int:pk>/progress.json", views.job_progress, name="document_job_progress"),
     path("documents/jobs/<int:pk>/download/", views.job_download, name="document_job_download"),
+    # --- The party members' contact cards (党员联系牌), one page per entrance ---
+    path("c/<slug:slug>/documents/contact-cards.pdf", contact_cards.contact_cards_pdf, name="document_contact_cards"),
+    # --- end of contact cards ---
 ]
