@@ -233,4 +233,7 @@ def report_guide_lines(stories) -> list[str]:
         ),
         _("%(number)s. %(community)s — the ledger of residents' complaints by year: %(years)s")
         % {"number": 7, "community": stories.ledger.name, "years": years},
+        "   "
+        + _("secretary prints the party members' contact cards of every entrance: %(url)s")
+        % {"url": _url("document_contact_cards", stories.ledger.slug)},
     ]

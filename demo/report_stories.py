@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from community.demo import DEMO_PASSWORD, XIANGJIAOYUAN, community_generate
 from community.models import Community, District, Entrance, Role
+from community.volunteers import VolunteerInput, volunteer_register
 from reports.models import (
     Category,
     Department,
@@ -211,6 +212,38 @@ def _kunming(community: Community, departments: dict[str, Department], people: d
         events.filter(kind__in=[ReportEvent.Kind.DONE, ReportEvent.Kind.CONFIRMED]).update(at=done)
 
 
+# 橡胶园's property team of nine, seven of them party members, on its entrances' contact cards (党员联系牌); one
+# did not agree to be listed.
+VOLUNTEERS = (
+    ("裴路心", "1", "1", "13904181001", "社区党委书记，协调各类问题", True, True),
+    ("王志军", "1", "2", "13904181002", "水电维修", True, True),
+    ("李春梅", "2", "1", "13904181003", "环境卫生、垃圾分类", True, True),
+    ("赵国庆", "2", "3", "13904181004", "门卫值守", True, True),
+    ("孙桂香", "3", "1", "13904181005", "邻里调解", True, True),
+    ("高桂兰", "3", "5", "13904180301", "上门走访、代办报事", True, True),
+    ("周振华", "4", "1", "13904181007", "绿化养护", True, True),
+    ("吴大海", "5", "1", "13904181008", "车辆停放管理", False, True),
+    ("郑小燕", "5", "2", "13904181009", "保洁", False, False),
+)
+
+
+def _volunteers(community: Community, *, by) -> None:
+    entrances = {
+        (e.building.name, e.name): e
+        for e in Entrance.objects.filter(building__community=community).select_related("building")
+    }
+    for name, building, entrance, phone, skills, party_member, listed in VOLUNTEERS:
+        data = VolunteerInput(
+            name=name,
+            entrance=entrances[(building, entrance)],
+            phone=phone,
+            skills=skills,
+            party_member=party_member,
+            listed=listed,
+        )
+        volunteer_register(community=community, by=by, data=data)
+
+
 @dataclass
 class ReportStories:
     created: bool
@@ -259,4 +292,5 @@ def report_stories_load() -> ReportStories:
         canvasser = Role.objects.filter(community=ledger, kind=Role.Kind.CANVASSER).select_related("user").first()
         for year, count in LEDGER.items():
             _everyday(ledger, year, count, by=secretary.user, handler=canvasser.user, rng=rng)
+        _volunteers(ledger, by=secretary.user)
     return ReportStories(created=True, district=district, kunming=kunming, ledger=ledger)

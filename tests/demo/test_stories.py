@@ -486,3 +486,16 @@ def test_xiangjiaoyuan_ledger_counts_150_50_and_12(demo):
     )
     assert by_year == {2018: 150, 2019: 50, 2020: 12}
     assert "150→50→12" in demo.output
+
+
+def test_xiangjiaoyuan_prints_its_party_members_contact_cards(client, demo):
+    from community.models import Volunteer
+
+    listed = Volunteer.objects.filter(community__slug=XIANGJIAOYUAN, listed=True)
+    assert listed.count() == 8 and listed.filter(party_member=True).count() == 7
+    client.force_login(user("secretary"))
+    response = client.get(reverse("document_contact_cards", args=[XIANGJIAOYUAN]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.content)).pages)
+    assert "裴路心" in text and "郑小燕" not in text  # she did not agree to be listed
+    assert reverse("document_contact_cards", args=[XIANGJIAOYUAN]) in demo.output
