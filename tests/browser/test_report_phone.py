@@ -123,3 +123,10 @@ def test_a_resident_reports_rubbish_at_the_toilet_from_her_phone_and_rates_it(se
     report.refresh_from_db()
     assert report.state == ReportState.CLOSED and report.rating == Rating.SATISFIED
     check_page(page, "the closed report")
+
+    # Her reports, with the state of each.
+    page.get_by_role("link", name=re.compile("报事 · 马街北路社区")).click()
+    expect(page.get_by_role("heading", name="我的报事")).to_be_visible()
+    expect(page.locator("#my-reports")).to_contain_text("公厕门口堆满垃圾")
+    expect(page.locator("#my-reports")).to_contain_text("已结束")  # the state, as the other closed things say it
+    check_page(page, "my reports")
