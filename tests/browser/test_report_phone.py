@@ -95,7 +95,7 @@ def test_a_resident_reports_rubbish_at_the_toilet_from_her_phone_and_rates_it(se
     photo.scroll_into_view_if_needed()  # loaded lazily, through the view that checks who may see it
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
     check_page(page, "the report's page")
-    shoot(page, "report-phone-number")
+    shoot(page, "report-phone-number", top=page.locator("#report-number"))
     report = Report.objects.get()
     assert (report.community, report.reporter, report.location) == (community, resident, "北门旁的公厕")
     assert report.photos.count() == 1 and not report.public
