@@ -4,6 +4,7 @@ Reads only (a few queries), so a second `load_demo` still writes nothing.
 """
 
 from django.contrib.auth import get_user_model
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -11,10 +12,12 @@ from community.demo import SHANSHUI_RESIDENT2_FLAT
 from community.models import Household
 from costs.models import BillStatus
 from costs.selectors import collection, plan_for, shares_compute, sign_up_totals
+from demo.report_stories import DEPARTMENTS, LEDGER
 from demo.stories import DOOR, GARAGE, PHASE_ONE, StoriesResult
 from meetings.selectors import agenda_rows, election_outcome
 from messaging.models import Batch
 from proposals.models import State
+from reports.models import Report
 
 SITE = "http://127.0.0.1:8000"
 
@@ -204,3 +207,30 @@ def meeting_guide_lines(stories: list) -> list[str]:
             % {"url": _url("meeting_resolution", meeting.pk)}
         )
     return lines
+
+
+def report_guide_lines(stories) -> list[str]:
+    """The residents' reports: who logs in where (issue 17)."""
+    if stories.kunming is None or stories.ledger is None:
+        return []
+    kunming = Report.objects.filter(community=stories.kunming).count()
+    ledger = dict(
+        Report.objects.filter(community=stories.ledger)
+        .values_list("created_at__year")
+        .annotate(n=Count("pk"))
+        .values_list("created_at__year", "n")
+    )
+    years = "→".join(str(ledger.get(year, 0)) for year in LEDGER)
+    return [
+        _("%(number)s. %(community)s — %(reports)s residents' reports over three years; from March 2020 whistled to")
+        % {"number": 6, "community": stories.kunming.name, "reports": kunming}
+        + " "
+        + "、".join(DEPARTMENTS),
+        "   "
+        + _(
+            "baijianwei (the party secretary), jiedao (the district), chengguan and zhujian (the departments) log in "
+            "with the same password"
+        ),
+        _("%(number)s. %(community)s — the ledger of residents' complaints by year: %(years)s")
+        % {"number": 7, "community": stories.ledger.name, "years": years},
+    ]

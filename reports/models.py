@@ -207,6 +207,7 @@ class ReportEvent(models.Model):
         REOPENED = "reopened", _("reopened by the reporter")
         CLOSED = "closed", _("closed")
         PROPOSED = "proposed", _("became a proposal")
+        MEETING = "meeting", _("joint meeting held")
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -229,3 +230,23 @@ class ReportEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("a report's history is append-only")
+
+
+class JointMeeting(models.Model):
+    """专题会: the departments of a whistle meet in the community, on the spot, and decide who does what by when."""
+
+    whistle = models.ForeignKey(Whistle, on_delete=models.CASCADE, related_name="meetings")
+    held_on = models.DateField(_("held on"))
+    place = models.CharField(_("place"), max_length=120)
+    departments = models.ManyToManyField(Department, related_name="+", verbose_name=_("departments present"))
+    decisions = models.TextField(_("what was decided"), max_length=2000)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("joint meeting")
+        verbose_name_plural = _("joint meetings")
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.whistle} · {self.held_on}"

@@ -76,6 +76,8 @@ def is_district_staff(user, district) -> bool:
 handles = is_handler | is_assignee | is_summoned
 
 rules.add_perm("reports.add_report", community.is_household_member | community.is_any_role)
+# The community's queue of reports (takes a community): its handlers.
+rules.add_perm("reports.triage_community", is_handler_role)
 rules.add_perm(
     "reports.view_report",
     is_reporter | handles | is_neighbour_of_public | is_district_staff_of_escalated,

@@ -23,6 +23,7 @@ from proposals.services import image_reencoded, proposal_create
 from reports.models import (
     OPEN_STATES,
     Department,
+    JointMeeting,
     Rating,
     Report,
     ReportEvent,
@@ -196,6 +197,36 @@ def whistle_blow(
             for department in departments:
                 _event(report, ReportEvent.Kind.WHISTLED, by=by, department=department, text=note.strip(), at=now)
     return whistle
+
+
+def joint_meeting_record(
+    *, whistle: Whistle, held_on: date, place: str, departments: Sequence[Department], decisions: str, by
+) -> JointMeeting:
+    """专题会: a meeting of the departments about a whistle, recorded afterwards; each report of it says so."""
+    if not departments:
+        raise ReportError(_("Choose the departments present."))
+    if any(d.district_id != whistle.community.district_id for d in departments):
+        raise ReportError(_("Choose departments of this community's district."))
+    if held_on > timezone.localdate():
+        raise ReportError(_("Record a meeting once it has been held."))
+    if not place.strip() or not decisions.strip():
+        raise ReportError(_("Say where the meeting was held and what was decided."))
+    with transaction.atomic():
+        meeting = JointMeeting.objects.create(
+            whistle=whistle, held_on=held_on, place=place.strip()[:120], decisions=decisions.strip(), recorded_by=by
+        )
+        meeting.departments.set(departments)
+        names = "、".join(d.name for d in departments)
+        text = _("Joint meeting on %(day)s at %(place)s with %(departments)s: %(decisions)s") % {
+            "day": held_on.isoformat(),
+            "place": meeting.place,
+            "departments": names,
+            "decisions": meeting.decisions,
+        }
+        now = timezone.now()
+        for report in whistle.reports.order_by("pk"):
+            _event(report, ReportEvent.Kind.MEETING, by=by, text=text[:2000], at=now)
+    return meeting
 
 
 def _summons_step(summons: Summons, kind: str, by, text: str) -> None:

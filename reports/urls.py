@@ -1,13 +1,26 @@
 from django.urls import path
 
-from reports import views_resident
+from reports import views_resident, views_triage
 
-urlpatterns = [
-    # --- The resident's pages (wt-resident) ---
+urlpatterns = []
+
+# --- triage: the community's handlers (reports/views_triage.py) ---------------------------------------------------
+urlpatterns += [
+    path("c/<slug:slug>/reports/", views_triage.queue, name="triage_queue"),
+    path("reports/<int:pk>/manage/", views_triage.manage, name="report_manage"),
+    path("reports/<int:pk>/manage/merge/", views_triage.merge, name="report_manage_merge"),
+    path("reports/<int:pk>/manage/assign/", views_triage.assign, name="report_manage_assign"),
+    path("reports/<int:pk>/manage/done/", views_triage.done, name="report_manage_done"),
+    path("reports/<int:pk>/manage/proposal/", views_triage.to_proposal, name="report_manage_proposal"),
+    path("reports/<int:pk>/manage/whistle/", views_triage.whistle, name="report_manage_whistle"),
+    path("reports/<int:pk>/manage/meeting/", views_triage.meeting, name="report_manage_meeting"),
+]
+
+# --- the resident's pages (reports/views_resident.py) --------------------------------------------------------------
+urlpatterns += [
     path("c/<slug:slug>/reports/new/", views_resident.report_new, name="report_new"),
     path("c/<slug:slug>/reports/mine/", views_resident.my_reports, name="my_reports"),
     path("reports/<int:pk>/", views_resident.report_detail, name="report_detail"),
     path("reports/<int:pk>/photos/<int:photo_id>/", views_resident.report_photo, name="report_photo"),
     path("reports/<int:pk>/confirm/", views_resident.report_confirm_view, name="report_confirm"),
-    # --- end of the resident's pages ---
 ]

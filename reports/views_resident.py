@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from community.models import Community
 from reports.forms import ReportForm
 from reports.models import Category, Report, ReportPhoto, ReportState
+from reports.rules import is_assignee
 from reports.selectors import (
     household_by_code,
     own_household,
@@ -155,6 +156,8 @@ def report_detail(request, pk: int):
             "history": report_history(report, user, sees_reporter=sees_reporter or is_reporter),
             "can_confirm": user.has_perm("reports.confirm_report", report),
             "merged_into": report.duplicate_of if report.state == ReportState.MERGED else None,
+            # The handlers' page of this report (views_triage): for the community's handlers and the assignee.
+            "can_manage": user.has_perm("reports.triage_community", report.community) or is_assignee(user, report),
         },
     )
 

@@ -2,7 +2,7 @@
 the two meetings (issue 15)."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -453,3 +453,36 @@ def test_the_first_phase_was_texted_its_notice_a_reminder_its_result_and_the_bil
     )
     sent = batches[Batch.Kind.OPENED].messages.values_list("status", flat=True)
     assert sent and set(sent) == {MessageStatus.DELIVERED}
+
+
+def test_majie_north_whistled_its_residents_reports_to_two_departments(demo):
+    from reports.models import DepartmentMember, Report, ReportState, Summons
+
+    reports = Report.objects.filter(community__slug="majiebeilu")
+    assert 24 <= reports.count() <= 48  # a few dozen over three years
+    assert set(reports.values_list("created_at__year", flat=True)) == {2018, 2019, 2020}
+    whistled = reports.filter(whistles__isnull=False).distinct()
+    assert whistled.count() == 5 and all(r.created_at.date() >= date(2020, 3, 1) for r in whistled)
+    assert set(Summons.objects.values_list("department__name", flat=True)) == {"城管", "住建"}
+    assert not Summons.objects.filter(completed_at__isnull=True).exists()
+    assert set(reports.values_list("state", flat=True)) == {ReportState.CLOSED}
+    chengguan = DepartmentMember.objects.get(user__username="chengguan").user
+    assert all(
+        chengguan.has_perm("reports.view_report", r)
+        for r in whistled.filter(whistles__summonses__department__name="城管")
+    )
+
+
+def test_xiangjiaoyuan_ledger_counts_150_50_and_12(demo):
+    from django.db.models import Count
+
+    from reports.models import Report
+
+    by_year = dict(
+        Report.objects.filter(community__slug=XIANGJIAOYUAN)
+        .values_list("created_at__year")
+        .annotate(n=Count("pk"))
+        .values_list("created_at__year", "n")
+    )
+    assert by_year == {2018: 150, 2019: 50, 2020: 12}
+    assert "150→50→12" in demo.output

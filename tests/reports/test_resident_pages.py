@@ -13,6 +13,7 @@ from django.utils import timezone
 from community.models import Role
 from reports.models import Category, Rating, Report, ReportEvent, ReportPhoto, ReportState
 from reports.services import (
+    joint_meeting_record,
     report_assign,
     report_create,
     report_done,
@@ -348,16 +349,27 @@ def test_the_history_in_plain_words(client_as, actors, report, district):
     )
     summons = whistle.summonses.get()
     summons_acknowledge(summons=summons, by=district.people.chengguan)
+    joint_meeting_record(
+        whistle=whistle,
+        held_on=timezone.localdate(),
+        place="公厕门口",
+        departments=[district.chengguan],
+        decisions="城管明天派车",
+        by=committee,
+    )
     summons_act(summons=summons, by=district.people.chengguan, text="派车清运")
     summons_complete(summons=summons, by=district.people.chengguan, text="清运完毕")
     report_done(report=report, by=property_man, text="已清理干净")
 
     page = client_as(actors.users["household"]).get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert reverse("report_manage", args=[report.pk]) not in page
     sentences = [
         "you reported the problem.",
         "committee member 王建国 assigned it to be handled.",
         "committee member 王建国 blew the whistle: sent to 城管.",
         "城管 reported for duty.",
+        "committee member 王建国 recorded a joint meeting with the departments.",
+        "城管明天派车",
         "城管 acted on it.",
         "派车清运",
         "城管 finished its part.",
@@ -372,6 +384,7 @@ def test_the_history_in_plain_words(client_as, actors, report, district):
     household = actors.users["household"]
     page = client_as(committee).get(reverse("report_detail", args=[report.pk])).content.decode()
     assert f"{household.display_name} reported the problem." in page and "13800001111" in page
+    assert reverse("report_manage", args=[report.pk]) in page  # the committee's way to the handlers' page
 
 
 def test_the_home_page_links_to_reports_for_households(client_as, actors):

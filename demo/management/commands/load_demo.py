@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from community.demo import ADMINISTRATOR, DEMO_LOGIN_URL, DEMO_PASSWORD, HOUSEHOLD_MEMBER, demo_load
 from community.models import Community, Role
-from demo.guide import guide_lines, meeting_guide_lines
+from demo.guide import guide_lines, meeting_guide_lines, report_guide_lines
 from demo.meeting_stories import meeting_stories_load
+from demo.report_stories import report_stories_load
 from demo.stories import EXTRA_ROLES, stories_load
 
 
@@ -56,6 +57,7 @@ class Command(BaseCommand):
         with _quiet("gongyi"), _quiet("gongyi.sms", logging.ERROR):
             stories = stories_load()
             meetings = meeting_stories_load()
+            reports = report_stories_load()
         with translation.override(settings.LANGUAGE_CODE):
             names = dict(Community.objects.values_list("slug", "name"))
             rows = [[_("username"), _("password"), _("role"), _("community")]]
@@ -92,5 +94,5 @@ class Command(BaseCommand):
             if added:
                 self.stdout.write(_("Demo stories added: %(titles)s.") % {"titles": "、".join(added)})
             self.stdout.write("")
-            for line in guide_lines(stories) + meeting_guide_lines(meetings):
+            for line in guide_lines(stories) + meeting_guide_lines(meetings) + report_guide_lines(reports):
                 self.stdout.write(line)

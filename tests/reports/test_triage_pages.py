@@ -1,0 +1,439 @@
+"""The community's handlers' pages: the queue of open reports (its order, overdue flag, filters, the reporter's number)
+and a report's manage page with its actions — merge, assign, record what was done, turn into a proposal, whistle to the
+district's departments, record a joint meeting — each a POST checked by reports.rules: refused with a clear reason and
+nothing changed. Who may open each route, as a matrix of people."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from community.models import Building, Community, Role
+from proposals.models import Proposal
+from reports.models import Category, JointMeeting, Report, ReportEvent, ReportPhoto, ReportState, Whistle
+from reports.services import report_assign, report_create, report_done, whistle_blow
+from tests.factories import RoleFactory
+from tests.reports.conftest import photo
+
+
+def day(n: int):
+    return timezone.localdate() + timedelta(days=n)
+
+
+def new_report(actors, description="楼道灯坏了", **fields) -> Report:
+    return report_create(
+        community=actors.community,
+        by=actors.users["household"],
+        category=Category.FACILITIES,
+        description=description,
+        **fields,
+    )
+
+
+def snapshot(report: Report) -> tuple:
+    report.refresh_from_db()
+    return (
+        report.state,
+        report.assignee_id,
+        report.due_on,
+        report.duplicate_of_id,
+        report.proposal_id,
+        ReportEvent.objects.filter(report=report).count(),
+        ReportPhoto.objects.filter(report=report).count(),
+        Whistle.objects.count(),
+        JointMeeting.objects.count(),
+    )
+
+
+@pytest.fixture
+def people(actors, district):
+    return {
+        **actors.users,
+        "property": RoleFactory(community=actors.community, kind=Role.Kind.PROPERTY).user,
+        "party": RoleFactory(community=actors.community, kind=Role.Kind.PARTY).user,
+        "district_staff": district.people.staff,
+        "chengguan": district.people.chengguan,
+    }
+
+
+def status_of(client_as, people, method, url, data=None) -> dict[str, int]:
+    out = {}
+    for name, user in people.items():
+        client = client_as(user)
+        response = client.get(url) if method == "get" else client.post(url, data or {})
+        out[name] = response.status_code
+    return out
+
+
+HANDLERS = {"secretary", "committee", "property", "party"}
+
+
+# --- Permissions -------------------------------------------------------------------------------------------------
+
+
+def test_who_opens_the_queue(client_as, people, actors, report):
+    got = status_of(client_as, people, "get", reverse("triage_queue", args=[actors.community.slug]))
+    assert got == {name: 302 if name == "anonymous" else 200 if name in HANDLERS else 403 for name in people}
+
+
+def test_who_opens_the_manage_page(client_as, people, actors, report):
+    got = status_of(client_as, people, "get", reverse("report_manage", args=[report.pk]))
+    assert got == {name: 302 if name == "anonymous" else 200 if name in HANDLERS else 403 for name in people}
+    # The assignee (a canvasser) opens it, to record what was done, and sees no triage action.
+    report_assign(report=report, to=people["canvasser"], due_on=day(2), by=people["committee"])
+    html = client_as(people["canvasser"]).get(reverse("report_manage", args=[report.pk])).content.decode()
+    assert reverse("report_manage_done", args=[report.pk]) in html
+    assert reverse("report_manage_assign", args=[report.pk]) not in html
+    assert reverse("triage_queue", args=[actors.community.slug]) not in html
+
+
+ACTIONS = ("merge", "assign", "done", "proposal", "whistle", "meeting")
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_who_may_post_each_action(client_as, people, actors, report, action):
+    """Everybody but the handlers is refused (403, login for the anonymous) and nothing changes."""
+    url = reverse(f"report_manage_{action}", args=[report.pk])
+    before = snapshot(report)
+    outsiders = {name: user for name, user in people.items() if name not in HANDLERS}
+    got = status_of(client_as, outsiders, "post", url, {"text": "x", "number": 1})
+    assert got == {name: 302 if name == "anonymous" else 403 for name in outsiders}
+    assert snapshot(report) == before
+
+
+def test_a_get_on_an_action_is_refused(client_as, people, report):
+    response = client_as(people["committee"]).get(reverse("report_manage_assign", args=[report.pk]))
+    assert response.status_code == 405
+
+
+def test_a_closed_report_is_refused_with_its_reason(client_as, people, report):
+    report_assign(report=report, to=people["canvasser"], due_on=day(2), by=people["committee"])
+    report_done(report=report, by=people["canvasser"], text="已清理")
+    Report.objects.filter(pk=report.pk).update(state=ReportState.CLOSED)
+    before = snapshot(report)
+    client = client_as(people["committee"])
+    response = client.post(
+        reverse("report_manage_assign", args=[report.pk]),
+        {"assignee": people["canvasser"].pk, "due_on": day(3).isoformat()},
+        follow=True,
+    )
+    assert "This report is closed: nothing was changed." in response.content.decode()
+    assert snapshot(report) == before
+    # Its assignee still reads its history, and is told why nothing more may be recorded.
+    canvasser = client_as(people["canvasser"])
+    assert canvasser.get(reverse("report_manage", args=[report.pk])).status_code == 200
+    response = canvasser.post(reverse("report_manage_done", args=[report.pk]), {"text": "again"}, follow=True)
+    assert "This report is closed: nothing was changed." in response.content.decode()
+    assert snapshot(report) == before
+
+
+def test_a_done_report_offers_no_whistle_merge_or_assignment(client_as, people, report):
+    report_assign(report=report, to=people["canvasser"], due_on=day(2), by=people["committee"])
+    report_done(report=report, by=people["canvasser"], text="已清理")
+    html = client_as(people["committee"]).get(reverse("report_manage", args=[report.pk])).content.decode()
+    for action in ("whistle", "merge", "assign", "done"):
+        assert reverse(f"report_manage_{action}", args=[report.pk]) not in html
+    assert reverse("report_manage_proposal", args=[report.pk]) in html
+
+
+# --- The queue ---------------------------------------------------------------------------------------------------
+
+
+def test_the_queue_order_overdue_and_phone(client_as, people, actors, district):
+    committee = people["committee"]
+    done = new_report(actors, "垃圾桶满了")
+    escalated = new_report(actors, "路灯不亮")
+    late = new_report(actors, "井盖松动")
+    soon = new_report(actors, "树枝挡路")
+    fresh = new_report(actors, "电梯异响", reporter_phone="139 1111 2222")
+    closed = new_report(actors, "已经解决的")
+    report_assign(report=done, to=committee, due_on=day(1), by=committee)
+    report_done(report=done, by=committee, text="清了")
+    whistle_blow(reports=[escalated], departments=[district.chengguan], deadline=day(3), note="修灯", by=committee)
+    report_assign(report=late, to=committee, due_on=day(1), by=committee)
+    Report.objects.filter(pk=late.pk).update(due_on=day(-2))
+    report_assign(report=soon, to=committee, due_on=day(1), by=committee)
+    Report.objects.filter(pk=closed.pk).update(state=ReportState.CLOSED)
+
+    response = client_as(committee).get(reverse("triage_queue", args=[actors.community.slug]))
+    rows = response.context["rows"]
+    assert [row.report.pk for row in rows] == [fresh.pk, late.pk, soon.pk, escalated.pk, done.pk]
+    assert [row.overdue for row in rows] == [False, True, False, False, False]
+    assert response.context["overdue"] == 1
+    html = response.content.decode()
+    assert "13911112222" in html and "overdue" in html
+    assert reverse("report_manage", args=[fresh.pk]) in html
+    assert f"#{closed.number}<" not in html
+
+
+def test_the_queue_filters(client_as, people, actors):
+    entrance = actors.household_obj.entrance
+    other_building = Building.objects.create(community=actors.community, name="9")
+    here = new_report(actors, "门口积水", entrance=entrance)
+    parking = report_create(
+        community=actors.community, by=actors.users["household"], category=Category.PARKING, description="占道"
+    )
+    report_assign(report=parking, to=people["committee"], due_on=day(1), by=people["committee"])
+    client = client_as(people["secretary"])
+    url = reverse("triage_queue", args=[actors.community.slug])
+
+    def numbers(**query):
+        return [row.report.number for row in client.get(url, query).context["rows"]]
+
+    assert sorted(numbers()) == sorted([here.number, parking.number])
+    assert numbers(state="assigned") == [parking.number]
+    assert numbers(category="parking") == [parking.number]
+    assert numbers(building=entrance.building.pk) == [here.number]
+    assert numbers(building=other_building.pk) == []
+    assert "No open report matches." in client.get(url, {"building": other_building.pk}).content.decode()
+    # A filter that makes no sense shows the whole queue, not an error.
+    assert sorted(numbers(state="nonsense")) == sorted([here.number, parking.number])
+
+
+# --- Merge -------------------------------------------------------------------------------------------------------
+
+
+def test_merge_by_number(client_as, people, actors, report):
+    duplicate = new_report(actors, "公厕垃圾又满了")
+    client = client_as(people["committee"])
+    response = client.post(reverse("report_manage_merge", args=[duplicate.pk]), {"number": report.number})
+    assert response.status_code == 302 and response["Location"] == reverse("report_manage", args=[report.pk])
+    duplicate.refresh_from_db()
+    assert duplicate.state == ReportState.MERGED and duplicate.duplicate_of == report
+
+
+def test_merge_refusals(client_as, people, actors, report):
+    duplicate = new_report(actors, "公厕垃圾又满了")
+    client = client_as(people["committee"])
+    url = reverse("report_manage_merge", args=[duplicate.pk])
+    for number, why in [(99, "There is no report #99 in this community."), (duplicate.number, "Choose another report")]:
+        before = snapshot(duplicate)
+        response = client.post(url, {"number": number})
+        assert response.status_code == 400 and why in response.content.decode()
+        assert snapshot(duplicate) == before
+
+
+# --- Assign ------------------------------------------------------------------------------------------------------
+
+
+def test_assign_to_someone_with_a_role(client_as, people, report):
+    client = client_as(people["secretary"])
+    page = client.get(reverse("report_manage", args=[report.pk])).content.decode()
+    assert f"{people['property']} · property company" in page
+    response = client.post(
+        reverse("report_manage_assign", args=[report.pk]),
+        {"assignee": people["property"].pk, "due_on": day(3).isoformat(), "note": "请物业处理"},
+    )
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.state == ReportState.ASSIGNED and report.assignee == people["property"] and report.due_on == day(3)
+    assert "请物业处理" in report.events.last().text
+
+
+def test_assign_refusals(client_as, people, report):
+    client = client_as(people["committee"])
+    url = reverse("report_manage_assign", args=[report.pk])
+    before = snapshot(report)
+    cases = [
+        ({"assignee": people["property"].pk, "due_on": day(-1).isoformat()}, "The due date has passed."),
+        ({"assignee": people["household"].pk, "due_on": day(1).isoformat()}, "Select a valid choice."),
+        ({"assignee": people["property"].pk, "due_on": "soon"}, "Enter a valid date."),
+    ]
+    for data, why in cases:
+        response = client.post(url, data)
+        assert response.status_code == 400 and why in response.content.decode(), why
+        assert snapshot(report) == before
+
+
+# --- What was done -----------------------------------------------------------------------------------------------
+
+
+def test_the_assignee_records_what_was_done_with_photos(client_as, people, report):
+    report_assign(report=report, to=people["canvasser"], due_on=day(2), by=people["committee"])
+    client = client_as(people["canvasser"])
+    response = client.post(
+        reverse("report_manage_done", args=[report.pk]), {"text": "已清运", "photos": [photo("a.jpg"), photo("b.jpg")]}
+    )
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.state == ReportState.DONE
+    assert ReportPhoto.objects.filter(report=report, stage=ReportPhoto.Stage.DONE).count() == 2
+
+
+def test_done_refusals(client_as, people, report):
+    client = client_as(people["committee"])
+    url = reverse("report_manage_done", args=[report.pk])
+    before = snapshot(report)
+    response = client.post(url, {"text": "已清运"})  # still new: nobody handles it yet
+    assert response.status_code == 400 and "nothing was changed" in response.content.decode().lower()
+    report_assign(report=report, to=people["canvasser"], due_on=day(2), by=people["committee"])
+    before = snapshot(report)
+    for data, why in [
+        ({"text": " "}, "This field is required."),
+        ({"text": "已清运", "photos": [photo() for _ in range(4)]}, "At most three photos."),
+    ]:
+        response = client.post(url, data)
+        assert response.status_code == 400 and why in response.content.decode(), why
+        assert snapshot(report) == before
+
+
+# --- Proposal ----------------------------------------------------------------------------------------------------
+
+
+def test_the_committee_turns_a_report_into_a_proposal(client_as, people, report):
+    response = client_as(people["committee"]).post(reverse("report_manage_proposal", args=[report.pk]))
+    report.refresh_from_db()
+    assert report.state == ReportState.PROPOSED
+    assert response["Location"] == reverse("proposal_edit", args=[report.proposal.pk])
+
+
+def test_only_the_committee_makes_a_proposal(client_as, people, report):
+    before = snapshot(report)
+    response = client_as(people["secretary"]).post(reverse("report_manage_proposal", args=[report.pk]), follow=True)
+    assert "Only the committee may turn a report into a proposal: nothing was changed." in response.content.decode()
+    assert snapshot(report) == before and not Proposal.objects.exists()
+
+
+# --- Whistle -----------------------------------------------------------------------------------------------------
+
+
+def test_whistle_to_departments_with_another_report(client_as, people, actors, report, district):
+    other = new_report(actors, "同一处下水道堵了")
+    client = client_as(people["committee"])
+    page = client.get(reverse("report_manage", args=[report.pk])).content.decode()
+    assert "城管" in page and "住建" in page and f"#{other.number}" in page
+    response = client.post(
+        reverse("report_manage_whistle", args=[report.pk]),
+        {
+            "departments": [district.chengguan.pk, district.zhujian.pk],
+            "deadline": day(5).isoformat(),
+            "note": "清运并修复",
+            "bundle": [other.pk],
+        },
+    )
+    assert response.status_code == 302
+    whistle = Whistle.objects.get()
+    assert set(whistle.reports.all()) == {report, other}
+    assert {s.department for s in whistle.summonses.all()} == {district.chengguan, district.zhujian}
+    report.refresh_from_db()
+    assert report.state == ReportState.ESCALATED
+
+
+def test_whistle_refusals(client_as, people, actors, report, district):
+    client = client_as(people["committee"])
+    url = reverse("report_manage_whistle", args=[report.pk])
+    good = {"departments": [district.chengguan.pk], "deadline": day(5).isoformat(), "note": "清运"}
+    before = snapshot(report)
+    for changes, why in [
+        ({"departments": [district.other_district_department.pk]}, "Select a valid choice."),
+        ({"departments": []}, "This field is required."),
+        ({"deadline": day(-1).isoformat()}, "The deadline has passed."),
+        ({"note": ""}, "This field is required."),
+    ]:
+        response = client.post(url, {**good, **changes})
+        assert response.status_code == 400 and why in response.content.decode(), why
+        assert snapshot(report) == before
+
+
+def test_no_district_no_whistle(client_as, people, actors, report):
+    Community.objects.filter(pk=actors.community.pk).update(district=None)
+    client = client_as(people["committee"])
+    page = client.get(reverse("report_manage", args=[report.pk])).content.decode()
+    assert "This community does not belong to a district yet" in page
+    before = snapshot(report)
+    response = client.post(
+        reverse("report_manage_whistle", args=[report.pk]), {"deadline": day(5).isoformat(), "note": "x"}, follow=True
+    )
+    assert "This community does not belong to a district yet" in response.content.decode()
+    assert snapshot(report) == before
+
+
+# --- Joint meeting -----------------------------------------------------------------------------------------------
+
+
+def test_record_a_joint_meeting(client_as, people, actors, report, district):
+    other = new_report(actors, "同一处下水道堵了")
+    committee = people["committee"]
+    whistle = whistle_blow(
+        reports=[report, other], departments=[district.chengguan], deadline=day(5), note="清运", by=committee
+    )
+    client = client_as(committee)
+    assert (
+        reverse("report_manage_meeting", args=[report.pk])
+        in client.get(reverse("report_manage", args=[report.pk])).content.decode()
+    )
+    response = client.post(
+        reverse("report_manage_meeting", args=[report.pk]),
+        {
+            "whistle": whistle.pk,
+            "held_on": day(0).isoformat(),
+            "place": "小区东门",
+            "departments": [district.chengguan.pk, district.zhujian.pk],
+            "decisions": "城管三日内清运，住建修复化粪池",
+        },
+    )
+    assert response.status_code == 302
+    meeting = JointMeeting.objects.get()
+    assert meeting.whistle == whistle and set(meeting.departments.all()) == {district.chengguan, district.zhujian}
+    for r in (report, other):
+        assert r.events.filter(kind=ReportEvent.Kind.MEETING).count() == 1
+    assert "城管三日内清运" in client.get(reverse("report_manage", args=[other.pk])).content.decode()
+
+
+def test_joint_meeting_refusals(client_as, people, actors, report, district):
+    committee = people["committee"]
+    whistle = whistle_blow(
+        reports=[report], departments=[district.chengguan], deadline=day(5), note="清运", by=committee
+    )
+    unrelated = new_report(actors, "别的事")
+    client = client_as(committee)
+    url = reverse("report_manage_meeting", args=[report.pk])
+    good = {
+        "whistle": whistle.pk,
+        "held_on": day(0).isoformat(),
+        "place": "东门",
+        "departments": [district.chengguan.pk],
+        "decisions": "清运",
+    }
+    before = snapshot(report)
+    for changes, why in [
+        ({"held_on": day(1).isoformat()}, "Record a meeting once it has been held."),
+        ({"departments": [district.other_district_department.pk]}, "Select a valid choice."),
+        ({"decisions": ""}, "This field is required."),
+    ]:
+        response = client.post(url, {**good, **changes})
+        assert response.status_code == 400 and why in response.content.decode(), why
+        assert snapshot(report) == before
+    # A whistle that is not about this report is not offered, and is refused.
+    response = client.post(reverse("report_manage_meeting", args=[unrelated.pk]), good)
+    assert response.status_code == 400 and "Select a valid choice." in response.content.decode()
+
+
+def test_the_queue_costs_the_same_queries_for_more_reports(client_as, people, actors):
+    client = client_as(people["committee"])
+    url = reverse("triage_queue", args=[actors.community.slug])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    for i in range(2):
+        report_assign(
+            report=new_report(actors, f"第{i}件", entrance=actors.household_obj.entrance),
+            to=people["property"],
+            due_on=day(1),
+            by=people["committee"],
+        )
+    few = queries()
+    for i in range(5):
+        report_assign(
+            report=new_report(actors, f"又{i}件", entrance=actors.household_obj.entrance),
+            to=people["property"],
+            due_on=day(1),
+            by=people["committee"],
+        )
+    assert queries() == few
