@@ -88,3 +88,9 @@ rules.add_perm("reports.record_done", (is_handler | is_assignee) & is_open)
 rules.add_perm("reports.confirm_report", is_reporter & is_done)
 rules.add_perm("reports.answer_summons", is_department_member)
 rules.add_perm("reports.view_district", is_district_staff)
+
+# --- The resident's pages (wt-resident) ---
+# At the door: a canvasser, the committee or its secretary records a report for a household.
+rules.add_perm("reports.report_for_household", community.is_canvasser | community.is_staff_role)
+# 邻居的报事: the reports marked public, for the households of the community.
+rules.add_perm("reports.view_public_reports", community.is_household_member)

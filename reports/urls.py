@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views_departments, views_triage
+from reports import views_departments, views_resident, views_triage
 
 urlpatterns = []
 
@@ -25,4 +25,13 @@ urlpatterns += [
     path("summons/<int:pk>/act/", views_departments.summons_act_view, name="summons_act"),
     path("summons/<int:pk>/complete/", views_departments.summons_complete_view, name="summons_complete"),
     path("summons/<int:pk>/photos/<int:photo_id>/", views_departments.summons_photo, name="summons_photo"),
+]
+
+# --- the resident's pages (reports/views_resident.py) --------------------------------------------------------------
+urlpatterns += [
+    path("c/<slug:slug>/reports/new/", views_resident.report_new, name="report_new"),
+    path("c/<slug:slug>/reports/mine/", views_resident.my_reports, name="my_reports"),
+    path("reports/<int:pk>/", views_resident.report_detail, name="report_detail"),
+    path("reports/<int:pk>/photos/<int:photo_id>/", views_resident.report_photo, name="report_photo"),
+    path("reports/<int:pk>/confirm/", views_resident.report_confirm_view, name="report_confirm"),
 ]

@@ -1,0 +1,394 @@
+"""The resident's report pages: the form (as a resident, or a canvasser at the door for a household), the report's
+page with its photos and history in plain words, the confirmation and rating, one's own reports and the neighbours'
+public ones. Each route × each role; bad input answers with a clear message and creates nothing."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from community.models import Role
+from reports.models import Category, Rating, Report, ReportEvent, ReportPhoto, ReportState
+from reports.services import (
+    joint_meeting_record,
+    report_assign,
+    report_create,
+    report_done,
+    summons_acknowledge,
+    summons_act,
+    summons_complete,
+    whistle_blow,
+)
+from tests.factories import EntranceFactory, HouseholdBindingFactory, HouseholdFactory, RoleFactory
+from tests.reports.conftest import photo
+
+ROLES = ("anonymous", "household", "other_household", "canvasser", "secretary", "committee", "other_committee")
+
+
+def status_of(client_as, actors, url, method="get", data=None) -> dict[str, int]:
+    answers = {}
+    for name in ROLES:
+        client = client_as(actors.users[name])
+        response = client.post(url, data or {}) if method == "post" else client.get(url)
+        answers[name] = (
+            302
+            if response.status_code == 302 and "/accounts/login/" in response["Location"]
+            else (response.status_code)
+        )
+    return answers
+
+
+def tomorrow():
+    return timezone.localdate() + timedelta(days=1)
+
+
+def form(**fields) -> dict:
+    data = {"category": Category.ENVIRONMENT, "description": "公厕门口堆满垃圾，进不去", "location": "", "place": ""}
+    data.update(fields)
+    return data
+
+
+@pytest.fixture
+def neighbour(actors):
+    return HouseholdBindingFactory(household=HouseholdFactory(entrance__building__community=actors.community)).user
+
+
+# --- The form ------------------------------------------------------------------------------------------------------
+
+
+def test_a_household_reports_a_problem_with_a_photo_and_gets_its_number(client_as, actors):
+    client = client_as(actors.users["household"])
+    entrance = actors.household_obj.entrance
+    response = client.post(
+        reverse("report_new", args=["here"]),
+        form(place=f"e{entrance.pk}", location="北门公厕", public="on", photos=[photo()]),
+    )
+    report = Report.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("report_detail", args=[report.pk])
+    assert (report.category, report.entrance, report.building, report.location) == (
+        Category.ENVIRONMENT,
+        entrance,
+        entrance.building,
+        "北门公厕",
+    )
+    assert report.public and report.reporter == actors.users["household"] and report.household == actors.household_obj
+    assert report.photos.get().stage == ReportPhoto.Stage.REPORTED
+    page = client.get(response["Location"]).content.decode()
+    assert "Your report number: #1" in page
+    assert "What happens next:" in page and "Every step will show below" in page
+    assert reverse("report_photo", args=[report.pk, report.photos.get().pk]) in page
+    assert "公厕门口堆满垃圾" in page
+
+
+def test_the_form_shows_the_categories_and_this_communitys_entrances_only(client_as, actors):
+    EntranceFactory(building__community=actors.other_community)
+    page = client_as(actors.users["household"]).get(reverse("report_new", args=["here"])).content.decode()
+    for _value, label in Category.choices:
+        assert str(label) in page
+    assert f'value="e{actors.household_obj.entrance.pk}"' in page
+    assert len(re.findall(r'value="e\d+"', page)) == 1  # the other community's entrance is not offered
+    assert 'accept="image/*" capture multiple' in page
+    assert 'name="household"' not in page  # a resident reports as themself
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"description": "   "}, "Say what is wrong."),
+        ({"category": ""}, "Choose what kind of problem it is."),
+        ({"category": "aliens"}, "Select a valid choice."),
+        (
+            {"photos": [SimpleUploadedFile("toilet.jpg", b"not an image at all", content_type="image/jpeg")]},
+            "A photo must be a JPEG, PNG or WebP image.",
+        ),
+        ({"photos": [photo(f"{n}.jpg") for n in range(4)]}, "At most three photos."),
+        ({"place": "e999999"}, "Choose a building or entrance of this community."),
+        ({"place": "garden"}, "Choose a building or entrance of this community."),
+        ({"household": "1-1-101"}, "Only a canvasser, the committee or its secretary may report for a household."),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message_and_nothing_is_created(client_as, actors, fields, message):
+    response = client_as(actors.users["household"]).post(reverse("report_new", args=["here"]), form(**fields))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Report.objects.exists() and not ReportPhoto.objects.exists() and not ReportEvent.objects.exists()
+
+
+def test_an_entrance_or_building_of_another_community_is_refused(client_as, actors):
+    elsewhere = EntranceFactory(building__community=actors.other_community)
+    client = client_as(actors.users["household"])
+    for place, message in (
+        (f"e{elsewhere.pk}", "That entrance is not in this community."),
+        (f"b{elsewhere.building.pk}", "That building is not in this community."),
+    ):
+        response = client.post(reverse("report_new", args=["here"]), form(place=place))
+        assert response.status_code == 400 and message in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_a_canvasser_at_the_door_reports_for_a_household(client_as, actors):
+    client = client_as(actors.users["canvasser"])
+    page = client.get(reverse("report_new", args=["here"])).content.decode()
+    assert 'name="household"' in page
+    code = actors.household_obj.code
+    response = client.post(reverse("report_new", args=["here"]), form(household=code, phone="139 0000 2222"))
+    report = Report.objects.get()
+    assert response.status_code == 302
+    assert report.reporter is None and report.recorded_by == actors.users["canvasser"]
+    assert report.household == actors.household_obj and report.reporter_phone == "13900002222"
+    # The canvasser follows it; the committee sees who it is for.
+    page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert f"recorded the report for household {code}" in page
+    page = client_as(actors.users["committee"]).get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert "13900002222" in page and code in page
+
+
+def test_a_canvasser_naming_no_household_of_this_community_is_refused(client_as, actors):
+    client = client_as(actors.users["canvasser"])
+    for code in ("9-9-909", "3-5", "王"):
+        response = client.post(reverse("report_new", args=["here"]), form(household=code))
+        assert response.status_code == 400
+        assert f"No household {code} in this community" in response.content.decode()
+    response = client.post(reverse("report_new", args=["here"]), form(household="", phone="139 0000 2222"))
+    assert response.status_code == 400 and "Say which household, e.g. 3-5-502." in response.content.decode()
+    code = actors.household_obj.code
+    response = client.post(reverse("report_new", args=["here"]), form(household=code, phone="12345"))
+    assert response.status_code == 400 and "Enter a mainland mobile number" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+# --- Who may open what -------------------------------------------------------------------------------------------
+
+
+def test_who_may_open_the_form_and_the_list(client_as, actors):
+    for name in ("report_new", "my_reports"):
+        assert status_of(client_as, actors, reverse(name, args=["here"])) == {
+            "anonymous": 302,
+            "household": 200,
+            "other_household": 403,
+            "canvasser": 200,
+            "secretary": 200,
+            "committee": 200,
+            "other_committee": 403,
+        }
+    assert client_as(actors.users["household"]).get(reverse("report_new", args=["nowhere"])).status_code == 404
+
+
+def test_who_may_send_the_form(client_as, actors):
+    answers = status_of(client_as, actors, reverse("report_new", args=["here"]), "post", form())
+    assert answers == {
+        "anonymous": 302,
+        "household": 302,
+        "other_household": 403,
+        "canvasser": 302,
+        "secretary": 302,
+        "committee": 302,
+        "other_committee": 403,
+    }
+    assert Report.objects.count() == 4
+
+
+def test_who_may_see_a_private_report_and_its_photo(client_as, actors, report, district):
+    photo_url = reverse("report_photo", args=[report.pk, report.photos.get().pk])
+    expected = {
+        "anonymous": 302,
+        "household": 200,
+        "other_household": 403,
+        "canvasser": 403,
+        "secretary": 200,
+        "committee": 200,
+        "other_committee": 403,
+    }
+    assert status_of(client_as, actors, reverse("report_detail", args=[report.pk])) == expected
+    assert status_of(client_as, actors, photo_url) == expected
+    for person in (district.people.staff, district.people.chengguan):  # not whistled: not theirs
+        assert client_as(person).get(photo_url).status_code == 403
+    response = client_as(actors.users["household"]).get(photo_url)
+    assert response["Content-Type"] == "image/png" and response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    # A photo of another report through this report's address: not found.
+    other = report_create(
+        community=actors.community, by=actors.users["committee"], category="other", description="x", photos=[photo()]
+    )
+    wrong = reverse("report_photo", args=[report.pk, other.photos.get().pk])
+    assert client_as(actors.users["household"]).get(wrong).status_code == 404
+
+
+def test_a_department_summoned_sees_the_report_and_its_photo(client_as, actors, report, district):
+    whistle_blow(
+        reports=[report],
+        departments=[district.chengguan],
+        deadline=tomorrow(),
+        note="清理",
+        by=actors.users["committee"],
+    )
+    photo_url = reverse("report_photo", args=[report.pk, report.photos.get().pk])
+    assert client_as(district.people.chengguan).get(photo_url).status_code == 200
+    assert client_as(district.people.zhujian).get(photo_url).status_code == 403
+    assert client_as(district.people.staff).get(reverse("report_detail", args=[report.pk])).status_code == 200
+
+
+# --- Neighbours -------------------------------------------------------------------------------------------------
+
+
+def test_a_neighbour_sees_public_reports_only_and_never_the_phone_or_the_name(client_as, actors, report, neighbour):
+    actors.users["household"].display_name = "王阿姨"
+    actors.users["household"].save(update_fields=["display_name"])
+    public = report_create(
+        community=actors.community,
+        by=actors.users["household"],
+        category=Category.FACILITIES,
+        description="路灯坏了三盏",
+        public=True,
+        reporter_phone="138 0000 1111",
+        photos=[photo()],
+    )
+    client = client_as(neighbour)
+    page = client.get(reverse("my_reports", args=["here"])).content.decode()
+    assert "路灯坏了三盏" in page and "公厕门口堆满垃圾" not in page
+    assert "13800001111" not in page and "王阿姨" not in page
+    page = client.get(reverse("report_detail", args=[public.pk])).content.decode()
+    assert "路灯坏了三盏" in page
+    assert "13800001111" not in page and "王阿姨" not in page and actors.household_obj.code not in page
+    assert "the resident reported the problem." in page
+    assert client.get(reverse("report_photo", args=[public.pk, public.photos.get().pk])).status_code == 200
+    assert client.get(reverse("report_detail", args=[report.pk])).status_code == 403
+    # The reporter's own list; the committee sees the phone on the report.
+    mine = client_as(actors.users["household"]).get(reverse("my_reports", args=["here"])).content.decode()
+    assert "路灯坏了三盏" in mine and "公厕门口堆满垃圾" in mine
+    committee_page = client_as(actors.users["committee"]).get(reverse("report_detail", args=[public.pk]))
+    assert "13800001111" in committee_page.content.decode()
+
+
+def test_the_neighbours_list_is_for_households_only(client_as, actors):
+    report_create(
+        community=actors.community, by=actors.users["household"], category="other", description="花坛", public=True
+    )
+    page = client_as(actors.users["canvasser"]).get(reverse("my_reports", args=["here"])).content.decode()
+    assert "Neighbours' reports" not in page and "花坛" not in page
+
+
+# --- Confirm and rate --------------------------------------------------------------------------------------------
+
+
+def _done(report, actors):
+    report_assign(report=report, to=actors.users["canvasser"], due_on=tomorrow(), by=actors.users["committee"])
+    return report_done(report=report, by=actors.users["canvasser"], text="已清理干净", photos=[photo("after.jpg")])
+
+
+def test_the_reporter_confirms_satisfied(client_as, actors, report):
+    client = client_as(actors.users["household"])
+    page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert 'name="satisfied"' not in page  # nothing to confirm yet
+    _done(report, actors)
+    page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert 'value="yes"' in page and 'value="no"' in page and "reopens it once" in page
+    assert "Photos of what was done" in page
+    response = client.post(reverse("report_confirm", args=[report.pk]), {"satisfied": "yes", "comment": "谢谢"})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.state == ReportState.CLOSED and report.rating == Rating.SATISFIED
+    page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert "you confirmed: satisfied. It is closed." in page and "谢谢" in page and 'value="yes"' not in page
+
+
+def test_not_satisfied_reopens_once_then_closes(client_as, actors, report):
+    client = client_as(actors.users["household"])
+    _done(report, actors)
+    client.post(reverse("report_confirm", args=[report.pk]), {"satisfied": "no", "comment": "还有垃圾"})
+    report.refresh_from_db()
+    assert report.state == ReportState.ASSIGNED and report.reopened == 1
+    report_done(report=report, by=actors.users["canvasser"], text="再次清理")
+    page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert "It was reopened once already" in page
+    client.post(reverse("report_confirm", args=[report.pk]), {"satisfied": "no"})
+    report.refresh_from_db()
+    assert report.state == ReportState.CLOSED and report.rating == Rating.UNSATISFIED
+
+
+def test_who_may_confirm_and_bad_answers(client_as, actors, report):
+    url = reverse("report_confirm", args=[report.pk])
+    # Not done yet: nobody may.
+    assert set(status_of(client_as, actors, url, "post", {"satisfied": "yes"}).values()) <= {302, 403}
+    report.refresh_from_db()
+    assert report.state == ReportState.NEW
+    _done(report, actors)
+    answers = status_of(client_as, actors, url, "post", {"satisfied": "maybe"})
+    assert answers == {
+        "anonymous": 302,
+        "household": 302,
+        "other_household": 403,
+        "canvasser": 403,
+        "secretary": 403,
+        "committee": 403,
+        "other_committee": 403,
+    }
+    report.refresh_from_db()
+    assert report.state == ReportState.DONE  # "maybe" changed nothing
+    response = client_as(actors.users["household"]).post(url, {"satisfied": "maybe"}, follow=True)
+    assert "Choose “satisfied” or “not satisfied”." in response.content.decode()
+    assert client_as(actors.users["household"]).get(url).status_code == 405
+
+
+# --- The history in plain words ----------------------------------------------------------------------------------
+
+
+def test_the_history_in_plain_words(client_as, actors, report, district):
+    committee = actors.users["committee"]
+    committee.display_name = "王建国"
+    committee.save(update_fields=["display_name"])
+    property_man = RoleFactory(community=actors.community, kind=Role.Kind.PROPERTY).user
+    property_man.display_name = "李师傅"
+    property_man.save(update_fields=["display_name"])
+    report_assign(report=report, to=property_man, due_on=tomorrow(), by=committee)
+    whistle = whistle_blow(
+        reports=[report], departments=[district.chengguan], deadline=tomorrow(), note="清理垃圾", by=committee
+    )
+    summons = whistle.summonses.get()
+    summons_acknowledge(summons=summons, by=district.people.chengguan)
+    joint_meeting_record(
+        whistle=whistle,
+        held_on=timezone.localdate(),
+        place="公厕门口",
+        departments=[district.chengguan],
+        decisions="城管明天派车",
+        by=committee,
+    )
+    summons_act(summons=summons, by=district.people.chengguan, text="派车清运")
+    summons_complete(summons=summons, by=district.people.chengguan, text="清运完毕")
+    report_done(report=report, by=property_man, text="已清理干净")
+
+    page = client_as(actors.users["household"]).get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert reverse("report_manage", args=[report.pk]) not in page
+    sentences = [
+        "you reported the problem.",
+        "committee member 王建国 assigned it to be handled.",
+        "committee member 王建国 blew the whistle: sent to 城管.",
+        "城管 reported for duty.",
+        "committee member 王建国 recorded a joint meeting with the departments.",
+        "城管明天派车",
+        "城管 acted on it.",
+        "派车清运",
+        "城管 finished its part.",
+        "清运完毕",
+        "property company 李师傅 recorded it as done.",
+        "已清理干净",
+    ]
+    positions = [page.index(sentence) for sentence in sentences]
+    assert positions == sorted(positions)
+    assert "13800001111" not in page  # the reporter is not shown their own number as a handler would be
+    # The committee sees the reporter by name.
+    household = actors.users["household"]
+    page = client_as(committee).get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert f"{household.display_name} reported the problem." in page and "13800001111" in page
+    assert reverse("report_manage", args=[report.pk]) in page  # the committee's way to the handlers' page
+
+
+def test_the_home_page_links_to_reports_for_households(client_as, actors):
+    page = client_as(actors.users["household"]).get(reverse("home")).content.decode()
+    assert reverse("report_new", args=["here"]) in page and reverse("my_reports", args=["here"]) in page
+    page = client_as(actors.users["committee"]).get(reverse("community_overview", args=["here"])).content.decode()
+    assert reverse("report_new", args=["here"]) in page
