@@ -6,6 +6,7 @@ department sees only what was whistled to it. A reporter's number: only the peop
 import rules
 
 from community import rules as community
+from community.models import HouseholdBinding
 from reports.models import DepartmentMember, DistrictStaff, Report, ReportState, Summons
 
 is_handler_role = community.is_committee | community.is_secretary | community.is_party | community.is_property
@@ -22,7 +23,16 @@ def is_handler(user, report: Report) -> bool:
 
 @rules.predicate
 def is_reporter(user, report: Report) -> bool:
-    return _user(user) and report is not None and user.pk in (report.reporter_id, report.recorded_by_id)
+    """The reporter, whoever recorded the report (a canvasser at the door), or an account bound to the household it
+    was recorded for."""
+    if not _user(user) or report is None:
+        return False
+    if user.pk in (report.reporter_id, report.recorded_by_id):
+        return True
+    return (
+        report.household_id is not None
+        and HouseholdBinding.objects.filter(user=user, household_id=report.household_id).exists()
+    )
 
 
 @rules.predicate

@@ -164,7 +164,9 @@ def report_assign(*, report: Report, to, due_on: date, by, note: str = "") -> Re
         _responded(report, timezone.now())
         report.state, report.assignee, report.due_on = ReportState.ASSIGNED, to, due_on
         report.save(update_fields=["state", "assignee", "due_on", "first_response_at"])
-        text = _("Assigned to %(who)s, due %(due)s.") % {"who": to, "due": due_on.isoformat()}
+        # The name people know them by, never a number or an account name: the reporter reads this line.
+        who = to.display_name or _("a helper of the community")
+        text = _("Assigned to %(who)s, due %(due)s.") % {"who": who, "due": due_on.isoformat()}
         _event(report, ReportEvent.Kind.ASSIGNED, by=by, text=f"{text} {note}".strip())
     return report
 

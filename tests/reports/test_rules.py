@@ -102,3 +102,19 @@ def test_a_department_answers_only_its_own_summons(people, report, district):
 def test_who_may_report(people, actors):
     may = {name for name, user in people.items() if user.has_perm("reports.add_report", actors.community)}
     assert may == {"household", "neighbour", "canvasser", "secretary", "committee"}
+
+
+def test_a_report_recorded_at_the_door_is_the_households_to_follow_and_confirm(people, actors):
+    from reports.models import Category
+    from reports.services import report_create
+
+    report = report_create(
+        community=actors.community,
+        by=people["canvasser"],
+        category=Category.FACILITIES,
+        description="楼道灯坏了",
+        household=actors.household_obj,
+        on_behalf=True,
+    )
+    assert people["household"].has_perm("reports.view_report", report)
+    assert not people["neighbour"].has_perm("reports.view_report", report)
