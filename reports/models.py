@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.models import Building, Community, District, Entrance, Household
 from proposals.models import Proposal
@@ -26,11 +27,11 @@ class Category(models.TextChoices):
 
 
 class ReportState(models.TextChoices):
-    NEW = "new", _("new")
+    NEW = "new", pgettext_lazy("report state", "new")
     ASSIGNED = "assigned", _("being handled")
     ESCALATED = "escalated", _("whistled to departments")
     DONE = "done", _("done, waiting for the reporter")
-    CLOSED = "closed", _("closed")
+    CLOSED = "closed", pgettext_lazy("report state", "closed")
     MERGED = "merged", _("merged into another report")
     PROPOSED = "proposed", _("became a proposal")
 
@@ -205,7 +206,7 @@ class ReportEvent(models.Model):
         DONE = "done", _("done")
         CONFIRMED = "confirmed", _("confirmed by the reporter")
         REOPENED = "reopened", _("reopened by the reporter")
-        CLOSED = "closed", _("closed")
+        CLOSED = "closed", pgettext_lazy("report event", "closed")
         PROPOSED = "proposed", _("became a proposal")
         MEETING = "meeting", _("joint meeting held")
 
