@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("consult.urls")),
     path("", include("documents.urls")),
     path("", include("messaging.urls")),
+    path("", include("reports.urls")),
 ]

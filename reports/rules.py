@@ -86,3 +86,5 @@ rules.add_perm("reports.record_done", (is_handler | is_assignee) & is_open)
 rules.add_perm("reports.confirm_report", is_reporter & is_done)
 rules.add_perm("reports.answer_summons", is_department_member)
 rules.add_perm("reports.view_district", is_district_staff)
+# The ledger (台账) of a community's reports: its handlers.
+rules.add_perm("reports.view_ledger", is_handler_role)

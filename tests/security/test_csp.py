@@ -33,6 +33,7 @@ PDF_TEMPLATES = {
     "_resolution_pdf_signers.html",
     "payment_notice.html",
     "meeting_notice.html",
+    "ledger_pdf.html",
 }
 
 
