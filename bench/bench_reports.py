@@ -211,7 +211,7 @@ def run(args) -> None:
     labels = {
         "floor": "floor: bare SQL COUNT(*) … GROUP BY year, month, category",
         "per_month": "reports_per_month (the same counts, through the ORM)",
-        "ledger": "selectors.ledger: the page's 5 GROUP BY queries",
+        "ledger": "selectors.ledger: the page's GROUP BY queries (4 for a year, 3 for all)",
         "page": "the page: GET, rendered with its 6 charts",
     }
     for period in (str(year), "all years"):

@@ -102,13 +102,23 @@ def _months(year: int | None, keys) -> list[tuple[int, int]]:
 
 
 def reports_per_month(community: Community, year: int | None) -> MonthCounts:
-    rows = (
-        _reports(community, year)
-        .values(year=ExtractYear("created_at"), month=ExtractMonth("created_at"), cat=F("category"))
-        .annotate(n=Count("pk"))
-    )
-    by_category = {(row["year"], row["month"], row["cat"]): row["n"] for row in rows}
+    return _per_month(_month_rows(community, year), year)
+
+
+def _per_month(rows: list[dict], year: int | None) -> MonthCounts:
+    by_category = {(row["year"], row["month"], row["cat"]): row["all"] for row in rows}
     return MonthCounts(months=_months(year, {(y, m) for (y, m, _c) in by_category}), by_category=by_category)
+
+
+def _per_year(rows: list[dict]) -> YearCounts:
+    by_category: dict[tuple[int, str], int] = {}
+    for row in rows:
+        key = (row["year"], row["cat"])
+        by_category[key] = by_category.get(key, 0) + row["all"]
+    totals: dict[int, int] = {}
+    for (year, _cat), n in by_category.items():
+        totals[year] = totals.get(year, 0) + n
+    return YearCounts(years=sorted(totals), totals=totals, by_category=by_category)
 
 
 @dataclass
@@ -174,25 +184,37 @@ def _span(start: str, end: str):
     return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
 
 
-def handling_per_month(community: Community, year: int | None) -> HandlingByMonth:
-    """Time to first response and to closing, and satisfaction, by the month the report came in (merged duplicates
-    and reports turned into proposals left out)."""
-    closed = Q(state=ReportState.CLOSED, closed_at__isnull=False)
-    rows = (
+def _month_rows(community: Community, year: int | None) -> list[dict]:
+    """The ledger's main query: per (year, month reported, category), every report (`all`), and of those handled to
+    an end of their own (merged duplicates and reports turned into proposals left out) how many, the summed time to
+    the first response and to closing, and the ratings among the closed. Counts, handling and (for all years) the
+    years are all read from these rows: one scan of the period's reports."""
+    responded = COUNTED & Q(first_response_at__isnull=False)
+    closed = COUNTED & Q(state=ReportState.CLOSED, closed_at__isnull=False)
+    return list(
         _reports(community, year)
-        .filter(COUNTED)
-        .values(year=ExtractYear("created_at"), month=ExtractMonth("created_at"))
+        .values(year=ExtractYear("created_at"), month=ExtractMonth("created_at"), cat=F("category"))
         .annotate(
-            reports=Count("pk"),
-            responded=Count("pk", filter=Q(first_response_at__isnull=False)),
-            response=Sum(_span("created_at", "first_response_at"), filter=Q(first_response_at__isnull=False)),
+            all=Count("pk"),
+            reports=Count("pk", filter=COUNTED),
+            responded=Count("pk", filter=responded),
+            response=Sum(_span("created_at", "first_response_at"), filter=responded),
             closed=Count("pk", filter=closed),
             closing=Sum(_span("created_at", "closed_at"), filter=closed),
             satisfied=Count("pk", filter=closed & Q(rating=Rating.SATISFIED)),
             unsatisfied=Count("pk", filter=closed & Q(rating=Rating.UNSATISFIED)),
         )
     )
-    by_month, overall = {}, Handling()
+
+
+def handling_per_month(community: Community, year: int | None) -> HandlingByMonth:
+    """Time to first response and to closing, and satisfaction, by the month the report came in."""
+    return _handling(_month_rows(community, year), year)
+
+
+def _handling(rows: list[dict], year: int | None) -> HandlingByMonth:
+    by_month: dict[tuple[int, int], Handling] = {}
+    overall = Handling()
     for row in rows:
         handling = Handling(
             reports=row["reports"],
@@ -203,7 +225,7 @@ def handling_per_month(community: Community, year: int | None) -> HandlingByMont
             satisfied=row["satisfied"],
             unsatisfied=row["unsatisfied"],
         )
-        by_month[(row["year"], row["month"])] = handling
+        by_month.setdefault((row["year"], row["month"]), Handling()).add(handling)
         overall.add(handling)
     return HandlingByMonth(months=_months(year, set(by_month)), by_month=by_month, overall=overall)
 
@@ -321,14 +343,15 @@ class Ledger:
 
 
 def ledger(community: Community, year: int | None) -> Ledger:
-    """Five queries, whatever the number of reports."""
+    """Four queries for a year, three for all years, whatever the number of reports."""
+    rows = _month_rows(community, year)
     return Ledger(
         community=community,
         year=year,
-        per_year=reports_per_year(community),
-        per_month=reports_per_month(community, year),
+        per_year=_per_year(rows) if year is None else reports_per_year(community),
+        per_month=_per_month(rows, year),
         per_building=reports_per_building(community, year),
-        handling=handling_per_month(community, year),
+        handling=_handling(rows, year),
         departments=escalations_per_department(community, year),
     )
 
