@@ -326,3 +326,12 @@ def test_the_yearly_summary_prints_with_its_charts(story, client_as):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
     assert "ledger-here-2020.pdf" in response["Content-Disposition"]
+
+
+def test_the_page_speaks_chinese(story, client_as, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    client = client_as(story.users["secretary"])
+    html = client.get(
+        reverse("reports_ledger", args=[story.community.slug]) + "?year=2020", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert "报事台账" in html and "3月" in html and "每年报事数" in html and "一天内报到" in html
