@@ -14,9 +14,8 @@ from documents.builders import folio_css, pdf_lang
 from documents.render import render_pdf
 from documents.views import pdf_response
 from reports import selectors
-from reports.ledger import building_label, ledger_charts, month_label
+from reports.ledger import building_label, ledger_charts, month_label, year_allowed
 from reports.models import Category
-from reports.views_ledger import EARLIEST_YEAR
 
 # Narrower charts for the A4 column (the SVG scales to the width; this sets its text's size against the page).
 PDF_CHART_WIDTH = 560
@@ -49,6 +48,6 @@ def ledger_pdf(request, slug: str, year: int):
     community = get_object_or_404(Community, slug=slug)
     if not request.user.has_perm("reports.view_ledger", community):
         return refuse(request)
-    if not EARLIEST_YEAR <= year <= timezone.localdate().year + 1:
+    if not year_allowed(year):
         raise Http404
     return pdf_response(render_ledger(community, year), f"ledger-{community.slug}-{year}.pdf")

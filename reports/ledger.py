@@ -14,6 +14,13 @@ from reports import charts
 from reports.models import Category, Rating, ReportState
 from reports.selectors import Ledger, LedgerRow
 
+EARLIEST_YEAR = 2000
+
+
+def year_allowed(year: int) -> bool:
+    """A year the ledger may be asked for: from 2000 (core.dates' earliest) to next year."""
+    return EARLIEST_YEAR <= year <= timezone.localdate().year + 1
+
 
 def building_label(name: str) -> str:
     return str(Building(name=name)) if name else _("no building")

@@ -165,8 +165,9 @@ class Handling:
         return mean(self.closing_seconds, self.closed, DAY)
 
     def add(self, other: "Handling") -> None:
-        for name in ("reports", "responded", "response_seconds", "closed", "closing_seconds", "satisfied"):
+        for name in ("reports", "responded", "response_seconds", "closed", "closing_seconds"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.satisfied += other.satisfied
         self.unsatisfied += other.unsatisfied
 
 

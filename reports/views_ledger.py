@@ -2,7 +2,6 @@
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
@@ -11,10 +10,8 @@ from config.xlsx import XLSX_TYPE
 from core.access import refuse
 from core.params import int_param
 from reports import selectors
-from reports.ledger import building_label, ledger_charts, ledger_xlsx, month_label, period_label
+from reports.ledger import building_label, ledger_charts, ledger_xlsx, month_label, period_label, year_allowed
 from reports.models import Category
-
-EARLIEST_YEAR = 2000
 
 
 def ledger_year(request) -> int | None:
@@ -23,7 +20,7 @@ def ledger_year(request) -> int | None:
     if text in ("", "all"):
         return None
     year = int_param(text)
-    if year is None or not EARLIEST_YEAR <= year <= timezone.localdate().year + 1:
+    if year is None or not year_allowed(year):
         raise Http404
     return year
 
