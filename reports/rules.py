@@ -104,3 +104,6 @@ rules.add_perm("reports.view_district", is_district_staff)
 rules.add_perm("reports.report_for_household", community.is_canvasser | community.is_staff_role)
 # 邻居的报事: the reports marked public, for the households of the community.
 rules.add_perm("reports.view_public_reports", community.is_household_member)
+
+# The ledger (台账) of a community's reports: its handlers.
+rules.add_perm("reports.view_ledger", is_handler_role)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views_departments, views_resident, views_triage
+from reports import views_departments, views_ledger, views_resident, views_triage
 
 urlpatterns = []
 
@@ -35,3 +35,10 @@ urlpatterns += [
     path("reports/<int:pk>/photos/<int:photo_id>/", views_resident.report_photo, name="report_photo"),
     path("reports/<int:pk>/confirm/", views_resident.report_confirm_view, name="report_confirm"),
 ]
+
+# --- ledger ---
+urlpatterns += [
+    path("c/<slug:slug>/reports/ledger/", views_ledger.ledger, name="reports_ledger"),
+    path("c/<slug:slug>/reports/ledger.xlsx", views_ledger.ledger_xlsx_download, name="reports_ledger_xlsx"),
+]
+# --- end ledger ---

@@ -34,6 +34,7 @@ PDF_TEMPLATES = {
     "payment_notice.html",
     "meeting_notice.html",
     "contact_cards.html",
+    "ledger_pdf.html",
 }
 
 
