@@ -437,3 +437,12 @@ def test_the_queue_costs_the_same_queries_for_more_reports(client_as, people, ac
             by=people["committee"],
         )
     assert queries() == few
+
+
+def test_the_dashboard_links_the_queue_and_the_ledger(client, actors):
+    from django.urls import reverse
+
+    client.force_login(actors.users["committee"])
+    page = client.get(reverse("community_dashboard", args=[actors.community.slug])).content.decode()
+    assert reverse("triage_queue", args=[actors.community.slug]) in page
+    assert reverse("reports_ledger", args=[actors.community.slug]) in page
