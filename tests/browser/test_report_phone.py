@@ -128,5 +128,5 @@ def test_a_resident_reports_rubbish_at_the_toilet_from_her_phone_and_rates_it(se
     page.get_by_role("link", name=re.compile("报事 · 马街北路社区")).click()
     expect(page.get_by_role("heading", name="我的报事")).to_be_visible()
     expect(page.locator("#my-reports")).to_contain_text("公厕门口堆满垃圾")
-    expect(page.locator("#my-reports")).to_contain_text("已结束")  # the state, as the other closed things say it
+    expect(page.locator("#my-reports")).to_contain_text("已办结")  # the state of a closed report
     check_page(page, "my reports")
