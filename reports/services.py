@@ -19,7 +19,7 @@ from community.models import Building, Community, District, Entrance, Household
 from core.identity import normalize_phone
 from proposals.models import Category as ProposalCategory
 from proposals.models import Proposal
-from proposals.services import image_reencoded, proposal_create
+from proposals.services import attachment_add, image_reencoded, proposal_create
 from reports.models import (
     OPEN_STATES,
     Department,
@@ -346,6 +346,13 @@ def report_to_proposal(*, report: Report, by) -> Proposal:
             body="\n".join(lines),
             category=ProposalCategory.OTHER,
         )
+        # The photos the residents took come along as the proposal's attachments (re-encoded PNGs already).
+        photos = ReportPhoto.objects.filter(report__in=reporters, stage=ReportPhoto.Stage.REPORTED)
+        for index, photo in enumerate(photos.select_related("report").order_by("report__number", "pk"), start=1):
+            with photo.image.open("rb") as stored:
+                upload = ContentFile(stored.read(), name=f"report-{photo.report.number}-{index}.png")
+            title = _("Photo %(i)s of report #%(n)s") % {"i": index, "n": photo.report.number}
+            attachment_add(proposal=proposal, by=by, upload=upload, title=title)
         now = timezone.now()
         _responded(report, now)
         report.state, report.proposal, report.closed_at = ReportState.PROPOSED, proposal, now

@@ -192,6 +192,8 @@ def test_a_report_becomes_a_proposal_with_its_reporters(report, actors):
     assert proposal.state == State.DRAFT and proposal.title == "公厕门口堆满垃圾，进不去"
     assert "#1、#2" in proposal.body and str(actors.household_obj.entrance) in proposal.body
     assert report.state == ReportState.PROPOSED and report.proposal == proposal
+    [attached] = proposal.attachments.all()  # the report's photo
+    assert attached.title == "Photo 1 of report #1" and attached.file.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
 def test_the_history_is_append_only(report):
