@@ -191,10 +191,7 @@ def participation(subject: Proposal | Meeting) -> tuple[int, int]:
 
 def batch_counts(batch: Batch) -> dict[str, int]:
     """Messages of a batch by status. One query."""
-    counts = dict.fromkeys(MessageStatus.values, 0)
-    for row in batch.messages.order_by().values("status").annotate(n=Count("pk")):
-        counts[row["status"]] = row["n"]
-    return counts
+    return batches_with_counts([batch])[0].counts
 
 
 # --- The committee's pages ---------------------------------------------------------------------------------------
