@@ -1,5 +1,5 @@
-"""Reads of the messaging app: who a batch reaches (`recipients`), what a batch would cost (`batch_preview`), how
-much of the month's budget is spent, and the time a text may go out (quiet hours)."""
+"""Reads of the messaging app: who a batch reaches (`recipients`), how much of the month's budget is
+spent, and the time a text may go out (quiet hours)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -37,15 +37,6 @@ class Audience:
             "building": self.building_id,
             "entrance": self.entrance_id,
         }
-
-    @classmethod
-    def from_json(cls, data: dict) -> "Audience":
-        return cls(
-            not_voted=bool(data.get("not_voted")),
-            not_reached=bool(data.get("not_reached")),
-            building_id=data.get("building"),
-            entrance_id=data.get("entrance"),
-        )
 
 
 @dataclass(frozen=True)

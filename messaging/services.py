@@ -72,12 +72,22 @@ def subject_path(subject: Proposal | Meeting, kind: str) -> str:
     return reverse("proposal_detail", args=[subject.pk])
 
 
-def batch_params(subject: Proposal | Meeting, kind: str) -> dict[str, str]:
-    """The parameters every message of a batch shares (a bill's amount is each phone's own)."""
+# What a preview shows for a short link not made yet: as long as a code, so the text's length and cost are right.
+PREVIEW_CODE = "•" * 7
+
+
+def batch_params(subject: Proposal | Meeting, kind: str, *, preview: bool = False) -> dict[str, str]:
+    """The parameters every message of a batch shares (a bill's amount is each phone's own). A preview makes no short
+    link: it shows the page's code if it has one."""
+    path = subject_path(subject, kind)
+    if preview:
+        link = ShortLink.objects.filter(path=path).values_list("code", flat=True).first() or PREVIEW_CODE
+    else:
+        link = short_link(path)
     params = {
         "community": param_safe(subject.community.name, 12),
         "title": param_safe(subject.title, 20),
-        "link": short_link(subject_path(subject, kind)),
+        "link": link,
     }
     if kind in (Batch.Kind.OPENED, Batch.Kind.MEETING, Batch.Kind.REMINDER):
         params["deadline"] = _when(subject.voting_closes_at)
@@ -100,10 +110,10 @@ class Plan:
     sample: str  # the text of the first message, with the signature, as the phone shows it
 
 
-def batch_plan(*, subject: Proposal | Meeting, kind: str, audience: Audience) -> Plan:
-    """Read-only: who a batch would reach, with which texts, at what cost."""
+def batch_plan(*, subject: Proposal | Meeting, kind: str, audience: Audience, preview: bool = False) -> Plan:
+    """Who a batch would reach, with which texts, at what cost. With `preview` it writes nothing (no short link)."""
     template = TEMPLATES[KIND_TEMPLATE[kind]]
-    shared = batch_params(subject, kind) if subject is not None else {}
+    shared = batch_params(subject, kind, preview=preview)
     if kind == Batch.Kind.BILL:
         bills = Bill.objects.filter(proposal=subject)
         amounts = dict(bills.values("household_id").annotate(total=Sum("amount")).values_list("household_id", "total"))

@@ -145,7 +145,7 @@ def preview(request, of: str, pk: int):
         return _subject_page(request, subject, form, status=400)
     community = subject.community
     kind, audience = form.cleaned_data["kind"], form.audience()
-    plan = batch_plan(subject=subject, kind=kind, audience=audience)
+    plan = batch_plan(subject=subject, kind=kind, audience=audience, preview=True)
     now = timezone.now()
     budget = policy_of(community).monthly_budget
     spent = month_spent(community, now)

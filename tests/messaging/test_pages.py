@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from community.models import Building, HouseholdBinding
 from meetings.models import Meeting, MeetingState
-from messaging.models import Batch, Message, MessageStatus, OptOut, Policy
+from messaging.models import Batch, Message, MessageStatus, OptOut, Policy, ShortLink
 from messaging.sending import messages_send_due, receipts_collect
 from proposals.models import Category, State
 from tests.factories import EntranceFactory, HouseholdFactory, proposal_in_state
@@ -68,7 +68,8 @@ def test_compose_preview_send_and_the_batch_page(voting, estate, actors, client_
     # Each text is two billed parts (over 70 characters with the signature): 4 phones × 2 × ¥0.045.
     assert "2 billed messages per phone" in html
     assert re.search(r'id="figure-cost">[^<]*<b>¥0.36</b>', html)
-    assert not Batch.objects.exists() and not Message.objects.exists()  # a preview writes nothing
+    # A preview writes nothing, not even the short link (its place shows as a code would).
+    assert not Batch.objects.exists() and not Message.objects.exists() and not ShortLink.objects.exists()
 
     fields = confirm_fields(html)
     assert set(fields) - {"csrfmiddlewaretoken"} == {"kind", "place", "token"}
