@@ -10,16 +10,15 @@ from openpyxl import Workbook
 
 from community.models import Building, Entrance
 from config.xlsx import append, table_sheet, workbook_bytes
+from core.dates import EARLIEST_DATE
 from reports import charts
 from reports.models import Category, Rating, ReportState
 from reports.selectors import Ledger, LedgerRow
 
-EARLIEST_YEAR = 2000
-
 
 def year_allowed(year: int) -> bool:
     """A year the ledger may be asked for: from 2000 (core.dates' earliest) to next year."""
-    return EARLIEST_YEAR <= year <= timezone.localdate().year + 1
+    return EARLIEST_DATE.year <= year <= timezone.localdate().year + 1
 
 
 def building_label(name: str) -> str:

@@ -94,6 +94,8 @@ rules.add_perm(
 )
 rules.add_perm("reports.see_reporter_phone", handles)
 rules.add_perm("reports.triage_report", is_handler & is_open)
+# The handlers' page of a report: the community's handlers, and whoever it was assigned to (also once closed).
+rules.add_perm("reports.manage_report", is_handler | is_assignee)
 rules.add_perm("reports.record_done", (is_handler | is_assignee) & is_open)
 rules.add_perm("reports.confirm_report", is_reporter & is_done)
 rules.add_perm("reports.answer_summons", is_department_member)

@@ -674,7 +674,7 @@ class DepartmentAnswer:
 
 def escalations_per_department(community: Community, year: int | None) -> list[DepartmentAnswer]:
     summonses = _period(Summons.objects.filter(whistle__community=community), year, "whistle__").order_by()
-    a_day_later = ExpressionWrapper(F("whistle__created_at") + timedelta(days=1), output_field=DateTimeField())
+    a_day_later = ExpressionWrapper(F("whistle__created_at") + ACKNOWLEDGE_WITHIN, output_field=DateTimeField())
     rows = summonses.values("department_id", name=F("department__name")).annotate(
         summoned=Count("pk"),
         acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST, require_safe
 from community.models import Community
 from reports.forms import ReportForm
 from reports.models import Category, Report, ReportPhoto, ReportState
-from reports.rules import is_assignee
 from reports.selectors import (
     household_by_code,
     own_household,
@@ -157,7 +156,7 @@ def report_detail(request, pk: int):
             "can_confirm": user.has_perm("reports.confirm_report", report),
             "merged_into": report.duplicate_of if report.state == ReportState.MERGED else None,
             # The handlers' page of this report (views_triage): for the community's handlers and the assignee.
-            "can_manage": user.has_perm("reports.triage_community", report.community) or is_assignee(user, report),
+            "can_manage": user.has_perm("reports.manage_report", report),
         },
     )
 

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST, require_safe
 from community.models import Community
 from reports.forms_triage import AssignForm, DoneForm, MeetingForm, MergeForm, TriageFilterForm, WhistleForm
 from reports.models import Report, ReportPhoto, ReportState
-from reports.rules import is_assignee
 from reports.selectors import report_whistles, triage_queue
 from reports.services import (
     ReportError,
@@ -74,8 +73,7 @@ def _report(pk: int) -> Report:
 
 
 def _may_manage(user, report: Report) -> bool:
-    """The community's handlers, and whoever it was assigned to (also once it is closed: its history)."""
-    return user.has_perm("reports.triage_community", report.community) or is_assignee(user, report)
+    return user.has_perm("reports.manage_report", report)
 
 
 def _page(request, report: Report, bound: dict | None = None, status: int = 200):
