@@ -29,7 +29,20 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class MergeForm(forms.Form):
+class ReportPageForm(forms.Form):
+    """One of the forms on a report's handling page: its ids carry its name, so the assignment's note and the
+    whistle's note (and their labels) are not one id twice."""
+
+    name = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.name}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class MergeForm(ReportPageForm):
+    name = "merge"
+
     number = forms.IntegerField(label=_("Number of the report it repeats"), min_value=1)
 
     def __init__(self, *args, report: Report, **kwargs):
@@ -44,7 +57,8 @@ class MergeForm(forms.Form):
         return into
 
 
-class AssignForm(forms.Form):
+class AssignForm(ReportPageForm):
+    name = "assign"
     assignee = forms.ModelChoiceField(label=_("Who handles it"), queryset=None)
     due_on = forms.DateField(label=_("Due on"), widget=DateInput)
     note = forms.CharField(label=_("Note (optional)"), max_length=300, required=False)
@@ -73,7 +87,8 @@ class MultiplePhotoField(forms.FileField):
         return [super(MultiplePhotoField, self).clean(f, initial) for f in files]
 
 
-class DoneForm(forms.Form):
+class DoneForm(ReportPageForm):
+    name = "done"
     text = forms.CharField(label=_("What was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     photos = MultiplePhotoField(label=_("Photos (up to three)"), required=False)
 
@@ -87,7 +102,8 @@ class DoneForm(forms.Form):
         return photos
 
 
-class WhistleForm(forms.Form):
+class WhistleForm(ReportPageForm):
+    name = "whistle"
     departments = forms.ModelMultipleChoiceField(
         label=_("Departments"), queryset=None, widget=forms.CheckboxSelectMultiple
     )
@@ -109,7 +125,8 @@ class WhistleForm(forms.Form):
         )
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(ReportPageForm):
+    name = "meeting"
     whistle = forms.ModelChoiceField(label=_("About the whistle"), queryset=None, empty_label=None)
     held_on = forms.DateField(label=_("Held on"), widget=DateInput)
     place = forms.CharField(label=_("Place"), max_length=120)

@@ -446,3 +446,33 @@ def test_the_dashboard_links_the_queue_and_the_ledger(client, actors):
     page = client.get(reverse("community_dashboard", args=[actors.community.slug])).content.decode()
     assert reverse("triage_queue", args=[actors.community.slug]) in page
     assert reverse("reports_ledger", args=[actors.community.slug]) in page
+
+
+def test_every_form_on_the_manage_page_has_ids_of_its_own(client_as, people, actors, report, district):
+    """The assignment's note and the whistle's note (and every other field two forms share) are two ids, each label
+    pointing at its own field: a label clicked or read aloud never leads to another form's field."""
+    from html.parser import HTMLParser
+
+    class Ids(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.ids, self.label_for = [], []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if "id" in attrs:
+                self.ids.append(attrs["id"])
+            if tag == "label" and "for" in attrs:
+                self.label_for.append(attrs["for"])
+
+    def ids_on_the_page() -> set[str]:
+        parser = Ids()
+        parser.feed(client_as(people["committee"]).get(reverse("report_manage", args=[report.pk])).content.decode())
+        assert len(parser.ids) == len(set(parser.ids)), sorted(i for i in parser.ids if parser.ids.count(i) > 1)
+        assert set(parser.label_for) <= set(parser.ids)
+        return set(parser.ids)
+
+    assert {"id_assign_note", "id_whistle_note", "id_merge_number"} <= ids_on_the_page()  # a new report
+    committee = people["committee"]
+    whistle_blow(reports=[report], departments=[district.chengguan], deadline=day(3), note="清运", by=committee)
+    assert {"id_whistle_note", "id_done_text", "id_meeting_place"} <= ids_on_the_page()  # whistled
