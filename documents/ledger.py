@@ -14,24 +14,17 @@ from documents.builders import folio_css, pdf_lang
 from documents.render import render_pdf
 from documents.views import pdf_response
 from reports import selectors
-from reports.ledger import building_label, ledger_charts, month_label, year_allowed
-from reports.models import Category
+from reports.ledger import ledger_context, year_allowed
 
 # Narrower charts for the A4 column (the SVG scales to the width; this sets its text's size against the page).
 PDF_CHART_WIDTH = 560
 
 
 def ledger_html(community: Community, year: int) -> str:
-    data = selectors.ledger(community, year)
-    categories = data.per_month.categories()
     context = {
         "community": community,
         "year": year,
-        "ledger": data,
-        "charts": ledger_charts(data, width=PDF_CHART_WIDTH),
-        "category_rows": [(Category(c).label, sum(data.per_month.series(c))) for c in categories],
-        "building_rows": [(building_label(b.name), b.total) for b in data.per_building],
-        "handling_rows": [(month_label(data, m), data.handling.get(m)) for m in data.handling.months],
+        **ledger_context(selectors.ledger(community, year, compare_years=True), width=PDF_CHART_WIDTH),
         "printed_at": timezone.localtime(),
         "folio_css": folio_css(),
         "lang": pdf_lang(),

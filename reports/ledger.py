@@ -48,19 +48,20 @@ def ledger_charts(ledger: Ledger, *, width: int = 640) -> list[Chart]:
     category_names = {value: str(label) for value, label in Category.choices}
     result = []
 
-    title = _("Reports per year")
-    years = ledger.per_year.years
-    present = [c for c in Category.values if any((y, c) in ledger.per_year.by_category for y in years)]
-    series = [(category_names[c], [ledger.per_year.by_category.get((y, c), 0) for y in years]) for c in present]
-    svg = charts.column_chart(
-        title=title,
-        series=series,
-        categories=[str(y) for y in years],
-        empty_text=empty,
-        stacked=True,
-        width=width,
-    )
-    result.append(Chart(title, svg))
+    if (per_year := ledger.per_year) is not None:
+        title = _("Reports per year")
+        years = per_year.years
+        present = [c for c in Category.values if any((y, c) in per_year.by_category for y in years)]
+        series = [(category_names[c], [per_year.by_category.get((y, c), 0) for y in years]) for c in present]
+        svg = charts.column_chart(
+            title=title,
+            series=series,
+            categories=[str(y) for y in years],
+            empty_text=empty,
+            stacked=True,
+            width=width,
+        )
+        result.append(Chart(title, svg))
 
     per_month = ledger.per_month
     title = _("Reports per month by category (%(period)s)") % {"period": period_label(ledger.year)}
@@ -121,6 +122,18 @@ def ledger_charts(ledger: Ledger, *, width: int = 640) -> list[Chart]:
     return [Chart(chart.title, mark_safe(chart.svg)) for chart in result]
 
 
+def ledger_context(ledger: Ledger, *, width: int = 640) -> dict:
+    """What the ledger's page and its printed summary show besides the figures themselves: the charts and the rows
+    of the tables of categories, buildings and handling by month."""
+    return {
+        "ledger": ledger,
+        "charts": ledger_charts(ledger, width=width),
+        "category_rows": [(Category(c).label, sum(ledger.per_month.series(c))) for c in ledger.per_month.categories()],
+        "building_rows": [(building_label(b.name), b.total) for b in ledger.per_building],
+        "handling_rows": [(month_label(ledger, m), ledger.handling.get(m)) for m in ledger.handling.months],
+    }
+
+
 # --- The workbook ---------------------------------------------------------------------------------------------
 
 
@@ -172,9 +185,10 @@ def ledger_xlsx(ledger: Ledger, rows: list[LedgerRow]) -> bytes:
         )
 
     tables = table_sheet(workbook, _("Tables"), [(_("Table"), 30), (_("Row"), 20), (_("Value"), 14)])
-    heading = _("Reports per year")
-    for year in ledger.per_year.years:
-        append(tables, [heading, str(year), ledger.per_year.totals[year]])
+    if ledger.per_year is not None:
+        heading = _("Reports per year")
+        for year in ledger.per_year.years:
+            append(tables, [heading, str(year), ledger.per_year.totals[year]])
     heading = _("Reports per month")
     for month in ledger.per_month.months:
         append(tables, [heading, month_label(ledger, month), ledger.per_month.total(month)])

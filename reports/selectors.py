@@ -16,6 +16,8 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -209,16 +211,50 @@ def department_inbox(departments: list[Department]) -> list[Summons]:
 
 
 @dataclass
-class Punctuality:
-    """One department's record: how many parts it was sent, and how many it answered in time."""
+class DepartmentAnswer:
+    """One department's parts of whistles (summonses): how many it was sent, reported for duty (报到) on — within a
+    day of the whistle —, completed, completed by the deadline, and past the deadline and not completed now. The
+    district's page and the ledger count them alike."""
 
-    department: Department
-    sent: int = 0
+    department_id: int
+    name: str
+    summoned: int = 0
     acknowledged: int = 0
     acknowledged_in_a_day: int = 0
     completed: int = 0
-    completed_by_deadline: int = 0
+    completed_on_time: int = 0
     overdue: int = 0
+
+
+def department_answers(summonses: QuerySet) -> list[DepartmentAnswer]:
+    """`summonses` counted per department in one GROUP BY, most summoned first."""
+    a_day_later = ExpressionWrapper(F("whistle__created_at") + ACKNOWLEDGE_WITHIN, output_field=DateTimeField())
+    rows = (
+        summonses.order_by()
+        .values("department_id", name=F("department__name"))
+        .annotate(
+            summoned=Count("pk"),
+            acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
+            in_a_day=Count("pk", filter=Q(acknowledged_at__lte=a_day_later)),
+            completed=Count("pk", filter=Q(completed_at__isnull=False)),
+            on_time=Count("pk", filter=Q(completed_at__date__lte=F("whistle__deadline"))),
+            overdue=Count("pk", filter=Q(completed_at__isnull=True, whistle__deadline__lt=timezone.localdate())),
+        )
+    )
+    answers = [
+        DepartmentAnswer(
+            row["department_id"],
+            row["name"],
+            row["summoned"],
+            row["acknowledged"],
+            row["in_a_day"],
+            row["completed"],
+            row["on_time"],
+            row["overdue"],
+        )
+        for row in rows
+    ]
+    return sorted(answers, key=lambda a: (-a.summoned, a.name))
 
 
 @dataclass
@@ -235,37 +271,27 @@ class Escalation:
         return all(s.completed_at is not None for s in self.summonses)
 
 
-def district_overview(district: District) -> tuple[list[Escalation], list[Punctuality]]:
+def district_overview(district: District) -> tuple[list[Escalation], list[DepartmentAnswer]]:
     """Every whistle of the district's communities, overdue ones first (most days late first), then those still
-    open by deadline, then the completed ones, newest first; and each department's punctuality. Three queries,
-    whatever the district's size."""
+    open by deadline, then the completed ones, newest first; and each department's punctuality, every department of
+    the district by name. Four queries, whatever the district's size."""
     today = timezone.localdate()
-    summonses = Summons.objects.filter(whistle__community__district=district).select_related(
-        "whistle__community", "department"
-    )
+    summonses = Summons.objects.filter(whistle__community__district=district)
     escalations: dict[int, Escalation] = {}
-    record = {d.pk: Punctuality(department=d) for d in Department.objects.filter(district=district).order_by("name")}
-    for summons in summonses.order_by("department__name"):
+    for summons in summonses.select_related("whistle__community", "department").order_by("department__name"):
         whistle = summons.whistle
         escalation = escalations.setdefault(whistle.pk, Escalation(whistle=whistle))
         summons.days_overdue = days_overdue(whistle.deadline, summons.completed_at, today)
         escalation.summonses.append(summons)
         escalation.days_overdue = max(escalation.days_overdue, summons.days_overdue)
-        tally = record.setdefault(summons.department_id, Punctuality(department=summons.department))
-        tally.sent += 1
-        if summons.acknowledged_at is not None:
-            tally.acknowledged += 1
-            tally.acknowledged_in_a_day += summons.acknowledged_at - whistle.created_at <= ACKNOWLEDGE_WITHIN
-        if summons.completed_at is not None:
-            tally.completed += 1
-            tally.completed_by_deadline += timezone.localdate(summons.completed_at) <= whistle.deadline
-        tally.overdue += summons.days_overdue > 0
     links = Whistle.reports.through.objects.filter(whistle__community__district=district).select_related("report")
     for link in links.order_by("report__number"):
         escalations[link.whistle_id].reports.append(link.report)
     ordered = sorted(escalations.values(), key=lambda e: -e.whistle.created_at.timestamp())
     ordered.sort(key=lambda e: (-e.days_overdue, e.completed, e.whistle.deadline if not e.completed else date.min))
-    return ordered, sorted(record.values(), key=lambda p: p.department.name)
+    answers = {answer.department_id: answer for answer in department_answers(summonses)}
+    departments = Department.objects.filter(district=district).order_by("name").values_list("pk", "name")
+    return ordered, [answers.get(pk) or DepartmentAnswer(pk, name) for pk, name in departments]
 
 
 # --- the resident's pages ------------------------------------------------------------------------------------------
@@ -658,43 +684,9 @@ def _handling(rows: list[dict], year: int | None) -> HandlingByMonth:
     return HandlingByMonth(months=_months(year, set(by_month)), by_month=by_month, overall=overall)
 
 
-@dataclass
-class DepartmentAnswer:
-    """One department's summonses in the period (by the whistle's date): how many, acknowledged (报到) within a
-    day, completed, completed by the deadline."""
-
-    department_id: int
-    name: str
-    summoned: int
-    acknowledged: int
-    acknowledged_in_a_day: int
-    completed: int
-    completed_on_time: int
-
-
 def escalations_per_department(community: Community, year: int | None) -> list[DepartmentAnswer]:
-    summonses = _period(Summons.objects.filter(whistle__community=community), year, "whistle__").order_by()
-    a_day_later = ExpressionWrapper(F("whistle__created_at") + ACKNOWLEDGE_WITHIN, output_field=DateTimeField())
-    rows = summonses.values("department_id", name=F("department__name")).annotate(
-        summoned=Count("pk"),
-        acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
-        in_a_day=Count("pk", filter=Q(acknowledged_at__lte=a_day_later)),
-        completed=Count("pk", filter=Q(completed_at__isnull=False)),
-        on_time=Count("pk", filter=Q(completed_at__date__lte=F("whistle__deadline"))),
-    )
-    answers = [
-        DepartmentAnswer(
-            row["department_id"],
-            row["name"],
-            row["summoned"],
-            row["acknowledged"],
-            row["in_a_day"],
-            row["completed"],
-            row["on_time"],
-        )
-        for row in rows
-    ]
-    return sorted(answers, key=lambda a: (-a.summoned, a.name))
+    """The departments' answers to the community's whistles of the period (by the whistle's date)."""
+    return department_answers(_period(Summons.objects.filter(whistle__community=community), year, "whistle__"))
 
 
 @dataclass
@@ -756,27 +748,44 @@ def ledger_rows(community: Community, year: int | None) -> list[LedgerRow]:
     ]
 
 
+def ledger_years(community: Community) -> list[int]:
+    """Every year from the community's first report to its last: two index lookups, however many reports."""
+    span = Report.objects.filter(community=community).aggregate(first=Min("created_at"), last=Max("created_at"))
+    if span["first"] is None:
+        return []
+    return list(range(timezone.localtime(span["first"]).year, timezone.localtime(span["last"]).year + 1))
+
+
 @dataclass
 class Ledger:
     """Everything the ledger page, its spreadsheet and its printed summary show, for one community and a year (None:
-    all years)."""
+    all years). `per_year` compares the years: always for all years, where it comes from the same rows, and for a
+    year only when asked (the printed summary), because it reads every year's reports."""
 
     community: Community
     year: int | None
-    per_year: YearCounts
+    years: list[int]  # the years one may choose, first to last
+    per_year: YearCounts | None
     per_month: MonthCounts
     per_building: list[BuildingCount]
     handling: HandlingByMonth
     departments: list[DepartmentAnswer]
 
 
-def ledger(community: Community, year: int | None) -> Ledger:
-    """Four queries for a year, three for all years, whatever the number of reports."""
+def ledger(community: Community, year: int | None, *, compare_years: bool = False) -> Ledger:
+    """Four queries for a year (five comparing the years), three for all years, whatever the number of reports."""
     rows = _month_rows(community, year)
+    if year is None:
+        per_year = _per_year(rows)
+        years = list(range(per_year.years[0], per_year.years[-1] + 1)) if per_year.years else []
+    else:
+        per_year = reports_per_year(community) if compare_years else None
+        years = ledger_years(community)
     return Ledger(
         community=community,
         year=year,
-        per_year=_per_year(rows) if year is None else reports_per_year(community),
+        years=years,
+        per_year=per_year,
         per_month=_per_month(rows, year),
         per_building=reports_per_building(community, year),
         handling=_handling(rows, year),

@@ -10,8 +10,7 @@ from config.xlsx import XLSX_TYPE
 from core.access import refuse
 from core.params import int_param
 from reports import selectors
-from reports.ledger import building_label, ledger_charts, ledger_xlsx, month_label, period_label, year_allowed
-from reports.models import Category
+from reports.ledger import ledger_context, ledger_xlsx, period_label, year_allowed
 
 
 def ledger_year(request) -> int | None:
@@ -38,21 +37,11 @@ def ledger(request, slug: str):
     if community is None:
         return refuse(request)
     year = ledger_year(request)
-    data = selectors.ledger(community, year)
-    categories = data.per_month.categories()
+    context = ledger_context(selectors.ledger(community, year))
     return render(
         request,
         "reports/ledger.html",
-        {
-            "community": community,
-            "ledger": data,
-            "year": year,
-            "period": period_label(year),
-            "charts": ledger_charts(data),
-            "category_rows": [(Category(c).label, sum(data.per_month.series(c))) for c in categories],
-            "building_rows": [(building_label(b.name), b.total) for b in data.per_building],
-            "handling_rows": [(month_label(data, m), data.handling.get(m)) for m in data.handling.months],
-        },
+        {"community": community, "year": year, "period": period_label(year), **context},
     )
 
 
@@ -62,7 +51,9 @@ def ledger_xlsx_download(request, slug: str):
     if community is None:
         return refuse(request)
     year = ledger_year(request)
-    body = ledger_xlsx(selectors.ledger(community, year), selectors.ledger_rows(community, year))
+    # The spreadsheet lists every report of the period anyway: comparing the years too costs it little.
+    data = selectors.ledger(community, year, compare_years=True)
+    body = ledger_xlsx(data, selectors.ledger_rows(community, year))
     response = HttpResponse(body, content_type=XLSX_TYPE)
     name = f"ledger-{community.slug}-{year or 'all'}.xlsx"
     response["Content-Disposition"] = content_disposition_header(True, name)

@@ -185,6 +185,7 @@ def test_an_empty_community_has_an_empty_ledger(actors):
     ledger = selectors.ledger(actors.community, None)
     assert ledger.per_year.years == [] and ledger.per_month.months == [] and ledger.per_building == []
     assert ledger.handling.overall.closing_days is None and ledger.departments == []
+    assert ledger.years == [] and selectors.ledger(actors.community, 2020).years == []
 
 
 # --- Queries --------------------------------------------------------------------------------------------------
@@ -236,16 +237,30 @@ def test_the_page_takes_the_same_queries_whatever_the_number_of_reports(
 
 
 def test_the_page_shows_tables_and_charts(story, client_as):
-    response = client_as(story.users["committee"]).get(
-        reverse("reports_ledger", args=[story.community.slug]) + "?year=2020"
-    )
-    html = response.content.decode()
-    assert response.status_code == 200
+    client = client_as(story.users["committee"])
+    url = reverse("reports_ledger", args=[story.community.slug])
+    html = client.get(url).content.decode()
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart"') == 6
     # the per-year chart's description, for screen readers: the article's story
     assert "2018: environment and sanitation 100, parking 50, facilities 0, safety 0 (Σ 150)" in html
     assert "(Σ 50)" in html and "(Σ 12)" in html
+
+    # A year's page leaves the years' comparison to the page of all years (it would read every year's reports).
+    response = client.get(url, {"year": 2020})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart"') == 5
+    assert "(Σ 150)" not in html and f'href="{url}">Compare the years: all years</a>' in html
+    assert all(f'href="{url}?year={year}"' in html for year in (2018, 2019, 2020))
     assert "ledger-2020.pdf" in html and "ledger.xlsx?year=2020" in html
+
+
+def test_the_years_offered_run_from_the_first_report_to_the_last(story):
+    Report.objects.filter(community=story.community, created_at__year=2019).delete()
+    assert selectors.ledger_years(story.community) == [2018, 2019, 2020]  # a year without reports is still a year
+    assert selectors.ledger(story.community, 2020).years == [2018, 2019, 2020]
+    assert selectors.ledger(story.community, None).years == [2018, 2019, 2020]
+    assert selectors.ledger(story.community, None).per_year.years == [2018, 2020]
 
 
 def test_a_year_outside_the_site_is_not_found(actors, client_as):
@@ -322,6 +337,7 @@ def test_the_yearly_summary_prints_with_its_charts(story, client_as):
 
     html = ledger_html(story.community, 2020)
     assert html.count('class="chart"') >= 6 and "<script" not in html
+    assert "(Σ 150)" in html and "(Σ 50)" in html and "(Σ 12)" in html  # the printed year compares the years
     response = client_as(story.users["secretary"]).get(reverse("document_ledger", args=[story.community.slug, 2020]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
@@ -334,4 +350,5 @@ def test_the_page_speaks_chinese(story, client_as, settings):
     html = client.get(
         reverse("reports_ledger", args=[story.community.slug]) + "?year=2020", HTTP_ACCEPT_LANGUAGE="zh-hans"
     ).content.decode()
-    assert "报事台账" in html and "3月" in html and "每年报事数" in html and "一天内报到" in html
+    assert "报事台账" in html and "3月" in html and "各年对比" in html and "一天内报到" in html
+    assert "每年报事数" in client.get(reverse("reports_ledger", args=[story.community.slug])).content.decode()
