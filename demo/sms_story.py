@@ -10,7 +10,7 @@ from django.utils import timezone
 from messaging.models import Batch
 from messaging.selectors import Audience
 from messaging.sending import messages_send_due, receipts_collect
-from messaging.services import batch_create
+from messaging.services import batch_create, batch_key
 from proposals.models import Proposal
 
 
@@ -30,7 +30,8 @@ def _send(batch: Batch, at: datetime) -> Batch:
 def phase_one_opened(proposal: Proposal) -> None:
     """The opening notice, under the key the scheduled job would have used (messaging.schedule)."""
     at = _morning(proposal.voting_opens_at)
-    _send(batch_create(subject=proposal, kind=Batch.Kind.OPENED, key=f"opened:p{proposal.pk}", now=at), at)
+    key = batch_key(Batch.Kind.OPENED, proposal)
+    _send(batch_create(subject=proposal, kind=Batch.Kind.OPENED, key=key, now=at), at)
 
 
 def phase_one_reminded(proposal: Proposal, *, by, building) -> None:
@@ -44,4 +45,4 @@ def phase_one_results(proposal: Proposal) -> None:
     the demo is loaded at night (by the worker `make run` starts)."""
     now = timezone.now()
     for kind in (Batch.Kind.BILL, Batch.Kind.RESULT):
-        _send(batch_create(subject=proposal, kind=kind, key=f"{kind}:p{proposal.pk}", now=now), now)
+        _send(batch_create(subject=proposal, kind=kind, key=batch_key(kind, proposal), now=now), now)

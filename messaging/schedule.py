@@ -33,8 +33,12 @@ NOT_VOTED = Audience(not_voted=True)
 class Due:
     subject: Proposal | Meeting
     kind: str
-    key: str
     audience: Audience = field(default_factory=Audience)  # everyone in the electorate
+    days: int | None = None  # a reminder's slot: days before the close
+
+    @property
+    def key(self) -> str:
+        return services.batch_key(self.kind, self.subject, *([f"{self.days}d"] if self.days is not None else []))
 
 
 def reminder_slot(*, opens_at: datetime | None, closes_at: datetime, days: list[int], now: datetime) -> int | None:
@@ -70,7 +74,7 @@ def batches_due(now: datetime) -> Iterator[Due]:
     voting = proposals.filter(state=State.VOTING, voting_opens_at__lte=now, voting_closes_at__gt=now)
     for proposal in voting.filter(on_meeting_ballot=False).order_by("pk"):
         if policy(proposal).notify_on_open and proposal.voting_opens_at > since:
-            yield Due(proposal, Batch.Kind.OPENED, f"opened:p{proposal.pk}")
+            yield Due(proposal, Batch.Kind.OPENED)
         slot = reminder_slot(
             opens_at=proposal.voting_opens_at,
             closes_at=proposal.voting_closes_at,
@@ -78,14 +82,14 @@ def batches_due(now: datetime) -> Iterator[Due]:
             now=now,
         )
         if slot is not None:
-            yield Due(proposal, Batch.Kind.REMINDER, f"reminder:p{proposal.pk}:{slot}d", NOT_VOTED)
+            yield Due(proposal, Batch.Kind.REMINDER, NOT_VOTED, slot)
 
     meetings = Meeting.objects.filter(
         state__in=[MeetingState.NOTICE, MeetingState.VOTING], voting_closes_at__gt=now
     ).select_related("community")
     for meeting in meetings.order_by("pk"):
         if policy(meeting).notify_on_open and since < meeting.notice_published_at <= now:
-            yield Due(meeting, Batch.Kind.MEETING, f"meeting:m{meeting.pk}")
+            yield Due(meeting, Batch.Kind.MEETING)
         if meeting.state == MeetingState.VOTING:
             slot = reminder_slot(
                 opens_at=meeting.voting_opens_at,
@@ -94,7 +98,7 @@ def batches_due(now: datetime) -> Iterator[Due]:
                 now=now,
             )
             if slot is not None:
-                yield Due(meeting, Batch.Kind.REMINDER, f"reminder:m{meeting.pk}:{slot}d", NOT_VOTED)
+                yield Due(meeting, Batch.Kind.REMINDER, NOT_VOTED, slot)
 
     closed = proposals.filter(state__in=[State.CLOSED, State.PUBLISHED]).filter(_closed_since(since, now))
     closed = closed.annotate(billed=Exists(Bill.objects.filter(proposal=OuterRef("pk"))))
@@ -102,9 +106,9 @@ def batches_due(now: datetime) -> Iterator[Due]:
         if not policy(proposal).notify_results:
             continue
         if not proposal.on_meeting_ballot:
-            yield Due(proposal, Batch.Kind.RESULT, f"result:p{proposal.pk}")
+            yield Due(proposal, Batch.Kind.RESULT)
         if proposal.passed and proposal.billed and proposal.electorate == Electorate.OWNERS:
-            yield Due(proposal, Batch.Kind.BILL, f"bill:p{proposal.pk}")
+            yield Due(proposal, Batch.Kind.BILL)
 
 
 def batches_make_due(*, now: datetime | None = None) -> list[Batch]:

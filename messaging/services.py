@@ -59,6 +59,13 @@ def short_link(path: str) -> str:
     return link.code
 
 
+def batch_key(kind: str, subject: Proposal | Meeting, *distinct: str) -> str:
+    """A batch's key, unique among batches: its kind ("manual" for a committee's), its subject ("p12", "m3") and what
+    tells it apart from the subject's other batches of that kind (a reminder's slot "3d", the form's one-time token).
+    The scheduled job's keys have a fixed form, so that it makes each of its batches once (messaging.schedule)."""
+    return ":".join([kind, f"{'m' if isinstance(subject, Meeting) else 'p'}{subject.pk}", *distinct])
+
+
 def _when(moment: datetime) -> str:
     local = timezone.localtime(moment)
     return f"{local.month}月{local.day}日{local:%H:%M}"
@@ -188,7 +195,7 @@ def batch_create(
             meeting=subject if isinstance(subject, Meeting) else None,
             kind=kind,
             template=plan.template.name,
-            key=key or f"{kind}:{'m' if isinstance(subject, Meeting) else 'p'}{subject.pk}:{now.timestamp():.6f}",
+            key=key or batch_key(kind, subject, f"{now.timestamp():.6f}"),
             audience=audience.as_json(),
             created_by=by,
             households=plan.chosen.households,

@@ -35,6 +35,7 @@ from messaging.selectors import (
 from messaging.services import (
     MessagingError,
     batch_create,
+    batch_key,
     batch_plan,
     budget_refusal,
     nobody_refusal,
@@ -192,7 +193,7 @@ def send(request, of: str, pk: int):
     if not form.is_valid() or not form.cleaned_data["token"]:
         messages.error(request, _errors(form) or _("This form is out of date: open the preview again."))
         return redirect(_url(subject, "sms_compose"))
-    key = f"manual:{'p' if isinstance(subject, Proposal) else 'm'}{subject.pk}:{form.cleaned_data['token']}"
+    key = batch_key("manual", subject, form.cleaned_data["token"])
     again = Batch.objects.filter(key=key).exists()
     try:
         batch = batch_create(
