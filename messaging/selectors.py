@@ -1,5 +1,5 @@
 """Reads of the messaging app: who a batch reaches (`recipients`), how much of the month's budget is
-spent, and the time a text may go out (quiet hours)."""
+spent and left (`month_budget`), and the time a text may go out (quiet hours)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -158,6 +158,23 @@ def month_spent(community, now: datetime | None = None) -> Decimal:
         .aggregate(total=Sum("cost"))["total"]
     )
     return (spent or Decimal("0")).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class MonthBudget:
+    """A community's budget for texts this month, and what its texts of the month cost or will cost."""
+
+    budget: Decimal
+    spent: Decimal
+
+    @property
+    def left(self) -> Decimal:
+        return max(self.budget - self.spent, Decimal("0.00"))  # shown as money: ¥0.00, not ¥0
+
+
+def month_budget(community, now: datetime | None = None) -> MonthBudget:
+    """The month's budget, spent and left, as every page shows it and as a batch is refused against. Two queries."""
+    return MonthBudget(budget=policy_of(community).monthly_budget, spent=month_spent(community, now))
 
 
 def price_per_part() -> Decimal:

@@ -22,7 +22,7 @@ from messaging.selectors import (
     Audience,
     Recipients,
     allowed_from,
-    month_spent,
+    month_budget,
     participation,
     policy_of,
     price_per_part,
@@ -142,20 +142,21 @@ def batch_plan(*, subject: Proposal | Meeting, kind: str, audience: Audience, pr
     return Plan(template=template, chosen=chosen, params=params, parts=counts, estimated_cost=cost, sample=sample)
 
 
-def nobody_refusal(kind: str = "") -> str:
-    if kind == Batch.Kind.RESULT:
-        return _("No separate text of the result: every household with a mobile number gets its bill, which says so.")
-    return _("No household to text: nobody chosen has a mobile number, or all opted out.")
-
-
-def budget_refusal(community: Community, estimate: Decimal, now: datetime) -> str:
-    budget = policy_of(community).monthly_budget
-    spent = month_spent(community, now)
-    if spent + estimate > budget:
+def plan_refusal(plan: Plan, *, kind: str, community: Community, now: datetime) -> str:
+    """Why a batch as planned may not go out: it reaches nobody, or it would go over the month's budget; "" if it
+    may. The preview shows it; batch_create refuses (or keeps, for an automatic batch) on it."""
+    if not plan.params:
+        if kind == Batch.Kind.RESULT:
+            return _(
+                "No separate text of the result: every household with a mobile number gets its bill, which says so."
+            )
+        return _("No household to text: nobody chosen has a mobile number, or all opted out.")
+    month = month_budget(community, now)
+    if plan.estimated_cost > month.left:
         return _(
             "This batch would cost about ¥%(estimate)s, and only ¥%(left)s of this month's ¥%(budget)s budget for "
             "text messages is left. Choose fewer households, or raise the budget."
-        ) % {"estimate": estimate, "left": max(budget - spent, Decimal("0")), "budget": budget}
+        ) % {"estimate": plan.estimated_cost, "left": month.left, "budget": month.budget}
     return ""
 
 
@@ -182,10 +183,8 @@ def batch_create(
         if key and (existing := Batch.objects.filter(key=key).first()) is not None:
             return existing
         plan = batch_plan(subject=subject, kind=kind, audience=audience)
-        if by is not None and not plan.params:
-            raise MessagingError(nobody_refusal())
         # An automatic batch that reaches nobody is kept too, saying why, so the job does not make it again.
-        refusal = budget_refusal(community, plan.estimated_cost, now) if plan.params else nobody_refusal(kind)
+        refusal = plan_refusal(plan, kind=kind, community=community, now=now)
         if refusal and by is not None:
             raise MessagingError(refusal)
         electorate, voted = participation(subject)

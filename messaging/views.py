@@ -28,7 +28,7 @@ from messaging.selectors import (
     batch_counts,
     batches_with_counts,
     failure_reasons,
-    month_spent,
+    month_budget,
     participation,
     policy_of,
 )
@@ -37,9 +37,8 @@ from messaging.services import (
     batch_create,
     batch_key,
     batch_plan,
-    budget_refusal,
-    nobody_refusal,
     opt_out_set,
+    plan_refusal,
     policy_update,
 )
 from proposals.models import Proposal, State
@@ -148,9 +147,6 @@ def preview(request, of: str, pk: int):
     kind, audience = form.cleaned_data["kind"], form.audience()
     plan = batch_plan(subject=subject, kind=kind, audience=audience, preview=True)
     now = timezone.now()
-    budget = policy_of(community).monthly_budget
-    spent = month_spent(community, now)
-    refusal = nobody_refusal(kind) if not plan.params else budget_refusal(community, plan.estimated_cost, now)
     back = QueryDict(mutable=True)
     back["kind"], back["place"] = kind, form.cleaned_data["place"]
     if form.cleaned_data["not_reached"]:
@@ -169,10 +165,8 @@ def preview(request, of: str, pk: int):
             "not_reached": audience.not_reached,
             "plan": plan,
             "phones": len(plan.params),
-            "budget": budget,
-            "spent": spent,
-            "left": max(budget - spent, Decimal("0")),
-            "refusal": refusal,
+            "month": month_budget(community, now),
+            "refusal": plan_refusal(plan, kind=kind, community=community, now=now),
             "fields": confirm,
             "send_url": _url(subject, "sms_send"),
             "change_url": f"{_url(subject, 'sms_compose')}?{back.urlencode()}",
@@ -265,8 +259,6 @@ def community_batches(request, slug: str):
     """The community's batches, newest first; what can be texted about now; this month's spend against the budget."""
     community = _community(request, slug, "messaging.view_batches")
     batches = Batch.objects.filter(community=community).select_related("proposal", "meeting", "created_by")
-    budget = policy_of(community).monthly_budget
-    spent = month_spent(community)
     return render(
         request,
         "messaging/community.html",
@@ -277,9 +269,7 @@ def community_batches(request, slug: str):
             "meetings": Meeting.objects.filter(
                 community=community, state__in=[MeetingState.NOTICE, MeetingState.VOTING]
             ).order_by("voting_closes_at"),
-            "budget": budget,
-            "spent": spent,
-            "left": max(budget - spent, Decimal("0")),
+            "month": month_budget(community),
             "can_manage_policy": request.user.has_perm("messaging.manage_policy", community),
         },
     )
@@ -310,17 +300,10 @@ def policy(request, slug: str):
                 "reminder_days": current.reminder_days,
             }
         )
-    spent = month_spent(community)
     return render(
         request,
         "messaging/policy.html",
-        {
-            "community": community,
-            "form": form,
-            "budget": current.monthly_budget,
-            "spent": spent,
-            "left": max(current.monthly_budget - spent, Decimal("0")),
-        },
+        {"community": community, "form": form, "month": month_budget(community)},
         status=400 if form.is_bound else 200,
     )
 

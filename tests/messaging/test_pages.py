@@ -303,6 +303,22 @@ def test_the_settings_page_shows_this_months_spend(voting, actors, client_as):
     assert re.search(r'id="spent">[^<]*<b>¥0.45</b>', html)  # 5 phones × 2 parts × ¥0.045
 
 
+def test_the_budget_left_is_the_same_on_every_page_and_never_below_nothing(voting, actors, client_as):
+    client = client_as(actors.users["committee"])
+    client.post(reverse("sms_send", args=[voting.pk]), confirm_fields(client.get(preview_url(voting)).content.decode()))
+    pages = {
+        "community": (reverse("sms_batches", args=[actors.community.slug]), 'id="left">'),
+        "settings": (reverse("sms_policy", args=[actors.community.slug]), 'id="left">'),
+        "preview": (preview_url(voting), 'id="figure-left">'),
+    }
+    for url, left in pages.values():
+        assert re.search(left + r"[^<]*<b>¥299.55</b>", client.get(url).content.decode()), url  # ¥300 − ¥0.45
+    Policy.objects.create(community=actors.community, monthly_budget=Decimal("0.10"))  # lowered below the spend
+    for url, left in pages.values():
+        html = client.get(url).content.decode()
+        assert re.search(left + r"[^<]*<b>¥0.00</b>", html) and "of ¥0.10" in html, url
+
+
 # --- A household's opt-out ---------------------------------------------------------------------------------------
 
 
