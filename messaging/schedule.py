@@ -17,10 +17,10 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from costs.models import Bill
-from meetings.models import Meeting, MeetingState
+from meetings.models import Meeting
 from messaging import services  # the module, used when called: it imports messaging.tasks, which imports this
 from messaging.models import Batch, Policy
-from messaging.selectors import Audience, allowed_from, policy_of
+from messaging.selectors import Audience, allowed_from, open_for_texts, policy_of
 from proposals.models import Electorate, Proposal, State, Transition
 
 logger = logging.getLogger("gongyi.sms")
@@ -70,37 +70,24 @@ def batches_due(now: datetime) -> Iterator[Due]:
             policies[subject.community_id] = policy_of(subject.community)
         return policies[subject.community_id]
 
-    proposals = Proposal.objects.select_related("community")
-    voting = proposals.filter(state=State.VOTING, voting_opens_at__lte=now, voting_closes_at__gt=now)
-    for proposal in voting.filter(on_meeting_ballot=False).order_by("pk"):
-        if policy(proposal).notify_on_open and proposal.voting_opens_at > since:
-            yield Due(proposal, Batch.Kind.OPENED)
-        slot = reminder_slot(
-            opens_at=proposal.voting_opens_at,
-            closes_at=proposal.voting_closes_at,
-            days=policy(proposal).reminder_day_list,
-            now=now,
-        )
-        if slot is not None:
-            yield Due(proposal, Batch.Kind.REMINDER, NOT_VOTED, slot)
-
-    meetings = Meeting.objects.filter(
-        state__in=[MeetingState.NOTICE, MeetingState.VOTING], voting_closes_at__gt=now
-    ).select_related("community")
-    for meeting in meetings.order_by("pk"):
-        if policy(meeting).notify_on_open and since < meeting.notice_published_at <= now:
-            yield Due(meeting, Batch.Kind.MEETING)
-        if meeting.state == MeetingState.VOTING:
+    for subject, kinds in open_for_texts(now):
+        if isinstance(subject, Proposal) and subject.on_meeting_ballot:
+            continue  # a matter of a meeting: the meeting's texts are its texts
+        announced = subject.voting_opens_at if isinstance(subject, Proposal) else subject.notice_published_at
+        if policy(subject).notify_on_open and since < announced <= now:
+            yield Due(subject, Batch.Kind.OPENED if isinstance(subject, Proposal) else Batch.Kind.MEETING)
+        if Batch.Kind.REMINDER in kinds:
             slot = reminder_slot(
-                opens_at=meeting.voting_opens_at,
-                closes_at=meeting.voting_closes_at,
-                days=policy(meeting).reminder_day_list,
+                opens_at=subject.voting_opens_at,
+                closes_at=subject.voting_closes_at,
+                days=policy(subject).reminder_day_list,
                 now=now,
             )
             if slot is not None:
-                yield Due(meeting, Batch.Kind.REMINDER, NOT_VOTED, slot)
+                yield Due(subject, Batch.Kind.REMINDER, NOT_VOTED, slot)
 
-    closed = proposals.filter(state__in=[State.CLOSED, State.PUBLISHED]).filter(_closed_since(since, now))
+    closed = Proposal.objects.filter(state__in=[State.CLOSED, State.PUBLISHED]).filter(_closed_since(since, now))
+    closed = closed.select_related("community")
     closed = closed.annotate(billed=Exists(Bill.objects.filter(proposal=OuterRef("pk"))))
     for proposal in closed.order_by("pk"):
         if not policy(proposal).notify_results:

@@ -3,6 +3,7 @@ the batch's page (constant in queries); refusals that create nothing; the commun
 opt-out from the home page."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,7 @@ from community.models import Building, HouseholdBinding
 from meetings.models import Meeting, MeetingState
 from messaging.models import Batch, Message, MessageStatus, OptOut, Policy, ShortLink
 from messaging.sending import messages_send_due, receipts_collect
-from proposals.models import Category, State
+from proposals.models import Category, Proposal, State
 from tests.factories import EntranceFactory, HouseholdFactory, proposal_in_state
 from tests.meetings.conftest import make_meeting
 from tests.voting.conftest import scan
@@ -191,6 +192,37 @@ def test_a_proposal_not_in_voting_cannot_be_texted_about(actors, estate, client_
         reverse("sms_send", args=[proposal.pk]), {"kind": "reminder", "place": "", "token": "z" * 32}, follow=True
     )
     assert b"only while its voting is open" in response.content
+    assert not Batch.objects.exists()
+
+
+def test_a_window_that_ended_is_closed_to_texts_before_the_job_closes_it(voting, actors, estate, client_as):
+    """Still in the voting state, but past the close: the pages refuse it as the scheduled job does, and the
+    community's page no longer offers it (messaging.selectors.open_for_texts)."""
+    committee = actors.users["committee"]
+    meeting = make_meeting(actors.community, committee, title="业主大会")
+    Meeting.objects.filter(pk=meeting.pk).update(state=MeetingState.VOTING, notice_published_at=timezone.now())
+    client = client_as(committee)
+    listed = client.get(reverse("sms_batches", args=[actors.community.slug])).content.decode()
+    assert reverse("sms_compose", args=[voting.pk]) in listed
+    assert reverse("sms_compose_meeting", args=[meeting.pk]) in listed
+
+    past = timezone.now() - timedelta(minutes=1)
+    Proposal.objects.filter(pk=voting.pk).update(voting_opens_at=past - timedelta(days=7), voting_closes_at=past)
+    Meeting.objects.filter(pk=meeting.pk).update(voting_opens_at=past - timedelta(days=3), voting_closes_at=past)
+    listed = client.get(reverse("sms_batches", args=[actors.community.slug])).content.decode()
+    assert "Nothing is open for voting now" in listed
+    assert reverse("sms_compose", args=[voting.pk]) not in listed
+    page = client.get(reverse("sms_compose", args=[voting.pk])).content.decode()
+    assert "only while its voting is open" in page and "Preview the message" not in page
+    assert client.get(preview_url(voting)).status_code == 400
+    response = client.post(reverse("sms_send", args=[voting.pk]), {"kind": "reminder", "place": "", "token": "z" * 32})
+    assert response.status_code == 302
+    page = client.get(reverse("sms_compose_meeting", args=[meeting.pk])).content.decode()
+    assert "until its voting closes" in page
+    response = client.post(
+        reverse("sms_send_meeting", args=[meeting.pk]), {"kind": "meeting", "place": "", "token": "z" * 32}
+    )
+    assert response.status_code == 302
     assert not Batch.objects.exists()
 
 
