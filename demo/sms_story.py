@@ -20,24 +20,26 @@ def _morning(moment: datetime) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(10, 0)))
 
 
-def _send(batch: Batch, at: datetime) -> Batch:
+def _send(batch: Batch, at: datetime) -> None:
     Batch.objects.filter(pk=batch.pk).update(created_at=at)  # made then, as the story goes
     messages_send_due(now=at)
     receipts_collect(now=at + timedelta(minutes=5))
-    return batch
 
 
 def phase_one_opened(proposal: Proposal) -> None:
     """The opening notice, under the key the scheduled job would have used (messaging.schedule)."""
     at = _morning(proposal.voting_opens_at)
-    key = batch_key(Batch.Kind.OPENED, proposal)
-    _send(batch_create(subject=proposal, kind=Batch.Kind.OPENED, key=key, now=at), at)
+    batch, _ = batch_create(
+        subject=proposal, kind=Batch.Kind.OPENED, key=batch_key(Batch.Kind.OPENED, proposal), now=at
+    )
+    _send(batch, at)
 
 
 def phase_one_reminded(proposal: Proposal, *, by, building) -> None:
     at = _morning(proposal.voting_closes_at - timedelta(days=3))
     audience = Audience(not_voted=True, building_id=building.pk)
-    _send(batch_create(subject=proposal, kind=Batch.Kind.REMINDER, audience=audience, by=by, now=at), at)
+    batch, _ = batch_create(subject=proposal, kind=Batch.Kind.REMINDER, audience=audience, by=by, now=at)
+    _send(batch, at)
 
 
 def phase_one_results(proposal: Proposal) -> None:
@@ -45,4 +47,5 @@ def phase_one_results(proposal: Proposal) -> None:
     the demo is loaded at night (by the worker `make run` starts)."""
     now = timezone.now()
     for kind in (Batch.Kind.BILL, Batch.Kind.RESULT):
-        _send(batch_create(subject=proposal, kind=kind, key=batch_key(kind, proposal), now=now), now)
+        batch, _ = batch_create(subject=proposal, kind=kind, key=batch_key(kind, proposal), now=now)
+        _send(batch, now)

@@ -104,14 +104,20 @@ def batches_make_due(*, now: datetime | None = None) -> list[Batch]:
     under the community's lock)."""
     now = now or timezone.now()
     due = list(batches_due(now))
+    # A reminder stays due all day: one query skips what is made, rather than a community's lock for each key.
     made_before = set(Batch.objects.filter(key__in=[d.key for d in due]).values_list("key", flat=True))
     made = []
     for d in due:
         if d.key in made_before:
             continue
         try:
-            made.append(services.batch_create(subject=d.subject, kind=d.kind, audience=d.audience, key=d.key, now=now))
+            batch, created = services.batch_create(
+                subject=d.subject, kind=d.kind, audience=d.audience, key=d.key, now=now
+            )
         except Exception:
             # One subject's fault (a bad roster row, say) must not keep every other community's texts back.
             logger.exception("automatic text batch %s was not made", d.key)
+        else:
+            if created:  # and not by a job running at the same time
+                made.append(batch)
     return made

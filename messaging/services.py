@@ -168,10 +168,12 @@ def batch_create(
     by=None,
     key: str | None = None,
     now: datetime | None = None,
-) -> Batch:
-    """Queue one message per phone of the audience, to go out from now or after the quiet hours.
+) -> tuple[Batch, bool]:
+    """Queue one message per phone of the audience, to go out from now or after the quiet hours; returns the batch
+    and whether it was made now.
 
-    Idempotent on `key` (an automatic batch: the existing batch is returned). Raises MessagingError, queuing
+    Idempotent on `key`: a batch with the key, made before or by a concurrent call, is returned with False (read
+    under the community's lock, so two calls with one key tell the same story). Raises MessagingError, queuing
     nothing, when a committee's batch would go over the month's budget or reaches nobody; an automatic batch over
     budget is kept with `refused` set, so the committee sees it was not sent.
     """
@@ -181,7 +183,7 @@ def batch_create(
         # One batch at a time per community, so that two batches cannot both fit in the budget's last yuan.
         Community.objects.select_for_update().filter(pk=community.pk).first()
         if key and (existing := Batch.objects.filter(key=key).first()) is not None:
-            return existing
+            return existing, False
         plan = batch_plan(subject=subject, kind=kind, audience=audience)
         # An automatic batch that reaches nobody is kept too, saying why, so the job does not make it again.
         refusal = plan_refusal(plan, kind=kind, community=community, now=now)
@@ -206,7 +208,7 @@ def batch_create(
             refused=refusal,
         )
         if refusal:
-            return batch
+            return batch, True
         send_after = allowed_from(now)
         price = price_per_part()
         Message.objects.bulk_create(
@@ -226,7 +228,7 @@ def batch_create(
             batch_size=2000,
         )
         transaction.on_commit(tasks.messages_send_due_task)
-    return batch
+    return batch, True
 
 
 def opt_out_set(*, household, opted_out: bool, by) -> None:

@@ -194,9 +194,8 @@ def send(request, of: str, pk: int):
         messages.error(request, _errors(form) or _("This form is out of date: open the preview again."))
         return redirect(_url(subject, "sms_compose"))
     key = batch_key("manual", subject, form.cleaned_data["token"])
-    again = Batch.objects.filter(key=key).exists()
     try:
-        batch = batch_create(
+        batch, created = batch_create(
             subject=subject, kind=form.cleaned_data["kind"], audience=form.audience(), by=request.user, key=key
         )
     except MessagingError as error:
@@ -205,7 +204,7 @@ def send(request, of: str, pk: int):
         for name in ("token", "csrfmiddlewaretoken"):
             back.pop(name, None)
         return redirect(f"{_url(subject, 'sms_compose')}?{back.urlencode()}")
-    if again:
+    if not created:
         messages.info(request, _("This batch was already sent: here it is. Nothing was sent twice."))
     else:
         messages.success(

@@ -3,17 +3,20 @@ the batch's page (constant in queries); refusals that create nothing; the commun
 opt-out from the home page."""
 
 import re
+import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.db.models import Max
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from community.models import Building, HouseholdBinding
+from community.models import Building, Community, HouseholdBinding
 from meetings.models import Meeting, MeetingState
 from messaging.models import Batch, Message, MessageStatus, OptOut, Policy, ShortLink
 from messaging.sending import messages_send_due, receipts_collect
@@ -102,6 +105,47 @@ def test_a_double_submit_makes_one_batch(voting, actors, client_as):
     fields = confirm_fields(client.get(preview_url(voting)).content.decode())
     client.post(reverse("sms_send", args=[voting.pk]), fields)
     assert Batch.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_a_second_post_at_the_same_time_waits_and_shows_the_first_batch(voting, actors, client_as):
+    """The same form posted twice at once: the second post waits for the community's lock while the first makes the
+    batch, then finds it under the lock: it makes no second batch, shows the first and says it was already sent."""
+    client = client_as(actors.users["committee"])
+    fields = confirm_fields(client.get(preview_url(voting)).content.decode())
+    url = reverse("sms_send", args=[voting.pk])
+    second = Client()
+    second.force_login(actors.users["committee"])
+    answers = []
+
+    def post_again():
+        try:
+            answers.append(second.post(url, fields, follow=True))
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        Community.objects.select_for_update().get(pk=actors.community.pk)  # the first post's lock, taken early
+        waiting = threading.Thread(target=post_again)
+        waiting.start()
+        with connection.cursor() as cursor:
+            for _ in range(200):  # until the second post waits for the lock (10 s at most)
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("the second post never waited for the community's lock")
+        first = client.post(url, fields)
+    waiting.join(timeout=30)
+
+    batch = Batch.objects.get()
+    assert first["Location"] == reverse("sms_batch", args=[batch.pk])
+    [again] = answers
+    assert again.redirect_chain == [(first["Location"], 302)]
+    assert b"already sent" in again.content and b"are queued" not in again.content
+    assert Message.objects.count() == 5
 
 
 def test_a_post_without_the_token_creates_nothing(voting, actors, client_as):
