@@ -120,6 +120,10 @@ class Batch(models.Model):
         return self.proposal or self.meeting
 
 
+# The kinds that ask a household to vote: they carry the deadline, and are not sent once the voting has closed.
+BEFORE_THE_CLOSE = (Batch.Kind.OPENED, Batch.Kind.MEETING, Batch.Kind.REMINDER)
+
+
 def new_reference() -> str:
     return secrets.token_hex(16)
 

@@ -17,7 +17,7 @@ from community.models import Community
 from costs.models import Bill
 from meetings.models import Meeting
 from messaging import tasks
-from messaging.models import Batch, Message, OptOut, Policy, ShortLink
+from messaging.models import BEFORE_THE_CLOSE, Batch, Message, OptOut, Policy, ShortLink
 from messaging.selectors import (
     Audience,
     Recipients,
@@ -96,7 +96,7 @@ def batch_params(subject: Proposal | Meeting, kind: str, *, preview: bool = Fals
         "title": param_safe(subject.title, 20),
         "link": link,
     }
-    if kind in (Batch.Kind.OPENED, Batch.Kind.MEETING, Batch.Kind.REMINDER):
+    if kind in BEFORE_THE_CLOSE:
         params["deadline"] = _when(subject.voting_closes_at)
     if kind == Batch.Kind.MEETING:
         params["start"] = _when(subject.voting_opens_at)
