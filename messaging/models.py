@@ -72,7 +72,7 @@ class OptOut(models.Model):
 
 class Batch(models.Model):
     """One sending: what, to whom (the audience as chosen), what it was estimated to cost, and the participation
-    when it was made. `key` makes automatic batches idempotent ("opened:p12", "reminder:p12:3d")."""
+    when it was made. `key` makes automatic batches idempotent ("opened:p12", "reminder:p12:3d": services.batch_key)."""
 
     class Kind(models.TextChoices):
         OPENED = "opened", _("voting opened")
