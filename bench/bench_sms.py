@@ -112,7 +112,7 @@ def run(args) -> None:
                 audience=audience,
                 by=committee,
                 key=f"bench:{len(made)}",
-            )
+            )[0]
         )
 
     def batch_clean() -> None:
@@ -146,8 +146,8 @@ def run(args) -> None:
             timings[name].append(time.perf_counter() - t0)
 
     # The batch page at the full size and at 14 households: queries counted, time measured.
-    last = batch_create(subject=proposal, kind=Batch.Kind.REMINDER, audience=audience, by=committee, key="page")
-    small_batch = batch_create(
+    last, _ = batch_create(subject=proposal, kind=Batch.Kind.REMINDER, audience=audience, by=committee, key="page")
+    small_batch, _ = batch_create(
         subject=small_proposal, kind=Batch.Kind.REMINDER, audience=audience, by=small_committee, key="page-small"
     )
     page_queries, page_ms = {}, []

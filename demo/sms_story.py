@@ -10,7 +10,7 @@ from django.utils import timezone
 from messaging.models import Batch
 from messaging.selectors import Audience
 from messaging.sending import messages_send_due, receipts_collect
-from messaging.services import batch_create
+from messaging.services import batch_create, batch_key
 from proposals.models import Proposal
 
 
@@ -20,23 +20,26 @@ def _morning(moment: datetime) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(10, 0)))
 
 
-def _send(batch: Batch, at: datetime) -> Batch:
+def _send(batch: Batch, at: datetime) -> None:
     Batch.objects.filter(pk=batch.pk).update(created_at=at)  # made then, as the story goes
     messages_send_due(now=at)
     receipts_collect(now=at + timedelta(minutes=5))
-    return batch
 
 
 def phase_one_opened(proposal: Proposal) -> None:
     """The opening notice, under the key the scheduled job would have used (messaging.schedule)."""
     at = _morning(proposal.voting_opens_at)
-    _send(batch_create(subject=proposal, kind=Batch.Kind.OPENED, key=f"opened:p{proposal.pk}", now=at), at)
+    batch, _ = batch_create(
+        subject=proposal, kind=Batch.Kind.OPENED, key=batch_key(Batch.Kind.OPENED, proposal), now=at
+    )
+    _send(batch, at)
 
 
 def phase_one_reminded(proposal: Proposal, *, by, building) -> None:
     at = _morning(proposal.voting_closes_at - timedelta(days=3))
     audience = Audience(not_voted=True, building_id=building.pk)
-    _send(batch_create(subject=proposal, kind=Batch.Kind.REMINDER, audience=audience, by=by, now=at), at)
+    batch, _ = batch_create(subject=proposal, kind=Batch.Kind.REMINDER, audience=audience, by=by, now=at)
+    _send(batch, at)
 
 
 def phase_one_results(proposal: Proposal) -> None:
@@ -44,4 +47,5 @@ def phase_one_results(proposal: Proposal) -> None:
     the demo is loaded at night (by the worker `make run` starts)."""
     now = timezone.now()
     for kind in (Batch.Kind.BILL, Batch.Kind.RESULT):
-        _send(batch_create(subject=proposal, kind=kind, key=f"{kind}:p{proposal.pk}", now=now), now)
+        batch, _ = batch_create(subject=proposal, kind=kind, key=batch_key(kind, proposal), now=now)
+        _send(batch, now)

@@ -1,5 +1,6 @@
 """The committee's text-message forms: what to send to whom (a kind, a building or an entrance), and the community's
-limits. Choices come from the subject and its community only, so a forged building or kind is simply not valid."""
+limits. Choices come from the subject (what may be sent about it now) and its community only, so a forged building
+or kind is simply not valid."""
 
 import re
 from decimal import Decimal
@@ -9,10 +10,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Entrance
-from meetings.models import Meeting, MeetingState
+from meetings.models import Meeting
 from messaging.models import Batch
 from messaging.selectors import Audience
-from proposals.models import Proposal, State
+from proposals.models import Proposal
 
 WHOLE = ""
 # A one-time token put in the preview's form: the batch's key, so a double click sends one batch.
@@ -24,18 +25,6 @@ KIND_LABELS = {
     Batch.Kind.OPENED: _("Notice: voting is open (every household)"),
     Batch.Kind.MEETING: _("Notice of the meeting (every household)"),
 }
-
-
-def kinds_for(subject: Proposal | Meeting) -> list[str]:
-    """What the committee may send now about a subject: a proposal while voting is open; a meeting once its notice
-    is published, and reminders while it votes."""
-    if isinstance(subject, Proposal):
-        return [Batch.Kind.REMINDER, Batch.Kind.OPENED] if subject.state == State.VOTING else []
-    if subject.state == MeetingState.VOTING:
-        return [Batch.Kind.REMINDER, Batch.Kind.MEETING]
-    if subject.state == MeetingState.NOTICE:
-        return [Batch.Kind.MEETING]
-    return []
 
 
 def place_choices(community) -> list:
@@ -63,14 +52,15 @@ class ComposeForm(forms.Form):
     place = forms.ChoiceField(label=_("Building or entrance"), required=False)
     token = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, subject: Proposal | Meeting, **kwargs):
+    def __init__(self, *args, subject: Proposal | Meeting, kinds: list[str], **kwargs):
+        """`kinds`: what may be sent about the subject now (messaging.selectors.kinds_open)."""
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(kind, KIND_LABELS[kind]) for kind in kinds_for(subject)]
+        self.fields["kind"].choices = [(kind, KIND_LABELS[kind]) for kind in kinds]
         self.fields["kind"].error_messages["invalid_choice"] = _("Choose one of the kinds of message offered.")
         self.fields["place"].choices = place_choices(subject.community)
         self.fields["place"].error_messages["invalid_choice"] = _("Choose a building or an entrance of this community.")
-        if kinds_for(subject):
-            self.fields["kind"].initial = kinds_for(subject)[0]
+        if kinds:
+            self.fields["kind"].initial = kinds[0]
 
     def clean_token(self) -> str:
         token = self.cleaned_data["token"]

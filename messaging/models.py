@@ -72,7 +72,7 @@ class OptOut(models.Model):
 
 class Batch(models.Model):
     """One sending: what, to whom (the audience as chosen), what it was estimated to cost, and the participation
-    when it was made. `key` makes automatic batches idempotent ("opened:p12", "reminder:p12:3d")."""
+    when it was made. `key` makes automatic batches idempotent ("opened:p12", "reminder:p12:3d": services.batch_key)."""
 
     class Kind(models.TextChoices):
         OPENED = "opened", _("voting opened")
@@ -118,6 +118,10 @@ class Batch(models.Model):
     @property
     def subject(self) -> Proposal | Meeting | None:
         return self.proposal or self.meeting
+
+
+# The kinds that ask a household to vote: they carry the deadline, and are not sent once the voting has closed.
+BEFORE_THE_CLOSE = (Batch.Kind.OPENED, Batch.Kind.MEETING, Batch.Kind.REMINDER)
 
 
 def new_reference() -> str:

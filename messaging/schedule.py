@@ -17,10 +17,10 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from costs.models import Bill
-from meetings.models import Meeting, MeetingState
+from meetings.models import Meeting
 from messaging import services  # the module, used when called: it imports messaging.tasks, which imports this
 from messaging.models import Batch, Policy
-from messaging.selectors import Audience, allowed_from, policy_of
+from messaging.selectors import Audience, allowed_from, open_for_texts, policy_of
 from proposals.models import Electorate, Proposal, State, Transition
 
 logger = logging.getLogger("gongyi.sms")
@@ -33,8 +33,12 @@ NOT_VOTED = Audience(not_voted=True)
 class Due:
     subject: Proposal | Meeting
     kind: str
-    key: str
     audience: Audience = field(default_factory=Audience)  # everyone in the electorate
+    days: int | None = None  # a reminder's slot: days before the close
+
+    @property
+    def key(self) -> str:
+        return services.batch_key(self.kind, self.subject, *([f"{self.days}d"] if self.days is not None else []))
 
 
 def reminder_slot(*, opens_at: datetime | None, closes_at: datetime, days: list[int], now: datetime) -> int | None:
@@ -66,45 +70,32 @@ def batches_due(now: datetime) -> Iterator[Due]:
             policies[subject.community_id] = policy_of(subject.community)
         return policies[subject.community_id]
 
-    proposals = Proposal.objects.select_related("community")
-    voting = proposals.filter(state=State.VOTING, voting_opens_at__lte=now, voting_closes_at__gt=now)
-    for proposal in voting.filter(on_meeting_ballot=False).order_by("pk"):
-        if policy(proposal).notify_on_open and proposal.voting_opens_at > since:
-            yield Due(proposal, Batch.Kind.OPENED, f"opened:p{proposal.pk}")
-        slot = reminder_slot(
-            opens_at=proposal.voting_opens_at,
-            closes_at=proposal.voting_closes_at,
-            days=policy(proposal).reminder_day_list,
-            now=now,
-        )
-        if slot is not None:
-            yield Due(proposal, Batch.Kind.REMINDER, f"reminder:p{proposal.pk}:{slot}d", NOT_VOTED)
-
-    meetings = Meeting.objects.filter(
-        state__in=[MeetingState.NOTICE, MeetingState.VOTING], voting_closes_at__gt=now
-    ).select_related("community")
-    for meeting in meetings.order_by("pk"):
-        if policy(meeting).notify_on_open and since < meeting.notice_published_at <= now:
-            yield Due(meeting, Batch.Kind.MEETING, f"meeting:m{meeting.pk}")
-        if meeting.state == MeetingState.VOTING:
+    for subject, kinds in open_for_texts(now):
+        if isinstance(subject, Proposal) and subject.on_meeting_ballot:
+            continue  # a matter of a meeting: the meeting's texts are its texts
+        announced = subject.voting_opens_at if isinstance(subject, Proposal) else subject.notice_published_at
+        if policy(subject).notify_on_open and since < announced <= now:
+            yield Due(subject, Batch.Kind.OPENED if isinstance(subject, Proposal) else Batch.Kind.MEETING)
+        if Batch.Kind.REMINDER in kinds:
             slot = reminder_slot(
-                opens_at=meeting.voting_opens_at,
-                closes_at=meeting.voting_closes_at,
-                days=policy(meeting).reminder_day_list,
+                opens_at=subject.voting_opens_at,
+                closes_at=subject.voting_closes_at,
+                days=policy(subject).reminder_day_list,
                 now=now,
             )
             if slot is not None:
-                yield Due(meeting, Batch.Kind.REMINDER, f"reminder:m{meeting.pk}:{slot}d", NOT_VOTED)
+                yield Due(subject, Batch.Kind.REMINDER, NOT_VOTED, slot)
 
-    closed = proposals.filter(state__in=[State.CLOSED, State.PUBLISHED]).filter(_closed_since(since, now))
+    closed = Proposal.objects.filter(state__in=[State.CLOSED, State.PUBLISHED]).filter(_closed_since(since, now))
+    closed = closed.select_related("community")
     closed = closed.annotate(billed=Exists(Bill.objects.filter(proposal=OuterRef("pk"))))
     for proposal in closed.order_by("pk"):
         if not policy(proposal).notify_results:
             continue
         if not proposal.on_meeting_ballot:
-            yield Due(proposal, Batch.Kind.RESULT, f"result:p{proposal.pk}")
+            yield Due(proposal, Batch.Kind.RESULT)
         if proposal.passed and proposal.billed and proposal.electorate == Electorate.OWNERS:
-            yield Due(proposal, Batch.Kind.BILL, f"bill:p{proposal.pk}")
+            yield Due(proposal, Batch.Kind.BILL)
 
 
 def batches_make_due(*, now: datetime | None = None) -> list[Batch]:
@@ -113,14 +104,20 @@ def batches_make_due(*, now: datetime | None = None) -> list[Batch]:
     under the community's lock)."""
     now = now or timezone.now()
     due = list(batches_due(now))
+    # A reminder stays due all day: one query skips what is made, rather than a community's lock for each key.
     made_before = set(Batch.objects.filter(key__in=[d.key for d in due]).values_list("key", flat=True))
     made = []
     for d in due:
         if d.key in made_before:
             continue
         try:
-            made.append(services.batch_create(subject=d.subject, kind=d.kind, audience=d.audience, key=d.key, now=now))
+            batch, created = services.batch_create(
+                subject=d.subject, kind=d.kind, audience=d.audience, key=d.key, now=now
+            )
         except Exception:
             # One subject's fault (a bad roster row, say) must not keep every other community's texts back.
             logger.exception("automatic text batch %s was not made", d.key)
+        else:
+            if created:  # and not by a job running at the same time
+                made.append(batch)
     return made

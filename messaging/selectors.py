@@ -1,5 +1,5 @@
-"""Reads of the messaging app: who a batch reaches (`recipients`), how much of the month's budget is
-spent, and the time a text may go out (quiet hours)."""
+"""Reads of the messaging app: what may be texted about now (`open_for_texts`), who a batch reaches (`recipients`),
+how much of the month's budget is spent and left (`month_budget`), and the time a text may go out (quiet hours)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from community.models import Household, HouseholdBinding, Representative
 from consult.models import Visit
-from meetings.models import AgendaItem, ElectionBallot, Meeting, MeetingElector
+from meetings.models import AgendaItem, ElectionBallot, Meeting, MeetingElector, MeetingState
 from messaging.models import Batch, Message, MessageStatus, OptOut, Policy
-from proposals.models import Electorate, Proposal
+from proposals.models import Electorate, Proposal, State
 from voting.models import Ballot, Elector
 
 # No texts from 21:00 to 08:00, Beijing time: what is queued then waits until the morning.
@@ -57,6 +57,30 @@ class Recipients:
 def policy_of(community) -> Policy:
     """The community's policy, or the defaults (unsaved) when the committee never changed them."""
     return Policy.objects.filter(community=community).first() or Policy(community=community)
+
+
+def open_for_texts(now: datetime, *, community=None) -> list[tuple[Proposal | Meeting, list[str]]]:
+    """What may be texted about at `now`, each with the kinds of batch it may have: a proposal while its voting is
+    open (a reminder, or the notice that voting opened); a meeting from its notice until its voting closes (its
+    notice, and reminders once it votes). Of every community, or of one. Proposals, then meetings, the soonest to
+    close first. Two queries."""
+    proposals = Proposal.objects.filter(state=State.VOTING, voting_opens_at__lte=now, voting_closes_at__gt=now)
+    meetings = Meeting.objects.filter(state__in=[MeetingState.NOTICE, MeetingState.VOTING], voting_closes_at__gt=now)
+    if community is not None:
+        proposals, meetings = proposals.filter(community=community), meetings.filter(community=community)
+    texts: list[tuple[Proposal | Meeting, list[str]]] = [
+        (proposal, [Batch.Kind.REMINDER, Batch.Kind.OPENED])
+        for proposal in proposals.select_related("community").order_by("voting_closes_at", "pk")
+    ]
+    for meeting in meetings.select_related("community").order_by("voting_closes_at", "pk"):
+        voting = meeting.state == MeetingState.VOTING
+        texts.append((meeting, [Batch.Kind.REMINDER, Batch.Kind.MEETING] if voting else [Batch.Kind.MEETING]))
+    return texts
+
+
+def kinds_open(subject: Proposal | Meeting, now: datetime) -> list[str]:
+    """The kinds of batch that may be sent about a subject at `now` (open_for_texts); none when it is not open."""
+    return next((kinds for open_, kinds in open_for_texts(now, community=subject.community_id) if open_ == subject), [])
 
 
 def electorate_households(subject: Proposal | Meeting):
@@ -158,6 +182,23 @@ def month_spent(community, now: datetime | None = None) -> Decimal:
         .aggregate(total=Sum("cost"))["total"]
     )
     return (spent or Decimal("0")).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class MonthBudget:
+    """A community's budget for texts this month, and what its texts of the month cost or will cost."""
+
+    budget: Decimal
+    spent: Decimal
+
+    @property
+    def left(self) -> Decimal:
+        return max(self.budget - self.spent, Decimal("0.00"))  # shown as money: ¥0.00, not ¥0
+
+
+def month_budget(community, now: datetime | None = None) -> MonthBudget:
+    """The month's budget, spent and left, as every page shows it and as a batch is refused against. Two queries."""
+    return MonthBudget(budget=policy_of(community).monthly_budget, spent=month_spent(community, now))
 
 
 def price_per_part() -> Decimal:

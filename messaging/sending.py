@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.sms import TEMPLATES, Outgoing, Outstanding, SmsRefused, backend
 from community.models import Household
 from core.identity import mask_phone
-from messaging.models import Batch, Message, MessageStatus, OptOut
+from messaging.models import BEFORE_THE_CLOSE, Batch, Message, MessageStatus, OptOut
 from messaging.selectors import QUIET_UNTIL, allowed_from, voted_households
 
 logger = logging.getLogger("gongyi.sms")
@@ -23,8 +23,6 @@ CLAIM = 50  # messages claimed per transaction
 MAX_ATTEMPTS = 5
 RECEIPT_WINDOW = timedelta(days=3)  # providers keep delivery reports about this long
 STALE = timedelta(minutes=30)  # a claim of CLAIM messages is sent in seconds; one older than this was interrupted
-# Texts that ask a household to vote: pointless, and misleading, once the voting they announce has closed.
-BEFORE_THE_CLOSE = (Batch.Kind.OPENED, Batch.Kind.MEETING, Batch.Kind.REMINDER)
 
 
 def retry_delay(attempts: int) -> timedelta:

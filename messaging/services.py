@@ -17,12 +17,12 @@ from community.models import Community
 from costs.models import Bill
 from meetings.models import Meeting
 from messaging import tasks
-from messaging.models import Batch, Message, OptOut, Policy, ShortLink
+from messaging.models import BEFORE_THE_CLOSE, Batch, Message, OptOut, Policy, ShortLink
 from messaging.selectors import (
     Audience,
     Recipients,
     allowed_from,
-    month_spent,
+    month_budget,
     participation,
     policy_of,
     price_per_part,
@@ -59,6 +59,13 @@ def short_link(path: str) -> str:
     return link.code
 
 
+def batch_key(kind: str, subject: Proposal | Meeting, *distinct: str) -> str:
+    """A batch's key, unique among batches: its kind ("manual" for a committee's), its subject ("p12", "m3") and what
+    tells it apart from the subject's other batches of that kind (a reminder's slot "3d", the form's one-time token).
+    The scheduled job's keys have a fixed form, so that it makes each of its batches once (messaging.schedule)."""
+    return ":".join([kind, f"{'m' if isinstance(subject, Meeting) else 'p'}{subject.pk}", *distinct])
+
+
 def _when(moment: datetime) -> str:
     local = timezone.localtime(moment)
     return f"{local.month}月{local.day}日{local:%H:%M}"
@@ -89,7 +96,7 @@ def batch_params(subject: Proposal | Meeting, kind: str, *, preview: bool = Fals
         "title": param_safe(subject.title, 20),
         "link": link,
     }
-    if kind in (Batch.Kind.OPENED, Batch.Kind.MEETING, Batch.Kind.REMINDER):
+    if kind in BEFORE_THE_CLOSE:
         params["deadline"] = _when(subject.voting_closes_at)
     if kind == Batch.Kind.MEETING:
         params["start"] = _when(subject.voting_opens_at)
@@ -135,20 +142,21 @@ def batch_plan(*, subject: Proposal | Meeting, kind: str, audience: Audience, pr
     return Plan(template=template, chosen=chosen, params=params, parts=counts, estimated_cost=cost, sample=sample)
 
 
-def nobody_refusal(kind: str = "") -> str:
-    if kind == Batch.Kind.RESULT:
-        return _("No separate text of the result: every household with a mobile number gets its bill, which says so.")
-    return _("No household to text: nobody chosen has a mobile number, or all opted out.")
-
-
-def budget_refusal(community: Community, estimate: Decimal, now: datetime) -> str:
-    budget = policy_of(community).monthly_budget
-    spent = month_spent(community, now)
-    if spent + estimate > budget:
+def plan_refusal(plan: Plan, *, kind: str, community: Community, now: datetime) -> str:
+    """Why a batch as planned may not go out: it reaches nobody, or it would go over the month's budget; "" if it
+    may. The preview shows it; batch_create refuses (or keeps, for an automatic batch) on it."""
+    if not plan.params:
+        if kind == Batch.Kind.RESULT:
+            return _(
+                "No separate text of the result: every household with a mobile number gets its bill, which says so."
+            )
+        return _("No household to text: nobody chosen has a mobile number, or all opted out.")
+    month = month_budget(community, now)
+    if plan.estimated_cost > month.left:
         return _(
             "This batch would cost about ¥%(estimate)s, and only ¥%(left)s of this month's ¥%(budget)s budget for "
             "text messages is left. Choose fewer households, or raise the budget."
-        ) % {"estimate": estimate, "left": max(budget - spent, Decimal("0")), "budget": budget}
+        ) % {"estimate": plan.estimated_cost, "left": month.left, "budget": month.budget}
     return ""
 
 
@@ -160,10 +168,12 @@ def batch_create(
     by=None,
     key: str | None = None,
     now: datetime | None = None,
-) -> Batch:
-    """Queue one message per phone of the audience, to go out from now or after the quiet hours.
+) -> tuple[Batch, bool]:
+    """Queue one message per phone of the audience, to go out from now or after the quiet hours; returns the batch
+    and whether it was made now.
 
-    Idempotent on `key` (an automatic batch: the existing batch is returned). Raises MessagingError, queuing
+    Idempotent on `key`: a batch with the key, made before or by a concurrent call, is returned with False (read
+    under the community's lock, so two calls with one key tell the same story). Raises MessagingError, queuing
     nothing, when a committee's batch would go over the month's budget or reaches nobody; an automatic batch over
     budget is kept with `refused` set, so the committee sees it was not sent.
     """
@@ -173,12 +183,10 @@ def batch_create(
         # One batch at a time per community, so that two batches cannot both fit in the budget's last yuan.
         Community.objects.select_for_update().filter(pk=community.pk).first()
         if key and (existing := Batch.objects.filter(key=key).first()) is not None:
-            return existing
+            return existing, False
         plan = batch_plan(subject=subject, kind=kind, audience=audience)
-        if by is not None and not plan.params:
-            raise MessagingError(nobody_refusal())
         # An automatic batch that reaches nobody is kept too, saying why, so the job does not make it again.
-        refusal = budget_refusal(community, plan.estimated_cost, now) if plan.params else nobody_refusal(kind)
+        refusal = plan_refusal(plan, kind=kind, community=community, now=now)
         if refusal and by is not None:
             raise MessagingError(refusal)
         electorate, voted = participation(subject)
@@ -188,7 +196,7 @@ def batch_create(
             meeting=subject if isinstance(subject, Meeting) else None,
             kind=kind,
             template=plan.template.name,
-            key=key or f"{kind}:{'m' if isinstance(subject, Meeting) else 'p'}{subject.pk}:{now.timestamp():.6f}",
+            key=key or batch_key(kind, subject, f"{now.timestamp():.6f}"),
             audience=audience.as_json(),
             created_by=by,
             households=plan.chosen.households,
@@ -200,7 +208,7 @@ def batch_create(
             refused=refusal,
         )
         if refusal:
-            return batch
+            return batch, True
         send_after = allowed_from(now)
         price = price_per_part()
         Message.objects.bulk_create(
@@ -220,7 +228,7 @@ def batch_create(
             batch_size=2000,
         )
         transaction.on_commit(tasks.messages_send_due_task)
-    return batch
+    return batch, True
 
 
 def opt_out_set(*, household, opted_out: bool, by) -> None:

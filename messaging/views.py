@@ -21,27 +21,29 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.sms import TEMPLATES, signed
 from accounts.sms import render as render_text
 from community.models import Community, Household
-from meetings.models import Meeting, MeetingState
-from messaging.forms import ComposeForm, PolicyForm, kinds_for
+from meetings.models import Meeting
+from messaging.forms import ComposeForm, PolicyForm
 from messaging.models import Batch, OptOut, ShortLink
 from messaging.selectors import (
     batch_counts,
     batches_with_counts,
     failure_reasons,
-    month_spent,
+    kinds_open,
+    month_budget,
+    open_for_texts,
     participation,
     policy_of,
 )
 from messaging.services import (
     MessagingError,
     batch_create,
+    batch_key,
     batch_plan,
-    budget_refusal,
-    nobody_refusal,
     opt_out_set,
+    plan_refusal,
     policy_update,
 )
-from proposals.models import Proposal, State
+from proposals.models import Proposal
 
 # The batches listed beside a subject, and on the community's page (newest first).
 BATCHES_LISTED = 50
@@ -99,7 +101,8 @@ def percent(part: int | None, whole: int | None) -> Decimal | None:
     return (Decimal(100) * part / whole).quantize(Decimal("0.1"))
 
 
-def _subject_page(request, subject, form, status: int = 200):
+def _subject_page(request, subject, form: ComposeForm | None, status: int = 200):
+    """The compose page: the form, or (None) why nothing may be sent about the subject now."""
     return render(
         request,
         "messaging/compose.html",
@@ -107,8 +110,8 @@ def _subject_page(request, subject, form, status: int = 200):
             "subject": subject,
             "community": subject.community,
             "is_meeting": isinstance(subject, Meeting),
-            "form": form if kinds_for(subject) else None,
-            "not_open": "" if kinds_for(subject) else _not_open(subject),
+            "form": form,
+            "not_open": "" if form is not None else _not_open(subject),
             "batches": _subject_batches(subject),
             "preview_url": _url(subject, "sms_preview"),
         },
@@ -125,7 +128,8 @@ def _subject_page(request, subject, form, status: int = 200):
 def compose(request, of: str, pk: int):
     """The choice of what to send and to whom; coming back from the preview ("change"), the choice as it was."""
     subject = _subject(request, of, pk)
-    form = ComposeForm(initial=request.GET.dict(), subject=subject)
+    kinds = kinds_open(subject, timezone.now())
+    form = ComposeForm(initial=request.GET.dict(), subject=subject, kinds=kinds) if kinds else None
     return _subject_page(request, subject, form)
 
 
@@ -136,20 +140,18 @@ def preview(request, of: str, pk: int):
     """Read-only: the exact text the phones will show, how many it reaches and leaves out, what it costs against the
     month's budget; and, when it may be sent, the confirm button (with a one-time key)."""
     subject = _subject(request, of, pk)
-    if not kinds_for(subject):
+    now = timezone.now()
+    kinds = kinds_open(subject, now)
+    if not kinds:
         messages.error(request, _not_open(subject))
         return _subject_page(request, subject, None, status=400)
-    form = ComposeForm(request.GET, subject=subject)
+    form = ComposeForm(request.GET, subject=subject, kinds=kinds)
     if not form.is_valid():
         messages.error(request, _errors(form))
         return _subject_page(request, subject, form, status=400)
     community = subject.community
     kind, audience = form.cleaned_data["kind"], form.audience()
     plan = batch_plan(subject=subject, kind=kind, audience=audience, preview=True)
-    now = timezone.now()
-    budget = policy_of(community).monthly_budget
-    spent = month_spent(community, now)
-    refusal = nobody_refusal(kind) if not plan.params else budget_refusal(community, plan.estimated_cost, now)
     back = QueryDict(mutable=True)
     back["kind"], back["place"] = kind, form.cleaned_data["place"]
     if form.cleaned_data["not_reached"]:
@@ -168,10 +170,8 @@ def preview(request, of: str, pk: int):
             "not_reached": audience.not_reached,
             "plan": plan,
             "phones": len(plan.params),
-            "budget": budget,
-            "spent": spent,
-            "left": max(budget - spent, Decimal("0")),
-            "refusal": refusal,
+            "month": month_budget(community, now),
+            "refusal": plan_refusal(plan, kind=kind, community=community, now=now),
             "fields": confirm,
             "send_url": _url(subject, "sms_send"),
             "change_url": f"{_url(subject, 'sms_compose')}?{back.urlencode()}",
@@ -185,17 +185,17 @@ def send(request, of: str, pk: int):
     """Make the batch: its messages are queued, and the task queue sends them. The form's one-time token is the
     batch's key, so the same form posted twice returns the batch the first post made."""
     subject = _subject(request, of, pk)
-    if not kinds_for(subject):
+    kinds = kinds_open(subject, timezone.now())
+    if not kinds:
         messages.error(request, _not_open(subject))
         return redirect(_url(subject, "sms_compose"))
-    form = ComposeForm(request.POST, subject=subject)
+    form = ComposeForm(request.POST, subject=subject, kinds=kinds)
     if not form.is_valid() or not form.cleaned_data["token"]:
         messages.error(request, _errors(form) or _("This form is out of date: open the preview again."))
         return redirect(_url(subject, "sms_compose"))
-    key = f"manual:{'p' if isinstance(subject, Proposal) else 'm'}{subject.pk}:{form.cleaned_data['token']}"
-    again = Batch.objects.filter(key=key).exists()
+    key = batch_key("manual", subject, form.cleaned_data["token"])
     try:
-        batch = batch_create(
+        batch, created = batch_create(
             subject=subject, kind=form.cleaned_data["kind"], audience=form.audience(), by=request.user, key=key
         )
     except MessagingError as error:
@@ -204,7 +204,7 @@ def send(request, of: str, pk: int):
         for name in ("token", "csrfmiddlewaretoken"):
             back.pop(name, None)
         return redirect(f"{_url(subject, 'sms_compose')}?{back.urlencode()}")
-    if again:
+    if not created:
         messages.info(request, _("This batch was already sent: here it is. Nothing was sent twice."))
     else:
         messages.success(
@@ -264,21 +264,16 @@ def community_batches(request, slug: str):
     """The community's batches, newest first; what can be texted about now; this month's spend against the budget."""
     community = _community(request, slug, "messaging.view_batches")
     batches = Batch.objects.filter(community=community).select_related("proposal", "meeting", "created_by")
-    budget = policy_of(community).monthly_budget
-    spent = month_spent(community)
+    subjects = [subject for subject, kinds in open_for_texts(timezone.now(), community=community)]
     return render(
         request,
         "messaging/community.html",
         {
             "community": community,
             "batches": batches_with_counts(batches[:BATCHES_LISTED]),
-            "proposals": Proposal.objects.filter(community=community, state=State.VOTING).order_by("voting_closes_at"),
-            "meetings": Meeting.objects.filter(
-                community=community, state__in=[MeetingState.NOTICE, MeetingState.VOTING]
-            ).order_by("voting_closes_at"),
-            "budget": budget,
-            "spent": spent,
-            "left": max(budget - spent, Decimal("0")),
+            "proposals": [subject for subject in subjects if isinstance(subject, Proposal)],
+            "meetings": [subject for subject in subjects if isinstance(subject, Meeting)],
+            "month": month_budget(community),
             "can_manage_policy": request.user.has_perm("messaging.manage_policy", community),
         },
     )
@@ -309,17 +304,10 @@ def policy(request, slug: str):
                 "reminder_days": current.reminder_days,
             }
         )
-    spent = month_spent(community)
     return render(
         request,
         "messaging/policy.html",
-        {
-            "community": community,
-            "form": form,
-            "budget": current.monthly_budget,
-            "spent": spent,
-            "left": max(current.monthly_budget - spent, Decimal("0")),
-        },
+        {"community": community, "form": form, "month": month_budget(community)},
         status=400 if form.is_bound else 200,
     )
 

@@ -132,7 +132,7 @@ def build_site() -> Site:
         signature = resolution_sign(proposal=lights, user=signer, password=SIGNING_PASSWORD)
     fingerprint = signature.resolution.fingerprint
     # Text messages: a reminder sent about the open proposal; an owner who may stop the texts from the home page.
-    reminder = batch_create(subject=door, kind=Batch.Kind.REMINDER, audience=Audience(not_voted=True), by=committee)
+    reminder, _ = batch_create(subject=door, kind=Batch.Kind.REMINDER, audience=Audience(not_voted=True), by=committee)
     owner = User.objects.create(
         username="wang-ayi", display_name="王桂芳", phone="13700000202", phone_verified=True, password=_password_hash()
     )

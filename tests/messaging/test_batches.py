@@ -20,7 +20,7 @@ NOON = beijing(2026, 12, 7, 12)
 
 
 def test_one_message_per_phone_with_the_template_and_its_parameters(voting, estate, actors):
-    batch = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"], now=NOON)
+    batch, _ = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"], now=NOON)
     # 7 households: two share an owner (one phone), one has no phone.
     assert (batch.households, batch.without_phone, batch.opted_out) == (6, 1, 0)
     messages = list(batch.messages.order_by("pk"))
@@ -44,7 +44,7 @@ def test_one_message_per_phone_with_the_template_and_its_parameters(voting, esta
 
 
 def test_the_short_link_leads_to_the_proposal(client, voting, actors):
-    batch = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"], now=NOON)
+    batch, _ = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"], now=NOON)
     link = "/s/" + batch.messages.first().params["link"]
     response = client.get(link)
     assert response.status_code == 302 and response["Location"] == f"/proposals/{voting.pk}/"
@@ -59,7 +59,7 @@ def test_a_reminder_goes_only_to_households_that_have_not_voted(voting, estate, 
         by=actors.users["committee"],
         evidence=scan(),
     )
-    batch = batch_create(
+    batch, _ = batch_create(
         subject=voting,
         kind=Batch.Kind.REMINDER,
         audience=Audience(not_voted=True),
@@ -71,9 +71,10 @@ def test_a_reminder_goes_only_to_households_that_have_not_voted(voting, estate, 
 
 
 def test_an_automatic_batch_is_made_once(voting):
-    first = batch_create(subject=voting, kind=Batch.Kind.OPENED, key=f"opened:p{voting.pk}", now=NOON)
-    again = batch_create(subject=voting, kind=Batch.Kind.OPENED, key=f"opened:p{voting.pk}", now=NOON)
+    first, created = batch_create(subject=voting, kind=Batch.Kind.OPENED, key=f"opened:p{voting.pk}", now=NOON)
+    again, created_again = batch_create(subject=voting, kind=Batch.Kind.OPENED, key=f"opened:p{voting.pk}", now=NOON)
     assert first.pk == again.pk and Message.objects.count() == 5
+    assert (created, created_again) == (True, False)
 
 
 def test_over_budget_a_committee_batch_is_refused_and_nothing_is_queued(voting, actors):
@@ -81,13 +82,13 @@ def test_over_budget_a_committee_batch_is_refused_and_nothing_is_queued(voting, 
     with pytest.raises(MessagingError, match="budget"):
         batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"], now=NOON)
     assert not Batch.objects.exists() and not Message.objects.exists()
-    automatic = batch_create(subject=voting, kind=Batch.Kind.OPENED, key="opened", now=NOON)
+    automatic, _ = batch_create(subject=voting, kind=Batch.Kind.OPENED, key="opened", now=NOON)
     assert automatic.refused and not automatic.messages.exists()
 
 
 def test_quiet_hours_hold_texts_until_eight(voting, actors):
     late = beijing(2026, 12, 7, 22, 30)
-    batch = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"], now=late)
+    batch, _ = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"], now=late)
     assert set(batch.messages.values_list("send_after", flat=True)) == {beijing(2026, 12, 8, 8)}
     assert messages_send_due(now=late) == 0
     assert messages_send_due(now=beijing(2026, 12, 8, 7, 59)) == 0
@@ -99,13 +100,13 @@ def test_the_daily_cap_per_phone_holds_the_rest_until_tomorrow(settings, voting,
     committee = actors.users["committee"]
     batch_create(subject=voting, kind=Batch.Kind.OPENED, by=committee, now=NOON)
     messages_send_due(now=NOON)
-    second = batch_create(subject=voting, kind=Batch.Kind.REMINDER, by=committee, now=NOON + timedelta(hours=1))
+    second, _ = batch_create(subject=voting, kind=Batch.Kind.REMINDER, by=committee, now=NOON + timedelta(hours=1))
     assert messages_send_due(now=NOON + timedelta(hours=1)) == 0
     assert set(second.messages.values_list("send_after", flat=True)) == {beijing(2026, 12, 8, 8)}
 
 
 def test_an_opt_out_after_queuing_is_still_honoured(voting, estate, actors):
-    batch = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"], now=NOON)
+    batch, _ = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"], now=NOON)
     OptOut.objects.create(household=estate[4])
     assert messages_send_due(now=NOON) == 4
     failed = batch.messages.get(status=MessageStatus.FAILED)
@@ -133,7 +134,7 @@ def test_a_representatives_meeting_texts_the_representatives_on_their_own_number
         voting_closes_at=NOON + timedelta(days=21),
         electorate=Electorate.REPRESENTATIVES,
     )
-    batch = batch_create(subject=meeting, kind=Batch.Kind.MEETING, by=actors.users["committee"], now=NOON)
+    batch, _ = batch_create(subject=meeting, kind=Batch.Kind.MEETING, by=actors.users["committee"], now=NOON)
     assert list(batch.messages.values_list("phone", flat=True)) == ["13600000001"]
     assert (batch.households, batch.without_phone) == (1, 1)
     assert set(batch.messages.get().params) == {"community", "title", "start", "deadline", "link"}
@@ -142,7 +143,7 @@ def test_a_representatives_meeting_texts_the_representatives_on_their_own_number
 def test_a_reminder_is_not_sent_to_a_household_that_voted_after_it_was_queued(voting, estate, actors):
     committee = actors.users["committee"]
     late = beijing(2026, 12, 7, 22, 30)
-    batch = batch_create(
+    batch, _ = batch_create(
         subject=voting, kind=Batch.Kind.REMINDER, audience=Audience(not_voted=True), by=committee, now=late
     )
     # Overnight, the canvasser's paper ballot of one household is entered.
@@ -161,7 +162,7 @@ class Unreachable(sms.LocmemBackend):
 
 
 def test_delivery_reports_wait_for_a_provider_that_cannot_be_reached(settings, voting, actors):
-    batch = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"], now=NOON)
+    batch, _ = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"], now=NOON)
     messages_send_due(now=NOON)
     settings.SMS_BACKEND = "tests.messaging.test_batches.Unreachable"
     assert receipts_collect(now=NOON) == 0

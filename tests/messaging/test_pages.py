@@ -3,20 +3,24 @@ the batch's page (constant in queries); refusals that create nothing; the commun
 opt-out from the home page."""
 
 import re
+import threading
+import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.db.models import Max
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from community.models import Building, HouseholdBinding
+from community.models import Building, Community, HouseholdBinding
 from meetings.models import Meeting, MeetingState
 from messaging.models import Batch, Message, MessageStatus, OptOut, Policy, ShortLink
 from messaging.sending import messages_send_due, receipts_collect
-from proposals.models import Category, State
+from proposals.models import Category, Proposal, State
 from tests.factories import EntranceFactory, HouseholdFactory, proposal_in_state
 from tests.meetings.conftest import make_meeting
 from tests.voting.conftest import scan
@@ -101,6 +105,47 @@ def test_a_double_submit_makes_one_batch(voting, actors, client_as):
     fields = confirm_fields(client.get(preview_url(voting)).content.decode())
     client.post(reverse("sms_send", args=[voting.pk]), fields)
     assert Batch.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_a_second_post_at_the_same_time_waits_and_shows_the_first_batch(voting, actors, client_as):
+    """The same form posted twice at once: the second post waits for the community's lock while the first makes the
+    batch, then finds it under the lock: it makes no second batch, shows the first and says it was already sent."""
+    client = client_as(actors.users["committee"])
+    fields = confirm_fields(client.get(preview_url(voting)).content.decode())
+    url = reverse("sms_send", args=[voting.pk])
+    second = Client()
+    second.force_login(actors.users["committee"])
+    answers = []
+
+    def post_again():
+        try:
+            answers.append(second.post(url, fields, follow=True))
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        Community.objects.select_for_update().get(pk=actors.community.pk)  # the first post's lock, taken early
+        waiting = threading.Thread(target=post_again)
+        waiting.start()
+        with connection.cursor() as cursor:
+            for _ in range(200):  # until the second post waits for the lock (10 s at most)
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("the second post never waited for the community's lock")
+        first = client.post(url, fields)
+    waiting.join(timeout=30)
+
+    batch = Batch.objects.get()
+    assert first["Location"] == reverse("sms_batch", args=[batch.pk])
+    [again] = answers
+    assert again.redirect_chain == [(first["Location"], 302)]
+    assert b"already sent" in again.content and b"are queued" not in again.content
+    assert Message.objects.count() == 5
 
 
 def test_a_post_without_the_token_creates_nothing(voting, actors, client_as):
@@ -191,6 +236,37 @@ def test_a_proposal_not_in_voting_cannot_be_texted_about(actors, estate, client_
         reverse("sms_send", args=[proposal.pk]), {"kind": "reminder", "place": "", "token": "z" * 32}, follow=True
     )
     assert b"only while its voting is open" in response.content
+    assert not Batch.objects.exists()
+
+
+def test_a_window_that_ended_is_closed_to_texts_before_the_job_closes_it(voting, actors, estate, client_as):
+    """Still in the voting state, but past the close: the pages refuse it as the scheduled job does, and the
+    community's page no longer offers it (messaging.selectors.open_for_texts)."""
+    committee = actors.users["committee"]
+    meeting = make_meeting(actors.community, committee, title="业主大会")
+    Meeting.objects.filter(pk=meeting.pk).update(state=MeetingState.VOTING, notice_published_at=timezone.now())
+    client = client_as(committee)
+    listed = client.get(reverse("sms_batches", args=[actors.community.slug])).content.decode()
+    assert reverse("sms_compose", args=[voting.pk]) in listed
+    assert reverse("sms_compose_meeting", args=[meeting.pk]) in listed
+
+    past = timezone.now() - timedelta(minutes=1)
+    Proposal.objects.filter(pk=voting.pk).update(voting_opens_at=past - timedelta(days=7), voting_closes_at=past)
+    Meeting.objects.filter(pk=meeting.pk).update(voting_opens_at=past - timedelta(days=3), voting_closes_at=past)
+    listed = client.get(reverse("sms_batches", args=[actors.community.slug])).content.decode()
+    assert "Nothing is open for voting now" in listed
+    assert reverse("sms_compose", args=[voting.pk]) not in listed
+    page = client.get(reverse("sms_compose", args=[voting.pk])).content.decode()
+    assert "only while its voting is open" in page and "Preview the message" not in page
+    assert client.get(preview_url(voting)).status_code == 400
+    response = client.post(reverse("sms_send", args=[voting.pk]), {"kind": "reminder", "place": "", "token": "z" * 32})
+    assert response.status_code == 302
+    page = client.get(reverse("sms_compose_meeting", args=[meeting.pk])).content.decode()
+    assert "until its voting closes" in page
+    response = client.post(
+        reverse("sms_send_meeting", args=[meeting.pk]), {"kind": "meeting", "place": "", "token": "z" * 32}
+    )
+    assert response.status_code == 302
     assert not Batch.objects.exists()
 
 
@@ -301,6 +377,22 @@ def test_the_settings_page_shows_this_months_spend(voting, actors, client_as):
     client.post(reverse("sms_send", args=[voting.pk]), confirm_fields(client.get(preview_url(voting)).content.decode()))
     html = client.get(reverse("sms_policy", args=[actors.community.slug])).content.decode()
     assert re.search(r'id="spent">[^<]*<b>¥0.45</b>', html)  # 5 phones × 2 parts × ¥0.045
+
+
+def test_the_budget_left_is_the_same_on_every_page_and_never_below_nothing(voting, actors, client_as):
+    client = client_as(actors.users["committee"])
+    client.post(reverse("sms_send", args=[voting.pk]), confirm_fields(client.get(preview_url(voting)).content.decode()))
+    pages = {
+        "community": (reverse("sms_batches", args=[actors.community.slug]), 'id="left">'),
+        "settings": (reverse("sms_policy", args=[actors.community.slug]), 'id="left">'),
+        "preview": (preview_url(voting), 'id="figure-left">'),
+    }
+    for url, left in pages.values():
+        assert re.search(left + r"[^<]*<b>¥299.55</b>", client.get(url).content.decode()), url  # ¥300 − ¥0.45
+    Policy.objects.create(community=actors.community, monthly_budget=Decimal("0.10"))  # lowered below the spend
+    for url, left in pages.values():
+        html = client.get(url).content.decode()
+        assert re.search(left + r"[^<]*<b>¥0.00</b>", html) and "of ¥0.10" in html, url
 
 
 # --- A household's opt-out ---------------------------------------------------------------------------------------

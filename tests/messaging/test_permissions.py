@@ -81,7 +81,7 @@ def test_send_about_a_meeting(meeting, actors, client_as, actor):
 
 @pytest.mark.parametrize("actor", ACTORS)
 def test_a_batch(voting, actors, client_as, actor):
-    batch = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"])
+    batch, _ = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"])
     response = client_as(actors.users[actor]).get(reverse("sms_batch", args=[batch.pk]))
     assert_outcome(response, STAFF_PAGE[actor])
 

@@ -13,12 +13,12 @@ from community.models import Representative
 from costs.models import Bill
 from lifecycle.services import meeting_close, proposal_close
 from meetings.ballots import Answers, meeting_ballot_cast
-from meetings.models import Meeting
+from meetings.models import Meeting, MeetingState
 from meetings.services import agenda_matter_add, meeting_publish_notice
 from messaging import tasks
 from messaging.models import Batch, Message, Policy
 from messaging.schedule import batches_make_due, reminder_slot
-from messaging.selectors import allowed_from
+from messaging.selectors import allowed_from, kinds_open, open_for_texts
 from messaging.sending import messages_send_due
 from proposals.models import Electorate, Proposal, State, Transition
 from tests.costs.conftest import add_plan, consulting, open_voting, pass_it
@@ -178,6 +178,29 @@ def test_a_meeting_is_reminded_as_a_whole_and_its_matters_are_not_texted_on_thei
     assert keys(made) == [f"reminder:m{meeting.pk}:1d"]
     assert made[0].audience["not_voted"] is True and made[0].messages.count() == 5
     assert not Batch.objects.filter(proposal=matter).exists()
+
+
+def test_the_job_and_the_pages_open_the_same_subjects_with_the_same_kinds(actors, estate, voting, now):
+    """One rule (open_for_texts) for the scheduled job, the compose form and the community's page: a proposal
+    while its voting is open; a meeting from its notice, reminded once it votes, until its voting closes."""
+    meeting, _ = published_meeting(actors, now)
+    window(voting, now - timedelta(days=4), now + timedelta(days=3))
+    assert open_for_texts(now, community=actors.community) == [
+        (voting, [Batch.Kind.REMINDER, Batch.Kind.OPENED]),
+        (meeting, [Batch.Kind.MEETING]),
+    ]
+    assert kinds_open(meeting, now) == [Batch.Kind.MEETING]
+    assert keys(batches_make_due(now=now)) == [f"meeting:m{meeting.pk}", f"reminder:p{voting.pk}:3d"]
+
+    Meeting.objects.filter(pk=meeting.pk).update(state=MeetingState.VOTING)
+    assert kinds_open(meeting, now) == [Batch.Kind.REMINDER, Batch.Kind.MEETING]
+    assert open_for_texts(now, community=actors.other_community) == []
+
+    closes = voting.voting_closes_at
+    assert kinds_open(voting, closes) == [] and kinds_open(voting, closes - timedelta(seconds=1)) != []
+    window(voting, now + timedelta(hours=1), now + timedelta(days=3))  # in the voting state, not open yet
+    assert kinds_open(voting, now) == []
+    assert [subject for subject, kinds in open_for_texts(now)] == [meeting]
 
 
 # --- The result and the bills --------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ NOON = tomorrow_noon()
 
 @pytest.fixture
 def batch(voting, actors):
-    return batch_create(subject=voting, kind=Batch.Kind.RESULT, by=actors.users["committee"], now=NOON)
+    return batch_create(subject=voting, kind=Batch.Kind.RESULT, by=actors.users["committee"], now=NOON)[0]
 
 
 def sent_phones(provider):
@@ -193,9 +193,9 @@ def test_a_message_left_sending_by_a_dead_worker_is_never_sent_again(provider, b
 
 def test_a_reminder_held_past_the_close_is_not_sent(provider, voting, actors):
     late = NOON + timedelta(hours=10)  # 22:00: held until 08:00
-    batch = batch_create(subject=voting, kind=Batch.Kind.REMINDER, by=actors.users["committee"], now=late)
+    batch, _ = batch_create(subject=voting, kind=Batch.Kind.REMINDER, by=actors.users["committee"], now=late)
     Proposal.objects.filter(pk=voting.pk).update(voting_closes_at=NOON + timedelta(hours=19))  # 07:00
-    result = batch_create(subject=voting, kind=Batch.Kind.RESULT, by=actors.users["committee"], now=late)
+    result, _ = batch_create(subject=voting, kind=Batch.Kind.RESULT, by=actors.users["committee"], now=late)
     assert messages_send_due(now=NOON + timedelta(hours=20)) == 5  # the result's
     assert set(batch.messages.values_list("status", "error_code")) == {(MessageStatus.FAILED, "closed")}
     assert set(result.messages.values_list("status", flat=True)) == {MessageStatus.SENT}
@@ -222,7 +222,7 @@ LATER = beijing(2030, 6, 3, 12)  # far from the real time: the task the batch en
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_two_workers_never_send_a_message_twice(provider, voting, actors, monkeypatch):
     Proposal.objects.filter(pk=voting.pk).update(voting_closes_at=LATER + timedelta(days=7))
-    batch = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"], now=LATER)
+    batch, _ = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"], now=LATER)
     monkeypatch.setattr(sending, "CLAIM", 1)  # one message a claim: the workers interleave
     provider.delay = 0.05
     results = race([lambda: messages_send_due(now=LATER)] * 2)
@@ -238,6 +238,7 @@ def test_two_schedulers_at_once_make_each_batch_once(provider, voting):
     now = timezone.now()
     results = race([lambda: batches_make_due(now=now)] * 2)
     assert not [r for r in results if isinstance(r, Exception)]
+    assert sum(len(made) for made in results) == 1  # the one that waited for the lock made nothing
     assert list(Batch.objects.values_list("key", flat=True)) == [f"opened:p{voting.pk}"]
     assert Message.objects.count() == 5
     assert len(sent_phones(provider)) == len(set(sent_phones(provider)))

@@ -35,7 +35,7 @@ def provider_id(text) -> str:
 def test_a_batch_goes_through_the_provider_and_its_reports_come_back(request, provider, voting, actors):
     fake = request.getfixturevalue(provider)
     bad_number, throttled = REFUSALS[provider]
-    batch = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"], now=NOON)
+    batch, _ = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"], now=NOON)
     first, second, *rest = batch.messages.order_by("pk")
     fake.answer_next(bad_number)
     fake.answer_next(throttled)
