@@ -212,7 +212,7 @@ def run(args) -> None:
         "floor": "floor: bare SQL COUNT(*) … GROUP BY year, month, category",
         "per_month": "reports_per_month (the same counts, through the ORM)",
         "ledger": "selectors.ledger: the page's GROUP BY queries (4 for a year, 3 for all)",
-        "page": "the page: GET, rendered with its 6 charts",
+        "page": "the page: GET, rendered with its charts (5 for a year, 6 for all years)",
     }
     for period in (str(year), "all years"):
         floor_ms = _util.median(timings[("floor", period)]) * 1000
