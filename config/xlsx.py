@@ -2,13 +2,15 @@
 
 Every row of every export is written by append(): text is always written as text. openpyxl writes a string
 starting with "=" as a formula, which the spreadsheet would run when the committee opens the file — and names,
-buildings, demands and proxies come from people (a building called "=1+1", an owner "=HYPERLINK(…)").
+buildings, demands and proxies come from people (a building called "=1+1", an owner "=HYPERLINK(…)"). A control
+character that a spreadsheet cannot hold (a pasted "\x0b") is dropped rather than failing the whole file.
 """
 
 import io
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -16,6 +18,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def cell(sheet, value, number_format: str | None = None, *, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
+    if isinstance(value, str) and not value.isprintable():
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     item = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         item.data_type = "s"  # text, never a formula, even when it starts with "="
@@ -35,8 +39,14 @@ def text(sheet, value):
 
 def append(sheet, values) -> None:
     """Write one row; the only way rows are written. Text stays text; cells made by cell() pass as they are."""
-    # text() inlined: a register of 50,000 rows passes 600,000 values through here.
-    sheet.append([cell(sheet, value) if type(value) is str and value[:1] == "=" else value for value in values])
+    # text() inlined: a register of 50,000 rows passes 600,000 values through here. isprintable() is false for any
+    # control character (a line break too): those few go through cell(), which drops what a sheet cannot hold.
+    sheet.append(
+        [
+            cell(sheet, value) if type(value) is str and (value[:1] == "=" or not value.isprintable()) else value
+            for value in values
+        ]
+    )
 
 
 def table_sheet(workbook: Workbook, title: str, columns: list[tuple[str, int]]):

@@ -174,7 +174,7 @@ def ledger_xlsx(ledger: Ledger, rows: list[LedgerRow]) -> bytes:
                 _when(row.created_at),
                 categories.get(row.category, row.category),
                 str(Building(name=row.building)) if row.building else "",
-                str(Entrance(name=row.entrance)) if row.entrance else "",
+                str(Entrance(building=Building(name=row.building), name=row.entrance)) if row.entrance else "",
                 row.location,
                 states.get(row.state, row.state),
                 _when(row.first_response_at),
