@@ -1,6 +1,6 @@
 """Uploaded images and PDFs, checked the same way everywhere: the size capped, the content sniffed (never the name),
 and images decoded and drawn again so what is stored is never the uploaded bytes. Lives in core so that every app,
-the roster's volunteer photos included, takes the same checks (proposals.services re-exports it)."""
+the roster's volunteer photos included, takes the same checks from here."""
 
 import io
 

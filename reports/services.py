@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from community.models import Building, Community, District, Entrance, Household
 from core.identity import normalize_phone
+from core.uploads import image_reencoded
 from proposals.models import Category as ProposalCategory
 from proposals.models import Proposal
-from proposals.services import attachment_add, image_reencoded, proposal_create
+from proposals.services import attachment_add, proposal_create
 from reports.models import (
     OPEN_STATES,
     Department,
