@@ -42,6 +42,10 @@ class Rating(models.TextChoices):
 
 
 OPEN_STATES = (ReportState.NEW, ReportState.ASSIGNED, ReportState.ESCALATED, ReportState.DONE)
+# The states each handler's step starts from: the services refuse any other, and the pages offer the step only then.
+TRIAGE_STATES = (ReportState.NEW, ReportState.ASSIGNED)  # merging into another report, assigning
+WHISTLE_STATES = (ReportState.NEW, ReportState.ASSIGNED, ReportState.ESCALATED)  # whistling to departments (吹哨)
+DONE_FROM = (ReportState.ASSIGNED, ReportState.ESCALATED)  # recording what was done
 
 
 class Department(models.Model):

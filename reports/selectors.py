@@ -32,6 +32,7 @@ from community.models import Building, Community, District, Entrance, Household,
 from community.search import parse_household_query
 from community.selectors import household_search
 from reports.models import (
+    WHISTLE_STATES,
     Category,
     Department,
     DepartmentMember,
@@ -106,7 +107,7 @@ def bundle_candidates(report: Report) -> QuerySet:
     return (
         Report.objects.filter(
             community_id=report.community_id,
-            state__in=(ReportState.NEW, ReportState.ASSIGNED, ReportState.ESCALATED),
+            state__in=WHISTLE_STATES,
         )
         .exclude(pk=report.pk)
         .select_related("building", "entrance__building")
