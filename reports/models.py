@@ -141,6 +141,12 @@ class Report(models.Model):
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
+    @property
+    def where(self) -> str:
+        """Where it is, as every page and the proposal it may become say it: the entrance (else the building), then the
+        place in words; "" when the reporter said neither. Select entrance__building and building with the report."""
+        return " · ".join(str(part) for part in (self.entrance or self.building, self.location) if part)
+
 
 def report_photo_path(photo, filename: str) -> str:
     return f"reports/{photo.report.community_id}/{photo.report_id}/{photo.token}.png"

@@ -173,10 +173,6 @@ def user_posts(user) -> dict:
     return {"districts": districts, "departments": [d for d in departments if d.is_member]}
 
 
-def _where(report: Report) -> str:
-    return str(report.entrance or report.building or report.location or "")
-
-
 def department_inbox(departments: list[Department]) -> list[Summons]:
     """The summonses to `departments`, newest first, each with its whistle, community and reports (their reported
     photos, where they are) and `steps`: what the department has done so far, from the history. Five queries."""
@@ -204,8 +200,6 @@ def department_inbox(departments: list[Department]) -> list[Summons]:
     for summons in summonses:
         summons.steps = by_report.get((first[summons.pk], summons.department_id), [])
         summons.days_overdue = days_overdue(summons.whistle.deadline, summons.completed_at, today)
-        for report in summons.whistle.reports.all():
-            report.where = _where(report)
     return summonses
 
 

@@ -335,10 +335,9 @@ def report_to_proposal(*, report: Report, by) -> Proposal:
         report = _locked(report)
         _expect(report, *OPEN_STATES)
         reporters = [report, *Report.objects.filter(duplicate_of=report).order_by("number")]
-        where = report.entrance or report.building or report.location
         lines = [report.description, ""]
-        if where:
-            lines.append(_("Where: %(where)s") % {"where": where})
+        if report.where:
+            lines.append(_("Where: %(where)s") % {"where": report.where})
         lines.append(
             _("From residents' reports %(numbers)s.") % {"numbers": "、".join(f"#{r.number}" for r in reporters)}
         )

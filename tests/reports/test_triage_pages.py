@@ -189,6 +189,34 @@ def test_a_whistle_bundles_the_reports_that_may_themselves_be_whistled(actors, r
     assert bundle == {by_state[state] for state in STEP_STATES["whistle"]}  # never the report itself
 
 
+# --- Where a report is ------------------------------------------------------------------------------------------
+
+
+def test_where_is_the_entrance_else_the_building_then_the_place_in_words(actors):
+    entrance = actors.household_obj.entrance
+    building = entrance.building
+    assert Report(entrance=entrance, building=building, location="北门公厕").where == f"{entrance} · 北门公厕"
+    assert Report(building=building).where == str(building)
+    assert Report(location="北门公厕").where == "北门公厕"
+    assert Report().where == ""
+
+
+def test_every_page_says_where_a_report_is_the_same_way(client_as, people, actors, report, district):
+    Report.objects.filter(pk=report.pk).update(location="北门公厕")
+    where = f"{actors.household_obj.entrance} · 北门公厕"
+    committee = people["committee"]
+    whistle_blow(reports=[report], departments=[district.chengguan], deadline=day(2), note="清运", by=committee)
+    pages = {
+        "the report": ("household", reverse("report_detail", args=[report.pk])),
+        "my reports": ("household", reverse("my_reports", args=[actors.community.slug])),
+        "the queue": ("committee", reverse("triage_queue", args=[actors.community.slug])),
+        "the manage page": ("committee", reverse("report_manage", args=[report.pk])),
+        "the department's inbox": ("chengguan", reverse("department_inbox")),
+    }
+    for name, (who, url) in pages.items():
+        assert where in client_as(people[who]).get(url).content.decode(), name
+
+
 # --- The queue ---------------------------------------------------------------------------------------------------
 
 
