@@ -472,7 +472,3 @@ class Volunteer(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def masked_phone(self) -> str:
-        return mask_phone(self.phone) if self.phone else ""

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from community.models import Household
 from consult.models import Opinion
+from core.uploads import sniff_upload
 from proposals.models import Attachment, Proposal, State
 from proposals.selectors import scope_households
-from proposals.services import sniff_upload
 
 TEXT_MAX_CHARS = 2000
 REASON_MAX_CHARS = 200

@@ -1,11 +1,12 @@
 """Uploaded images and PDFs, checked the same way everywhere: the size capped, the content sniffed (never the name),
 and images decoded and drawn again so what is stored is never the uploaded bytes. Lives in core so that every app,
-the roster's volunteer photos included, takes the same checks (proposals.services re-exports it)."""
+the roster's volunteer photos included, takes the same checks from here."""
 
 import io
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError  # Pillow comes with WeasyPrint
 
@@ -70,3 +71,21 @@ def image_reencoded(upload, *, max_bytes: int, max_side: int, refusal: str) -> b
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise ValidationError(refusal) from None
     return out.getvalue()
+
+
+def private_png_response(file, *, max_age: int = 3600) -> FileResponse:
+    """A stored PNG (an image image_reencoded drew again) streamed to one user: the caller has checked that they may
+    see it, since media is never served from a public URL. No file, or one missing on disk, is a 404.
+
+    Kept only in the user's own browser cache, and never sniffed as anything but an image.
+    """
+    if not file:
+        raise Http404("no file")
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404("file missing") from missing
+    response = FileResponse(handle, content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = f"private, max-age={max_age}"
+    return response

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from community.models import Community, Household
 from core.dates import check_date
+from core.uploads import image_reencoded
 from costs.engine import FEN, Part, floors_ridden, split
 from costs.models import (
     Beneficiary,
@@ -38,7 +39,7 @@ from costs.models import (
 from costs.selectors import scope_floors, shares_compute, shares_from_live
 from proposals.models import Attachment, Proposal, State
 from proposals.selectors import scope_households
-from proposals.services import EDITABLE, image_reencoded
+from proposals.services import EDITABLE
 
 __all__ = [
     "beneficiary_sign_up",
@@ -512,7 +513,7 @@ QR_MAX_SIDE = 800
 
 
 def qr_reencoded(upload) -> bytes:
-    """The uploaded QR code as a fresh PNG (proposals.services.image_reencoded), or a ValidationError."""
+    """The uploaded QR code as a fresh PNG (core.uploads.image_reencoded), or a ValidationError."""
     return image_reencoded(
         upload,
         max_bytes=QR_MAX_BYTES,

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from community.models import Community, Household
 from config.xlsx import XLSX_TYPE
+from core.uploads import private_png_response
 from costs.engine import floors_ridden
 from costs.forms import (
     SHARE_SORTS,
@@ -608,13 +609,6 @@ def payment_qr(request, slug: str):
             return redirect_to_login(request.get_full_path())
         raise PermissionDenied
     instructions = payment_instructions_for(community)
-    if instructions is None or not instructions.qr:
+    if instructions is None:
         raise Http404
-    try:
-        handle = instructions.qr.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404("payment QR file missing") from missing
-    response = FileResponse(handle, content_type="image/png")
-    response["Cache-Control"] = "private, max-age=300"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_png_response(instructions.qr, max_age=300)

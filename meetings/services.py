@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 
 from community.models import Building, Community, Household, Representative
 from core.dates import check_datetime
+from core.uploads import image_reencoded
 from costs.models import CostPlan
 from meetings.models import (
     DEFAULT_NOTICE_DAYS,
@@ -30,7 +31,7 @@ from meetings.models import (
     Organiser,
 )
 from proposals.models import Electorate, Proposal, RuleCode, Scope, State
-from proposals.services import image_reencoded, rule_for
+from proposals.services import rule_for
 from voting import engine
 
 # A proposal may join a meeting's agenda while it is still being prepared: not once its own vote has opened.

@@ -5,13 +5,13 @@ message and changes nothing."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from community.models import Community
+from core.uploads import private_png_response
 from meetings import services
 from meetings.access import meeting_or_refuse
 from meetings.forms import CandidateForm, ElectionForm, MatterForm, MeetingForm, NoticeSettingsForm
@@ -328,13 +328,4 @@ def candidate_photo(request, pk: int, candidate_id: int):
     if refusal is not None:
         return refusal
     candidate = get_object_or_404(Candidate, pk=candidate_id, election__item__meeting=meeting)
-    if not candidate.photo:
-        raise Http404("no photo")
-    try:
-        handle = candidate.photo.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404("photo file missing") from missing
-    response = FileResponse(handle, content_type="image/png")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return private_png_response(candidate.photo)

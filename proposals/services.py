@@ -9,7 +9,6 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from community.models import Community
-from core.uploads import image_reencoded as image_reencoded  # re-exported: meetings, costs, reports use it
 from core.uploads import sniff_upload
 from proposals.models import (
     MAJOR_CATEGORIES,

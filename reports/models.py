@@ -42,6 +42,10 @@ class Rating(models.TextChoices):
 
 
 OPEN_STATES = (ReportState.NEW, ReportState.ASSIGNED, ReportState.ESCALATED, ReportState.DONE)
+# The states each handler's step starts from: the services refuse any other, and the pages offer the step only then.
+TRIAGE_STATES = (ReportState.NEW, ReportState.ASSIGNED)  # merging into another report, assigning
+WHISTLE_STATES = (ReportState.NEW, ReportState.ASSIGNED, ReportState.ESCALATED)  # whistling to departments (吹哨)
+DONE_FROM = (ReportState.ASSIGNED, ReportState.ESCALATED)  # recording what was done
 
 
 class Department(models.Model):
@@ -136,6 +140,12 @@ class Report(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def where(self) -> str:
+        """Where it is, as every page and the proposal it may become say it: the entrance (else the building), then the
+        place in words; "" when the reporter said neither. Select entrance__building and building with the report."""
+        return " · ".join(str(part) for part in (self.entrance or self.building, self.location) if part)
 
 
 def report_photo_path(photo, filename: str) -> str:

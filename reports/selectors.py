@@ -34,6 +34,7 @@ from community.models import Building, Community, District, Entrance, Household,
 from community.search import parse_household_query
 from community.selectors import household_search
 from reports.models import (
+    WHISTLE_STATES,
     Category,
     Department,
     DepartmentMember,
@@ -108,7 +109,7 @@ def bundle_candidates(report: Report) -> QuerySet:
     return (
         Report.objects.filter(
             community_id=report.community_id,
-            state__in=(ReportState.NEW, ReportState.ASSIGNED, ReportState.ESCALATED),
+            state__in=WHISTLE_STATES,
         )
         .exclude(pk=report.pk)
         .select_related("building", "entrance__building")
@@ -174,10 +175,6 @@ def user_posts(user) -> dict:
     return {"districts": districts, "departments": [d for d in departments if d.is_member]}
 
 
-def _where(report: Report) -> str:
-    return str(report.entrance or report.building or report.location or "")
-
-
 def department_inbox(departments: list[Department]) -> list[Summons]:
     """The summonses to `departments`, newest first, each with its whistle, community and reports (their reported
     photos, where they are) and `steps`: what the department has done so far, from the history. Five queries."""
@@ -205,8 +202,6 @@ def department_inbox(departments: list[Department]) -> list[Summons]:
     for summons in summonses:
         summons.steps = by_report.get((first[summons.pk], summons.department_id), [])
         summons.days_overdue = days_overdue(summons.whistle.deadline, summons.completed_at, today)
-        for report in summons.whistle.reports.all():
-            report.where = _where(report)
     return summonses
 
 

@@ -17,11 +17,15 @@ from django.utils.translation import gettext as _
 
 from community.models import Building, Community, District, Entrance, Household
 from core.identity import normalize_phone
+from core.uploads import image_reencoded
 from proposals.models import Category as ProposalCategory
 from proposals.models import Proposal
-from proposals.services import attachment_add, image_reencoded, proposal_create
+from proposals.services import attachment_add, proposal_create
 from reports.models import (
+    DONE_FROM,
     OPEN_STATES,
+    TRIAGE_STATES,
+    WHISTLE_STATES,
     Department,
     DepartmentMember,
     DistrictStaff,
@@ -143,7 +147,7 @@ def report_merge(*, report: Report, into: Report, by) -> Report:
         raise ReportError(_("Choose another report of this community."))
     with transaction.atomic():
         report = _locked(report)
-        _expect(report, ReportState.NEW, ReportState.ASSIGNED)
+        _expect(report, *TRIAGE_STATES)
         if into.state == ReportState.MERGED:
             raise ReportError(_("That report was itself merged; choose the one it was merged into."))
         now = timezone.now()
@@ -160,7 +164,7 @@ def report_assign(*, report: Report, to, due_on: date, by, note: str = "") -> Re
         raise ReportError(_("The due date has passed."))
     with transaction.atomic():
         report = _locked(report)
-        _expect(report, ReportState.NEW, ReportState.ASSIGNED)
+        _expect(report, *TRIAGE_STATES)
         _responded(report, timezone.now())
         report.state, report.assignee, report.due_on = ReportState.ASSIGNED, to, due_on
         report.save(update_fields=["state", "assignee", "due_on", "first_response_at"])
@@ -189,7 +193,7 @@ def whistle_blow(
     with transaction.atomic():
         locked = [_locked(r) for r in sorted(reports, key=lambda r: r.pk)]
         for report in locked:
-            _expect(report, ReportState.NEW, ReportState.ASSIGNED, ReportState.ESCALATED)
+            _expect(report, *WHISTLE_STATES)
         whistle = Whistle.objects.create(community=community, note=note.strip(), deadline=deadline, created_by=by)
         whistle.reports.set(locked)
         Summons.objects.bulk_create([Summons(whistle=whistle, department=d) for d in departments])
@@ -281,7 +285,7 @@ def report_done(*, report: Report, by, text: str, photos: Sequence = ()) -> Repo
         raise ReportError(_("Say what was done."))
     with transaction.atomic():
         report = _locked(report)
-        _expect(report, ReportState.ASSIGNED, ReportState.ESCALATED)
+        _expect(report, *DONE_FROM)
         now = timezone.now()
         _photos(report, photos, ReportPhoto.Stage.DONE)
         report.state, report.done_at = ReportState.DONE, now
@@ -331,10 +335,9 @@ def report_to_proposal(*, report: Report, by) -> Proposal:
         report = _locked(report)
         _expect(report, *OPEN_STATES)
         reporters = [report, *Report.objects.filter(duplicate_of=report).order_by("number")]
-        where = report.entrance or report.building or report.location
         lines = [report.description, ""]
-        if where:
-            lines.append(_("Where: %(where)s") % {"where": where})
+        if report.where:
+            lines.append(_("Where: %(where)s") % {"where": report.where})
         lines.append(
             _("From residents' reports %(numbers)s.") % {"numbers": "、".join(f"#{r.number}" for r in reporters)}
         )

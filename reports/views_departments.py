@@ -4,12 +4,13 @@ reports whistled to it, and the district's page of every escalation with the dep
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from community.models import District
+from core.uploads import private_png_response
 from reports.models import Department, ReportPhoto, Summons
 from reports.selectors import department_inbox, district_overview, user_departments
 from reports.services import summons_acknowledge, summons_act, summons_complete
@@ -110,14 +111,7 @@ def summons_photo(request, pk: int, photo_id: int):
     """A photo of a report whistled to the user's department: media is never served from a public URL."""
     summons = _summons_for(request, pk)
     photo = get_object_or_404(ReportPhoto, pk=photo_id, report__whistles=summons.whistle_id)
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404("photo file missing") from missing
-    response = FileResponse(handle, content_type="image/png")  # re-encoded as PNG when stored
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return private_png_response(photo.image)
 
 
 @require_safe

@@ -5,13 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from community.models import Community
+from core.uploads import private_png_response
 from reports.forms import ReportForm
 from reports.models import Category, Report, ReportPhoto, ReportState
 from reports.selectors import (
@@ -167,14 +167,7 @@ def report_photo(request, pk: int, photo_id: int):
     """A photo, only to those who may see the report: media is never served from a public URL."""
     report = _report(request, pk, "reports.view_report")
     photo = get_object_or_404(ReportPhoto, pk=photo_id, report=report)
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404("photo file missing") from missing
-    response = FileResponse(handle, content_type="image/png")  # re-encoded as PNG when it was uploaded
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return private_png_response(photo.image)
 
 
 @require_POST

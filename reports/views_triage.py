@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from community.models import Community
 from reports.forms_triage import AssignForm, DoneForm, MeetingForm, MergeForm, TriageFilterForm, WhistleForm
-from reports.models import Report, ReportPhoto, ReportState
+from reports.models import DONE_FROM, TRIAGE_STATES, WHISTLE_STATES, Report, ReportPhoto
 from reports.selectors import report_whistles, triage_queue
 from reports.services import (
     ReportError,
@@ -86,7 +86,7 @@ def _page(request, report: Report, bound: dict | None = None, status: int = 200)
         forms = {name: bound.get(name) or form(report=report) for name, form in FORMS.items() if name != "done"}
         if not whistles:
             forms.pop("meeting")
-    if user.has_perm("reports.record_done", report) and report.state in (ReportState.ASSIGNED, ReportState.ESCALATED):
+    if user.has_perm("reports.record_done", report) and report.state in DONE_FROM:
         forms["done"] = bound.get("done") or DoneForm(report=report)
     photos = {stage: 0 for stage in ReportPhoto.Stage.values}
     for photo in report.photos.all():
@@ -101,9 +101,9 @@ def _page(request, report: Report, bound: dict | None = None, status: int = 200)
             "can_queue": user.has_perm("reports.triage_community", report.community),
             "can_propose": can_triage and user.has_perm("proposals.add_proposal", report.community),
             "see_phone": user.has_perm("reports.see_reporter_phone", report),
-            "may_merge": report.state in (ReportState.NEW, ReportState.ASSIGNED),
-            "may_assign": report.state in (ReportState.NEW, ReportState.ASSIGNED),
-            "may_whistle": report.state in (ReportState.NEW, ReportState.ASSIGNED, ReportState.ESCALATED),
+            "may_merge": report.state in TRIAGE_STATES,
+            "may_assign": report.state in TRIAGE_STATES,
+            "may_whistle": report.state in WHISTLE_STATES,
             "no_district": "" if report.community.district_id else no_district(),
             "forms": forms,
             "whistles": whistles,

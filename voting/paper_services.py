@@ -16,8 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from community.models import Household
+from core.uploads import sniff_upload
 from proposals.models import Proposal
-from proposals.services import sniff_upload
 from voting.models import Ballot, Channel, Elector
 from voting.paper_import import HouseholdRef, ParsedBallots, Problem, location_key, match_rows, parse_ballots
 from voting.services import (

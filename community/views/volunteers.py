@@ -4,7 +4,7 @@ resident registering themself, and an entrance's contacts page where neighbours 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -23,6 +23,7 @@ from community.volunteers import (
 )
 from core.access import refuse
 from core.params import int_param
+from core.uploads import private_png_response
 
 
 def _community_or_refuse(request, slug: str, perm: str):
@@ -247,16 +248,7 @@ def volunteer_photo(request, slug: str, pk: int):
     volunteer, refusal = _volunteer_or_refuse(request, slug, pk, "community.view_volunteer")
     if refusal:
         return refusal
-    if not volunteer.photo:
-        raise Http404("no photo")
-    try:
-        handle = volunteer.photo.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404("photo file missing") from missing
-    response = FileResponse(handle, content_type="image/png")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return private_png_response(volunteer.photo)
 
 
 # --- An entrance's contacts, for its residents ----------------------------------------------------------------------

@@ -189,7 +189,12 @@ def test_the_entrance_page_shows_the_listed_with_their_phones_and_never_the_unli
         html = client_as(people.users["household"]).get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "王五" in html and "党员" in html and "修水管" in html
     assert f'href="tel:{PHONE}"' in html
-    assert reverse("volunteer_photo", args=[people.community.slug, listed.pk]) in html
+    photo_url = reverse("volunteer_photo", args=[people.community.slug, listed.pk])
+    assert photo_url in html
+    served = client_as(people.users["household"]).get(photo_url)
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert (served["Cache-Control"], served["X-Content-Type-Options"]) == ("private, max-age=3600", "nosniff")
+    assert b"".join(served.streaming_content).startswith(b"\x89PNG")
     assert "不公开" not in html and "13900002222" not in html
     # The register itself shows everyone, with full phones, to its keepers.
     register = client_as(people.users["party"]).get(reverse("volunteer_list", args=[people.community.slug]))

@@ -206,6 +206,7 @@ def test_the_qr_image_is_checked_and_re_encoded(actors, client_as):
     url = reverse("payment_qr", args=[actors.community.slug])
     response = client_as(actors.users["household"]).get(url)
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert (response["Cache-Control"], response["X-Content-Type-Options"]) == ("private, max-age=300", "nosniff")
     assert b"".join(response.streaming_content) == stored
     assert client_as(actors.users["other_household"]).get(url).status_code == 403
     assert "/accounts/login/" in client_as(None).get(url)["Location"]

@@ -335,6 +335,7 @@ def test_a_candidates_photo_is_stored_re_encoded_and_served_to_readers_of_the_no
     assert photo_url in client_as(committee).get(reverse("meeting_edit", args=[meeting.pk])).content.decode()
     served = client_as(committee).get(photo_url)
     assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert (served["Cache-Control"], served["X-Content-Type-Options"]) == ("private, max-age=3600", "nosniff")
     # A household of the community reads it only once the notice is published; another community never.
     assert client_as(actors.users["household"]).get(photo_url).status_code == 403
     assert client_as(actors.users["other_household"]).get(photo_url).status_code == 403

@@ -183,6 +183,7 @@ def test_the_photo_is_streamed_to_the_summoned_department_only(client_as, whistl
     response = client_as(district.people.chengguan).get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png" and response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "private, max-age=3600"
     assert b"".join(response.streaming_content).startswith(b"\x89PNG")
     for name in ("household", "other_household", "canvasser", "committee", "other_committee"):
         assert client_as(actors.users[name]).get(url).status_code == 404, name

@@ -208,6 +208,7 @@ def test_who_may_see_a_private_report_and_its_photo(client_as, actors, report, d
         assert client_as(person).get(photo_url).status_code == 403
     response = client_as(actors.users["household"]).get(photo_url)
     assert response["Content-Type"] == "image/png" and response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "private, max-age=3600"
     assert b"".join(response.streaming_content).startswith(b"\x89PNG")
     # A photo of another report through this report's address: not found.
     other = report_create(

@@ -6,15 +6,16 @@ nothing changed. Who may open each route, as a matrix of people."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from community.models import Building, Community, Role
 from proposals.models import Proposal
+from reports.forms_triage import WhistleForm
 from reports.models import Category, JointMeeting, Report, ReportEvent, ReportPhoto, ReportState, Whistle
-from reports.services import report_assign, report_create, report_done, whistle_blow
+from reports.services import ReportError, report_assign, report_create, report_done, report_merge, whistle_blow
 from tests.factories import RoleFactory
 from tests.reports.conftest import photo
 
@@ -137,6 +138,83 @@ def test_a_done_report_offers_no_whistle_merge_or_assignment(client_as, people, 
     for action in ("whistle", "merge", "assign", "done"):
         assert reverse(f"report_manage_{action}", args=[report.pk]) not in html
     assert reverse("report_manage_proposal", args=[report.pk]) in html
+
+
+# The states each step starts from, written out here so that the names in reports.models are checked, not trusted.
+STEP_STATES = {
+    "merge": {ReportState.NEW, ReportState.ASSIGNED},
+    "assign": {ReportState.NEW, ReportState.ASSIGNED},
+    "whistle": {ReportState.NEW, ReportState.ASSIGNED, ReportState.ESCALATED},
+    "done": {ReportState.ASSIGNED, ReportState.ESCALATED},
+}
+
+
+@pytest.mark.parametrize("state", ReportState.values)
+def test_each_step_is_offered_and_taken_only_from_its_states(state, client_as, people, actors, report, district):
+    other = new_report(actors, "同一处下水道堵了")
+    Report.objects.filter(pk=report.pk).update(state=state)
+    report.refresh_from_db()
+    expected = {step for step, states in STEP_STATES.items() if state in states}
+    html = client_as(people["committee"]).get(reverse("report_manage", args=[report.pk])).content.decode()
+    offered = {step for step in STEP_STATES if reverse(f"report_manage_{step}", args=[report.pk]) in html}
+    assert offered == expected
+    committee = people["committee"]
+    steps = {
+        "merge": lambda: report_merge(report=report, into=other, by=committee),
+        "assign": lambda: report_assign(report=report, to=committee, due_on=day(2), by=committee),
+        "whistle": lambda: whistle_blow(
+            reports=[report], departments=[district.chengguan], deadline=day(2), note="清运", by=committee
+        ),
+        "done": lambda: report_done(report=report, by=committee, text="已清理"),
+    }
+    taken = set()
+    for step, take in steps.items():
+        with transaction.atomic():  # each step tried from the same state, then undone
+            try:
+                take()
+            except ReportError:
+                pass
+            else:
+                taken.add(step)
+            transaction.set_rollback(True)
+    assert taken == expected
+
+
+def test_a_whistle_bundles_the_reports_that_may_themselves_be_whistled(actors, report, district):
+    by_state = {}
+    for state in ReportState.values:
+        by_state[state] = new_report(actors, f"另一处 {state}")
+        Report.objects.filter(pk=by_state[state].pk).update(state=state)
+    bundle = set(WhistleForm(report=report).fields["bundle"].queryset)
+    assert bundle == {by_state[state] for state in STEP_STATES["whistle"]}  # never the report itself
+
+
+# --- Where a report is ------------------------------------------------------------------------------------------
+
+
+def test_where_is_the_entrance_else_the_building_then_the_place_in_words(actors):
+    entrance = actors.household_obj.entrance
+    building = entrance.building
+    assert Report(entrance=entrance, building=building, location="北门公厕").where == f"{entrance} · 北门公厕"
+    assert Report(building=building).where == str(building)
+    assert Report(location="北门公厕").where == "北门公厕"
+    assert Report().where == ""
+
+
+def test_every_page_says_where_a_report_is_the_same_way(client_as, people, actors, report, district):
+    Report.objects.filter(pk=report.pk).update(location="北门公厕")
+    where = f"{actors.household_obj.entrance} · 北门公厕"
+    committee = people["committee"]
+    whistle_blow(reports=[report], departments=[district.chengguan], deadline=day(2), note="清运", by=committee)
+    pages = {
+        "the report": ("household", reverse("report_detail", args=[report.pk])),
+        "my reports": ("household", reverse("my_reports", args=[actors.community.slug])),
+        "the queue": ("committee", reverse("triage_queue", args=[actors.community.slug])),
+        "the manage page": ("committee", reverse("report_manage", args=[report.pk])),
+        "the department's inbox": ("chengguan", reverse("department_inbox")),
+    }
+    for name, (who, url) in pages.items():
+        assert where in client_as(people[who]).get(url).content.decode(), name
 
 
 # --- The queue ---------------------------------------------------------------------------------------------------

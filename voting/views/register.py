@@ -22,9 +22,9 @@ from community.models import Household
 from config.xlsx import XLSX_TYPE
 from core.params import MAX_ID, int_param
 from core.spreadsheet import UnreadableFile, file_kind
+from core.uploads import sniff_upload
 from proposals.access import proposal_for
 from proposals.models import Attachment, Proposal
-from proposals.services import sniff_upload
 from voting.models import Ballot, BallotEvent, Channel, Choice, Elector
 from voting.paper_import import Problem as SheetProblem
 from voting.paper_services import (
