@@ -18,7 +18,7 @@ def written(*values) -> list:
 
 
 def test_a_formula_stays_text():
-    first, second = written("=HYPERLINK(\"http://x\")", 3)
+    first, second = written('=HYPERLINK("http://x")', 3)
     assert first == ['=HYPERLINK("http://x")', 3] and second[0] == '=HYPERLINK("http://x")'
 
 
