@@ -21,17 +21,9 @@ from django.utils import timezone
 from community.demo import DEMO_PASSWORD, XIANGJIAOYUAN, community_generate
 from community.models import Community, District, Entrance, Role
 from community.volunteers import VolunteerInput, volunteer_register
-from reports.models import (
-    Category,
-    Department,
-    DepartmentMember,
-    DistrictStaff,
-    Report,
-    ReportEvent,
-    Summons,
-    Whistle,
-)
+from reports.models import Category, Department, Report, ReportEvent, Summons, Whistle
 from reports.services import (
+    district_setup,
     report_assign,
     report_confirm,
     report_create,
@@ -263,21 +255,20 @@ def report_stories_load() -> ReportStories:
         )
     rng = random.Random(2020)
     with transaction.atomic():
-        district = District.objects.create(slug=MAJIE[0], name=MAJIE[1])
         kunming, _count = community_generate(
             slug=MAJIE_NORTH[0], name=MAJIE_NORTH[1], households=240, address="昆明市西山区马街北路", seed=2020
         )
-        kunming.district = district
-        kunming.save(update_fields=["district"])
-        departments = {name: Department.objects.create(district=district, name=name) for name in DEPARTMENTS}
-        members = {}
-        for username, name, department in ACCOUNTS:
-            user = _user(username, name)
-            if department is None:
-                DistrictStaff.objects.create(user=user, district=district)
-            else:
-                DepartmentMember.objects.create(user=user, department=departments[department])
-                members[department] = user
+        # Keyed by department; None is the district's own staff, taken out below.
+        members = {department: _user(username, name) for username, name, department in ACCOUNTS}
+        district = district_setup(
+            name=MAJIE[1],
+            slug=MAJIE[0],
+            departments=DEPARTMENTS,
+            communities=[kunming],
+            staff=[members.pop(None).username],
+            members=[(department, user.username) for department, user in members.items()],
+        )
+        departments = {department.name: department for department in district.departments.all()}
         bai = _user(*BAI)
         Role.objects.get_or_create(user=bai, community=kunming, kind=Role.Kind.PARTY)
         Role.objects.get_or_create(user=bai, community=kunming, kind=Role.Kind.COMMITTEE)
@@ -286,8 +277,7 @@ def report_stories_load() -> ReportStories:
             _everyday(kunming, year, count, by=bai, handler=bai, rng=rng)
 
         ledger = Community.objects.get(slug=XIANGJIAOYUAN)
-        ledger.district = District.objects.create(slug=FUXIN[0], name=FUXIN[1])
-        ledger.save(update_fields=["district"])
+        district_setup(name=FUXIN[1], slug=FUXIN[0], communities=[ledger])
         secretary = Role.objects.filter(community=ledger, kind=Role.Kind.SECRETARY).select_related("user").first()
         canvasser = Role.objects.filter(community=ledger, kind=Role.Kind.CANVASSER).select_related("user").first()
         for year, count in LEDGER.items():

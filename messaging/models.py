@@ -12,6 +12,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.models import Community, Household
 from meetings.models import Meeting
@@ -79,7 +80,7 @@ class Batch(models.Model):
         MEETING = "meeting", _("meeting notice")
         REMINDER = "reminder", _("reminder")
         RESULT = "result", _("result")
-        BILL = "bill", _("bill")
+        BILL = "bill", pgettext_lazy("text message kind", "bill")  # the text about a bill, not the bill
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="sms_batches")
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, null=True, blank=True, related_name="+")

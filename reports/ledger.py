@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from community.models import Building, Entrance
@@ -203,7 +204,7 @@ def ledger_xlsx(ledger: Ledger, rows: list[LedgerRow]) -> bytes:
     for label, value in (
         (_("reports counted"), overall.reports),
         (_("mean hours to first response"), overall.response_hours),
-        (_("closed"), overall.closed),
+        (pgettext("report state", "closed"), overall.closed),
         (_("mean days to close"), overall.closing_days),
         (str(Rating.SATISFIED.label), overall.satisfied),
         (str(Rating.UNSATISFIED.label), overall.unsatisfied),

@@ -4,6 +4,7 @@ turning a report into a proposal. Each step writes one line of the report's hist
 
 Callers hold the permission (reports.rules); the services check the state, and lock the report's row."""
 
+import re
 import secrets
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -15,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from community.models import Building, Community, District, Entrance, Household
 from core.identity import normalize_phone
 from core.uploads import image_reencoded
@@ -368,23 +370,48 @@ def report_to_proposal(*, report: Report, by) -> Proposal:
 # --- departments and district ---------------------------------------------------------------------------------
 
 
+_PHONE_LIKE = re.compile(r"[\d\s+\-()（）.]+")  # no letter: a mobile number, as people type one
+
+
+def _account(login: str):
+    """The account a username or a mobile number (in any spelling: 138 1234 5678, +86…) names; a number that is not
+    a mainland mobile number is refused rather than looked up (a username is never a mobile number)."""
+    login = login.strip()
+    if _PHONE_LIKE.fullmatch(login):
+        try:
+            phone = normalize_phone(login)
+        except ValueError:
+            raise ReportError(
+                _("%(login)s is not a mainland mobile number (e.g. 138 1234 5678).") % {"login": login}
+            ) from None
+        user = User.objects.filter(phone=phone).order_by("pk").first()
+    else:
+        user = User.objects.filter(username=login).first()
+    if user is None:
+        raise ReportError(_("No account with the username or mobile number %(login)s.") % {"login": login})
+    return user
+
+
 def district_setup(
     *,
     name: str,
     slug: str,
     departments: Sequence[str] = (),
     communities: Sequence[Community] = (),
-    staff: Sequence = (),
-    members: Sequence[tuple[str, object]] = (),
-):
+    staff: Sequence[str] = (),
+    members: Sequence[tuple[str, str]] = (),
+) -> District:
     """Set up a district (街道): create it or rename it, add the departments not there yet, put `communities` in it,
-    make `staff` its staff and each (department name, user) of `members` a member. Idempotent: run again, nothing
-    doubles; nothing is removed."""
+    make the accounts `staff` names (usernames or mobile numbers) its staff and each (department name, account) of
+    `members` a member. Idempotent: run again, nothing doubles; nothing is removed. Refused as a whole when a name,
+    a department or an account is wrong."""
     name, slug = name.strip(), slug.strip()
     names = [n.strip() for n in departments if n.strip()]
     if not name or not slug:
         raise ReportError(_("A district needs a name and a short name."))
-    unknown = {d for d, _user in members} - set(names)
+    staff_users = [_account(login) for login in staff]
+    member_users = [(department.strip(), _account(login)) for department, login in members]
+    unknown = {d for d, _user in member_users} - set(names)
     with transaction.atomic():
         district, _created = District.objects.update_or_create(slug=slug, defaults={"name": name})
         for department in names:
@@ -395,9 +422,11 @@ def district_setup(
                 _("No such department in this district: %(names)s") % {"names": "、".join(sorted(unknown - existing))}
             )
         Community.objects.filter(pk__in=[c.pk for c in communities]).update(district=district)
-        for user in staff:
+        for community in communities:  # the caller's objects say so too
+            community.district = district
+        for user in staff_users:
             DistrictStaff.objects.get_or_create(user=user, district=district)
-        for department, user in members:
+        for department, user in member_users:
             DepartmentMember.objects.get_or_create(
                 user=user, department=Department.objects.get(district=district, name=department)
             )

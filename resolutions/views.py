@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -60,7 +60,7 @@ VERIFY_PER_CLIENT = Limit("verify-ip", max_hits=30, window=60)
 # The content's sections as a reader of the verification page knows them.
 SECTION_NAMES = {
     "proposal": gettext_lazy("the proposal's text"),
-    "community": gettext_lazy("the community"),
+    "community": pgettext_lazy("verification section", "the community"),
     "convener": gettext_lazy("the convener"),
     "scope": gettext_lazy("the scope"),
     "rule": gettext_lazy("the decision rule"),

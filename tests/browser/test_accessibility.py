@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from community.models import Entrance, Household, HouseholdBinding, Role
+from community.volunteers import VolunteerInput, volunteer_register
 from consult.meetings import PartyInput, meeting_create
 from consult.models import PartyKind, Position
 from consult.services import assignment_create
@@ -21,6 +22,16 @@ from messaging.selectors import Audience
 from messaging.services import batch_create
 from proposals.models import Category
 from proposals.services import proposal_create, proposal_start_consultation
+from reports.models import Category as ReportCategory
+from reports.services import (
+    district_setup,
+    report_assign,
+    report_create,
+    report_done,
+    summons_acknowledge,
+    summons_act,
+    whistle_blow,
+)
 from resolutions.services import resolution_sign
 from tests.browser.conftest import (
     AXE_FAILING_IMPACTS,
@@ -32,6 +43,7 @@ from tests.browser.conftest import (
     shoot,
 )
 from tests.factories import build_community
+from tests.reports.conftest import photo
 from voting.models import Channel
 from voting.services import ballot_cast
 
@@ -138,6 +150,63 @@ def build_site() -> Site:
     )
     HouseholdBinding.objects.create(user=owner, household=households[4], relation=HouseholdBinding.Relation.OWNER)
 
+    # Residents' reports: the community in a district whose 城管 has a member; the household's report of rubbish
+    # whistled to 城管 (who reported for duty and acted), a broken lamp not yet triaged, a door done by the canvasser.
+    _account("he-jiedao", "何丽", "13600000061")
+    member = _account("zhou-chengguan", "周强", "13600000062")
+    district = district_setup(
+        name="马街街道",
+        slug="majie",
+        departments=["城管", "住建"],
+        communities=[community],
+        staff=["he-jiedao"],
+        members=[("城管", "136 0000 0062")],
+    )
+    chengguan = district.departments.get(name="城管")
+    rubbish = report_create(
+        community=community,
+        by=resident,
+        category=ReportCategory.ENVIRONMENT,
+        description="公厕门口堆满垃圾，进不去",
+        photos=[photo()],
+        entrance=stairwell,
+        location="东门公厕",
+        public=True,
+    )
+    whistle = whistle_blow(
+        reports=[rubbish],
+        departments=[chengguan],
+        deadline=timezone.localdate() + timedelta(days=3),
+        note="请城管三天内清运公厕门口的垃圾",
+        by=committee,
+    )
+    summons = summons_acknowledge(summons=whistle.summonses.get(), by=member)
+    summons_act(summons=summons, by=member, text="已派两名队员到场清运")
+    lamp = report_create(
+        community=community, by=resident, category=ReportCategory.FACILITIES, description="3楼楼道灯坏了"
+    )
+    door_report = report_create(
+        community=community,
+        by=resident,
+        category=ReportCategory.FACILITIES,
+        description="单元门关不上",
+        entrance=stairwell,
+    )
+    report_assign(report=door_report, to=canvasser, due_on=timezone.localdate() + timedelta(days=2), by=committee)
+    report_done(report=door_report, by=canvasser, text="已更换闭门器")
+    volunteer = volunteer_register(
+        community=community,
+        by=committee,
+        data=VolunteerInput(
+            name="高桂兰",
+            entrance=stairwell,
+            phone="13600000012",
+            skills="上门走访、代办报事",
+            party_member=True,
+            listed=True,
+        ),
+    )
+
     return Site(
         pages=[
             ("home", None, "/"),
@@ -176,14 +245,34 @@ def build_site() -> Site:
             ("home (canvasser)", "gao-louzhang", "/"),
             ("my visits", "gao-louzhang", "/my/visits/"),
             ("walk list", "gao-louzhang", f"/proposals/{door.pk}/canvass/"),
+            ("report form", "liu-ayi", "/c/xingfuli/reports/new/"),
+            ("report", "liu-ayi", f"/reports/{rubbish.pk}/"),
+            ("report to confirm", "liu-ayi", f"/reports/{door_report.pk}/"),
+            ("my reports", "liu-ayi", "/c/xingfuli/reports/mine/"),
+            ("entrance contacts", "liu-ayi", f"/c/xingfuli/entrances/{stairwell.pk}/contacts/"),
+            ("report form (at the door)", "gao-louzhang", "/c/xingfuli/reports/new/"),
+            ("triage queue", "li-zhuren", "/c/xingfuli/reports/"),
+            ("report to triage", "li-zhuren", f"/reports/{lamp.pk}/manage/"),
+            ("report whistled", "li-zhuren", f"/reports/{rubbish.pk}/manage/"),
+            ("ledger", "li-zhuren", "/c/xingfuli/reports/ledger/"),
+            ("ledger of a year", "li-zhuren", f"/c/xingfuli/reports/ledger/?year={timezone.localdate().year}"),
+            ("volunteers", "li-zhuren", "/c/xingfuli/volunteers/"),
+            ("volunteer", "li-zhuren", f"/c/xingfuli/volunteers/{volunteer.pk}/"),
+            ("volunteer join", "wang-ayi", "/c/xingfuli/volunteers/join/"),
+            ("department inbox", "zhou-chengguan", f"/d/majie/departments/{chengguan.pk}/"),
+            ("district", "he-jiedao", "/d/majie/"),
         ]
     )
 
 
-def _person(community, kind, username, display_name, phone) -> User:
-    user = User.objects.create(
+def _account(username, display_name, phone) -> User:
+    return User.objects.create(
         username=username, display_name=display_name, phone=phone, phone_verified=True, password=_password_hash()
     )
+
+
+def _person(community, kind, username, display_name, phone) -> User:
+    user = _account(username, display_name, phone)
     Role.objects.create(user=user, community=community, kind=kind)
     return user
 

@@ -419,7 +419,7 @@ def test_district_setup_makes_the_district_its_departments_and_accounts_once(act
 
     staff, member = UserFactory(username="li-jiedao"), UserFactory(username="wang-chengguan", phone="13600000051")
     arguments = ["--district", "马街街道", "--slug", "majie", "--departments", "城管，住建", "--community", "here"]
-    arguments += ["--staff", "li-jiedao", "--member", "城管=13600000051"]
+    arguments += ["--staff", "li-jiedao", "--member", "城管=+86 136 0000 0051"]  # a number as people type it
     for _ in range(2):
         out = StringIO()
         call_command("district_setup", *arguments, stdout=out)
@@ -436,7 +436,10 @@ def test_district_setup_makes_the_district_its_departments_and_accounts_once(act
     "extra, says",
     [
         (["--community", "nowhere"], "No community with the slug nowhere"),
-        (["--staff", "nobody"], "No account with the username or mobile number 'nobody'"),
+        (["--staff", "nobody"], "No account with the username or mobile number nobody. Nothing was changed."),
+        (["--staff", "13900000000"], "No account with the username or mobile number 13900000000"),
+        (["--staff", "136 0000 005"], r"136 0000 005 is not a mainland mobile number \(e\.g\. 138 1234 5678\)"),
+        (["--member", "城管=0136-0000-0051"], "0136-0000-0051 is not a mainland mobile number"),
         (["--member", "消防=li-jiedao"], "No such department in this district: 消防"),
         (["--member", "城管"], "--member takes DEPARTMENT=USER"),
     ],
@@ -446,7 +449,7 @@ def test_district_setup_refuses_bad_input_and_changes_nothing(actors, extra, say
 
     from community.models import District
 
-    UserFactory(username="li-jiedao")
+    UserFactory(username="li-jiedao", phone="13600000051")
     with pytest.raises(CommandError, match=says):
         call_command("district_setup", "--district", "马街街道", "--slug", "majie", "--departments", "城管", *extra)
     assert not District.objects.exists()

@@ -109,7 +109,7 @@ def _register_xlsx(request, proposal: Proposal, filters: RegisterFilters, electo
     about = [
         (gettext("Proposal"), f"#{proposal.number} {proposal.title}"),
         (gettext("Community"), proposal.community.name),
-        (gettext("Households"), _filter_text(filters, register_entrances(proposal))),
+        (pgettext("register filter", "Households"), _filter_text(filters, register_entrances(proposal))),
         (gettext("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
         (gettext("Exported by"), str(request.user)),
     ]
