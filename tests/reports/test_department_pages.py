@@ -157,7 +157,7 @@ def test_a_part_whose_reports_are_closed_is_over_in_the_inbox(client_as, whistle
     client = client_as(district.people.chengguan)
     page = client.get(reverse("department_inbox")).content.decode()
     summons = summons_of(whistle, district.chengguan)
-    assert "part has ended" in page and "Overdue" not in page
+    assert "part has ended" in page and "Overdue" not in page and "New: report for duty" not in page
     assert reverse("summons_acknowledge", args=[summons.pk]) not in page
     before = ReportEvent.objects.count()
     response = client.post(reverse("summons_acknowledge", args=[summons.pk]), follow=True)
