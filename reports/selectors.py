@@ -34,6 +34,7 @@ from community.models import Building, Community, District, Entrance, Household,
 from community.search import parse_household_query
 from community.selectors import household_search
 from reports.models import (
+    OPEN_STATES,
     WHISTLE_STATES,
     Category,
     Department,
@@ -142,11 +143,18 @@ ACKNOWLEDGE_WITHIN = timedelta(days=1)  # a department that reports for duty wit
 SUMMONS_STEPS = (ReportEvent.Kind.ACKNOWLEDGED, ReportEvent.Kind.ACTION, ReportEvent.Kind.COMPLETED)
 
 
-def days_overdue(deadline: date, completed_at: datetime | None, today: date) -> int:
-    """How many days past its deadline a part not completed is (0: not overdue)."""
-    if completed_at is not None or deadline >= today:
+def days_overdue(deadline: date, completed_at: datetime | None, today: date, *, reports_open: bool) -> int:
+    """How many days past its deadline a part not completed is (0: not overdue). A part whose reports are all closed
+    has ended with them (`reports_open` false): it is overdue no more."""
+    if completed_at is not None or not reports_open or deadline >= today:
         return 0
     return (today - deadline).days
+
+
+def _reports_open(whistle: OuterRef) -> Exists:
+    """Whether a report of `whistle` (a reference to it in the outer query) is still open: a department's part counts
+    as to do, or overdue, only then."""
+    return Exists(Report.objects.filter(whistles=whistle, state__in=OPEN_STATES))
 
 
 def user_departments(user) -> list[Department]:
@@ -156,7 +164,8 @@ def user_departments(user) -> list[Department]:
 
 def user_posts(user) -> dict:
     """The user's district posts in one query: {"districts": [...], "departments": [...]} — the districts whose staff
-    they are and the departments they are a member of (each department with `pending`: its parts not completed)."""
+    they are and the departments they are a member of (each department with `pending`: its parts not completed
+    about a report still open)."""
     if not user.is_authenticated:
         return {"districts": [], "departments": []}
     member = DepartmentMember.objects.filter(user=user, department=OuterRef("pk"))
@@ -166,7 +175,11 @@ def user_posts(user) -> dict:
         .annotate(
             is_member=Exists(member),
             is_staff=Exists(staff),
-            pending=Count("summonses", filter=Q(summonses__completed_at__isnull=True), distinct=True),
+            pending=Count(
+                "summonses",
+                filter=Q(_reports_open(OuterRef("summonses__whistle")), summonses__completed_at__isnull=True),
+                distinct=True,
+            ),
         )
         .select_related("district")
         .order_by("district__name", "name")
@@ -177,7 +190,8 @@ def user_posts(user) -> dict:
 
 def department_inbox(departments: list[Department]) -> list[Summons]:
     """The summonses to `departments`, newest first, each with its whistle, community and reports (their reported
-    photos, where they are) and `steps`: what the department has done so far, from the history. Five queries."""
+    photos, where they are), `steps`: what the department has done so far, from the history, and `reports_open`:
+    whether a report of the whistle is still open (else the part has ended). Five queries."""
     reported = ReportPhoto.objects.filter(stage=ReportPhoto.Stage.REPORTED).order_by("pk")
     reports = Report.objects.select_related("entrance__building", "building").prefetch_related(
         Prefetch("photos", queryset=reported, to_attr="reported_photos")
@@ -201,15 +215,18 @@ def department_inbox(departments: list[Department]) -> list[Summons]:
     today = timezone.localdate()
     for summons in summonses:
         summons.steps = by_report.get((first[summons.pk], summons.department_id), [])
-        summons.days_overdue = days_overdue(summons.whistle.deadline, summons.completed_at, today)
+        summons.reports_open = any(r.is_open for r in summons.whistle.reports.all())
+        summons.days_overdue = days_overdue(
+            summons.whistle.deadline, summons.completed_at, today, reports_open=summons.reports_open
+        )
     return summonses
 
 
 @dataclass
 class DepartmentAnswer:
     """One department's parts of whistles (summonses): how many it was sent, reported for duty (报到) on — within a
-    day of the whistle —, completed, completed by the deadline, and past the deadline and not completed now. The
-    district's page and the ledger count them alike."""
+    day of the whistle —, completed, completed by the deadline, and past the deadline and not completed now while a
+    report of the whistle is still open. The district's page and the ledger count them alike."""
 
     department_id: int
     name: str
@@ -233,7 +250,14 @@ def department_answers(summonses: QuerySet) -> list[DepartmentAnswer]:
             in_a_day=Count("pk", filter=Q(acknowledged_at__lte=a_day_later)),
             completed=Count("pk", filter=Q(completed_at__isnull=False)),
             on_time=Count("pk", filter=Q(completed_at__date__lte=F("whistle__deadline"))),
-            overdue=Count("pk", filter=Q(completed_at__isnull=True, whistle__deadline__lt=timezone.localdate())),
+            overdue=Count(
+                "pk",
+                filter=Q(
+                    _reports_open(OuterRef("whistle")),
+                    completed_at__isnull=True,
+                    whistle__deadline__lt=timezone.localdate(),
+                ),
+            ),
         )
     )
     answers = [
@@ -265,25 +289,36 @@ class Escalation:
     def completed(self) -> bool:
         return all(s.completed_at is not None for s in self.summonses)
 
+    @property
+    def ended(self) -> bool:
+        """Every report of it is closed: the parts not completed have ended with them."""
+        return not any(r.is_open for r in self.reports)
+
+    @property
+    def open(self) -> bool:
+        return not self.completed and not self.ended
+
 
 def district_overview(district: District) -> tuple[list[Escalation], list[DepartmentAnswer]]:
     """Every whistle of the district's communities, overdue ones first (most days late first), then those still
-    open by deadline, then the completed ones, newest first; and each department's punctuality, every department of
-    the district by name. Four queries, whatever the district's size."""
+    open by deadline, then the completed ones and those whose reports are all closed, newest first; and each
+    department's punctuality, every department of the district by name. Four queries, whatever the district's size."""
     today = timezone.localdate()
     summonses = Summons.objects.filter(whistle__community__district=district)
     escalations: dict[int, Escalation] = {}
     for summons in summonses.select_related("whistle__community", "department").order_by("department__name"):
-        whistle = summons.whistle
-        escalation = escalations.setdefault(whistle.pk, Escalation(whistle=whistle))
-        summons.days_overdue = days_overdue(whistle.deadline, summons.completed_at, today)
-        escalation.summonses.append(summons)
-        escalation.days_overdue = max(escalation.days_overdue, summons.days_overdue)
+        escalations.setdefault(summons.whistle_id, Escalation(whistle=summons.whistle)).summonses.append(summons)
     links = Whistle.reports.through.objects.filter(whistle__community__district=district).select_related("report")
     for link in links.order_by("report__number"):
         escalations[link.whistle_id].reports.append(link.report)
+    for escalation in escalations.values():
+        for summons in escalation.summonses:
+            summons.days_overdue = days_overdue(
+                escalation.whistle.deadline, summons.completed_at, today, reports_open=not escalation.ended
+            )
+            escalation.days_overdue = max(escalation.days_overdue, summons.days_overdue)
     ordered = sorted(escalations.values(), key=lambda e: -e.whistle.created_at.timestamp())
-    ordered.sort(key=lambda e: (-e.days_overdue, e.completed, e.whistle.deadline if not e.completed else date.min))
+    ordered.sort(key=lambda e: (-e.days_overdue, not e.open, e.whistle.deadline if e.open else date.min))
     answers = {answer.department_id: answer for answer in department_answers(summonses)}
     departments = Department.objects.filter(district=district).order_by("name").values_list("pk", "name")
     return ordered, [answers.get(pk) or DepartmentAnswer(pk, name) for pk, name in departments]

@@ -40,6 +40,7 @@ from reports.models import (
     Summons,
     Whistle,
 )
+from reports.selectors import assignable_people
 
 PHOTOS_MAX = 3
 PHOTO_BYTES = 8 * 1024 * 1024
@@ -68,14 +69,18 @@ def _expect(report: Report, *states: str) -> None:
         )
 
 
-def _photos(report: Report, photos: Sequence, stage: str) -> None:
+def _encoded(photos: Sequence) -> list[bytes]:
+    """The photos re-encoded, or a ReportError. Decoding is slow: call it before taking any lock."""
     if len(photos) > PHOTOS_MAX:
         raise ReportError(_("At most three photos."))
     refusal = _("A photo must be a JPEG, PNG or WebP image.")
     try:
-        encoded = [image_reencoded(p, max_bytes=PHOTO_BYTES, max_side=PHOTO_SIDE, refusal=refusal) for p in photos]
+        return [image_reencoded(p, max_bytes=PHOTO_BYTES, max_side=PHOTO_SIDE, refusal=refusal) for p in photos]
     except ValidationError as error:
         raise ReportError(error.messages) from error
+
+
+def _photos(report: Report, encoded: Sequence[bytes], stage: str) -> None:
     for data in encoded:
         photo = ReportPhoto(report=report, stage=stage, token=secrets.token_hex(16))
         photo.image.save(f"{photo.token}.png", ContentFile(data), save=False)
@@ -120,6 +125,7 @@ def report_create(
             reporter_phone = normalize_phone(reporter_phone)
         except ValueError:
             raise ReportError(_("Enter a mainland mobile number, e.g. 138 1234 5678.")) from None
+    encoded = _encoded(photos)
     with transaction.atomic():
         Community.objects.select_for_update().only("pk").get(pk=community.pk)
         last = Report.objects.filter(community=community).aggregate(n=Max("number"))["n"]
@@ -138,25 +144,38 @@ def report_create(
             recorded_by=by,
             created_at=at or timezone.now(),
         )
-        _photos(report, photos, ReportPhoto.Stage.REPORTED)
+        _photos(report, encoded, ReportPhoto.Stage.REPORTED)
         _event(report, ReportEvent.Kind.REPORTED, by=by, at=report.created_at)
     return report
 
 
 def report_merge(*, report: Report, into: Report, by) -> Report:
-    """A duplicate joins the report it repeats; its reporter follows that one."""
+    """A duplicate joins the open report it repeats; its reporter follows that one, and so do its own duplicates.
+    Both rows are locked in pk order (a merge A→B racing B→A waits, re-reads and is refused)."""
     if into.pk == report.pk or into.community_id != report.community_id:
         raise ReportError(_("Choose another report of this community."))
     with transaction.atomic():
-        report = _locked(report)
+        first, second = (_locked(r) for r in sorted((report, into), key=lambda r: r.pk))
+        report, into = (first, second) if first.pk == report.pk else (second, first)
         _expect(report, *TRIAGE_STATES)
         if into.state == ReportState.MERGED:
             raise ReportError(_("That report was itself merged; choose the one it was merged into."))
+        if into.state not in OPEN_STATES:
+            raise ReportError(
+                _("Report #%(n)s is %(state)s: merge into an open report.")
+                % {"n": into.number, "state": into.get_state_display()}
+            )
         now = timezone.now()
         _responded(report, now)
         report.state, report.duplicate_of, report.closed_at = ReportState.MERGED, into, now
         report.save(update_fields=["state", "duplicate_of", "closed_at", "first_response_at"])
-        _event(report, ReportEvent.Kind.MERGED, by=by, text=_("Merged into report #%(n)s.") % {"n": into.number})
+        text = _("Merged into report #%(n)s.") % {"n": into.number}
+        _event(report, ReportEvent.Kind.MERGED, by=by, text=text, at=now)
+        # Its duplicates follow it: the proposal and the manage page look one level down only.
+        for duplicate in Report.objects.select_for_update().filter(duplicate_of=report).order_by("pk"):
+            duplicate.duplicate_of = into
+            duplicate.save(update_fields=["duplicate_of"])
+            _event(duplicate, ReportEvent.Kind.MERGED, by=by, text=text, at=now)
     return report
 
 
@@ -164,6 +183,8 @@ def report_assign(*, report: Report, to, due_on: date, by, note: str = "") -> Re
     """Hand a report to someone in the community (the property company, a canvasser, a volunteer) with a due date."""
     if due_on < timezone.localdate():
         raise ReportError(_("The due date has passed."))
+    if not assignable_people(report.community).filter(pk=to.pk).exists():
+        raise ReportError(_("Choose someone who holds a role in this community."))
     with transaction.atomic():
         report = _locked(report)
         _expect(report, *TRIAGE_STATES)
@@ -196,6 +217,18 @@ def whistle_blow(
         locked = [_locked(r) for r in sorted(reports, key=lambda r: r.pk)]
         for report in locked:
             _expect(report, *WHISTLE_STATES)
+        # A double submit or a re-whistle: the reports' locks above make the second one wait and see the first.
+        pending = (
+            Summons.objects.filter(whistle__reports__in=locked, department__in=departments, completed_at__isnull=True)
+            .select_related("department")
+            .order_by("department__name")
+            .first()
+        )
+        if pending is not None:
+            raise ReportError(
+                _("%(department)s already has an open part about these reports: wait for it to be completed.")
+                % {"department": pending.department.name}
+            )
         whistle = Whistle.objects.create(community=community, note=note.strip(), deadline=deadline, created_by=by)
         whistle.reports.set(locked)
         Summons.objects.bulk_create([Summons(whistle=whistle, department=d) for d in departments])
@@ -212,18 +245,27 @@ def whistle_blow(
 def joint_meeting_record(
     *, whistle: Whistle, held_on: date, place: str, departments: Sequence[Department], decisions: str, by
 ) -> JointMeeting:
-    """专题会: a meeting of the departments about a whistle, recorded afterwards; each report of it says so."""
+    """专题会: a meeting of the departments the whistle was sent to, recorded afterwards, once (the whistle's row is
+    locked); each report of the whistle still open says so in its history — a closed report's history has ended."""
     if not departments:
         raise ReportError(_("Choose the departments present."))
-    if any(d.district_id != whistle.community.district_id for d in departments):
-        raise ReportError(_("Choose departments of this community's district."))
     if held_on > timezone.localdate():
         raise ReportError(_("Record a meeting once it has been held."))
-    if not place.strip() or not decisions.strip():
+    place, decisions = place.strip()[:120], decisions.strip()
+    if not place or not decisions:
         raise ReportError(_("Say where the meeting was held and what was decided."))
     with transaction.atomic():
+        whistle = Whistle.objects.select_for_update().get(pk=whistle.pk)
+        summoned = set(whistle.summonses.values_list("department_id", flat=True))
+        if any(d.pk not in summoned for d in departments):
+            raise ReportError(_("Choose departments this whistle was sent to."))
+        reports = list(whistle.reports.filter(state__in=OPEN_STATES).order_by("pk"))
+        if not reports:
+            raise ReportError(_("Every report of this whistle is closed: there is nothing to meet about."))
+        if whistle.meetings.filter(held_on=held_on, place=place).exists():
+            raise ReportError(_("This meeting is already recorded."))
         meeting = JointMeeting.objects.create(
-            whistle=whistle, held_on=held_on, place=place.strip()[:120], decisions=decisions.strip(), recorded_by=by
+            whistle=whistle, held_on=held_on, place=place, decisions=decisions, recorded_by=by
         )
         meeting.departments.set(departments)
         names = "、".join(d.name for d in departments)
@@ -234,7 +276,7 @@ def joint_meeting_record(
             "decisions": meeting.decisions,
         }
         now = timezone.now()
-        for report in whistle.reports.order_by("pk"):
+        for report in reports:
             _event(report, ReportEvent.Kind.MEETING, by=by, text=text[:2000], at=now)
     return meeting
 
@@ -244,10 +286,18 @@ def _summons_step(summons: Summons, kind: str, by, text: str) -> None:
         _event(report, kind, by=by, department=summons.department, text=text)
 
 
+def _summons_locked(summons: Summons) -> Summons:
+    """The summons, locked, while a report of its whistle is still open: a part ends with the reports it is about."""
+    summons = Summons.objects.select_for_update().select_related("whistle", "department").get(pk=summons.pk)
+    if not summons.whistle.reports.filter(state__in=OPEN_STATES).exists():
+        raise ReportError(_("The reports of this whistle are closed: the department's part has ended."))
+    return summons
+
+
 def summons_acknowledge(*, summons: Summons, by) -> Summons:
     """报到: the department takes the whistled reports on."""
     with transaction.atomic():
-        summons = Summons.objects.select_for_update().select_related("whistle", "department").get(pk=summons.pk)
+        summons = _summons_locked(summons)
         if summons.acknowledged_at is not None:
             return summons
         summons.acknowledged_at = timezone.now()
@@ -261,16 +311,18 @@ def summons_act(*, summons: Summons, by, text: str) -> None:
     if not text.strip():
         raise ReportError(_("Say what was done."))
     with transaction.atomic():
-        summons = Summons.objects.select_for_update().select_related("whistle", "department").get(pk=summons.pk)
+        summons = _summons_locked(summons)
         if summons.acknowledged_at is None or summons.completed_at is not None:
             raise ReportError(_("Report for duty first; a completed part takes no more actions."))
         _summons_step(summons, ReportEvent.Kind.ACTION, by, text.strip())
 
 
 def summons_complete(*, summons: Summons, by, text: str) -> Summons:
-    """The department's part is done; the community then confirms with the reporter (report_done)."""
+    """The department's part is done, in its words; the community then confirms with the reporter (report_done)."""
+    if not text.strip():
+        raise ReportError(_("Say what was done before completing."))
     with transaction.atomic():
-        summons = Summons.objects.select_for_update().select_related("whistle", "department").get(pk=summons.pk)
+        summons = _summons_locked(summons)
         if summons.acknowledged_at is None:
             raise ReportError(_("Report for duty first."))
         if summons.completed_at is not None:
@@ -285,11 +337,12 @@ def report_done(*, report: Report, by, text: str, photos: Sequence = ()) -> Repo
     """What was done, for the reporter to confirm."""
     if not text.strip():
         raise ReportError(_("Say what was done."))
+    encoded = _encoded(photos)
     with transaction.atomic():
         report = _locked(report)
         _expect(report, *DONE_FROM)
         now = timezone.now()
-        _photos(report, photos, ReportPhoto.Stage.DONE)
+        _photos(report, encoded, ReportPhoto.Stage.DONE)
         report.state, report.done_at = ReportState.DONE, now
         report.save(update_fields=["state", "done_at"])
         _event(report, ReportEvent.Kind.DONE, by=by, text=text.strip(), at=now)
@@ -303,7 +356,14 @@ def report_confirm(*, report: Report, by, satisfied: bool, comment: str = "") ->
         _expect(report, ReportState.DONE)
         now = timezone.now()
         if not satisfied and report.reopened == 0:
-            report.state, report.reopened, report.done_at = ReportState.ASSIGNED, 1, None
+            # Back to whoever had it: its assignee, else the departments it was whistled to, else the queue.
+            if report.assignee_id is not None:
+                state = ReportState.ASSIGNED
+            elif report.whistles.exists():
+                state = ReportState.ESCALATED
+            else:
+                state = ReportState.NEW
+            report.state, report.reopened, report.done_at = state, 1, None
             report.save(update_fields=["state", "reopened", "done_at"])
             _event(report, ReportEvent.Kind.REOPENED, by=by, text=comment.strip(), at=now)
             return report

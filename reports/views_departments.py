@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -61,7 +62,7 @@ def _summons_for(request, pk: int) -> Summons:
 def _back(request):
     # Back to the inbox the form was on (a path of this site only).
     target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(target)
     return redirect("department_inbox")
 
@@ -70,8 +71,12 @@ def _back(request):
 @login_required
 def summons_acknowledge_view(request, pk: int):
     summons = _summons_for(request, pk)
-    summons_acknowledge(summons=summons, by=request.user)
-    messages.success(request, _("%(department)s has reported for duty.") % {"department": summons.department})
+    try:
+        summons_acknowledge(summons=summons, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(department)s has reported for duty.") % {"department": summons.department})
     return _back(request)
 
 
@@ -92,12 +97,8 @@ def summons_act_view(request, pk: int):
 @login_required
 def summons_complete_view(request, pk: int):
     summons = _summons_for(request, pk)
-    text = request.POST.get("text", "").strip()[:2000]
-    if not text:
-        messages.error(request, _("Say what was done before completing."))
-        return _back(request)
     try:
-        summons_complete(summons=summons, by=request.user, text=text)
+        summons_complete(summons=summons, by=request.user, text=request.POST.get("text", "")[:2000])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -128,6 +129,6 @@ def district_page(request, slug: str):
         "escalations": escalations,
         "punctuality": punctuality,
         "overdue": sum(1 for e in escalations if e.days_overdue),
-        "open": sum(1 for e in escalations if not e.completed),
+        "open": sum(1 for e in escalations if e.open),
     }
     return render(request, "reports/district.html", context)

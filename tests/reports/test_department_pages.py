@@ -9,7 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reports.models import Category, ReportEvent, Summons
-from reports.services import report_create, summons_acknowledge, summons_complete, whistle_blow
+from reports.services import (
+    report_confirm,
+    report_create,
+    report_done,
+    summons_acknowledge,
+    summons_complete,
+    whistle_blow,
+)
 from tests.factories import UserFactory
 from tests.reports.conftest import photo
 
@@ -118,12 +125,45 @@ def test_acting_before_reporting_for_duty_or_with_no_text_is_refused_and_changes
     assert summons.completed_at is None and ReportEvent.objects.count() == before
 
 
-def test_a_next_off_the_site_is_not_followed(client_as, whistle, district):
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "/\\evil.example/", "https://evil.example/", "/\t/evil.example/", "javascript:x"]
+)
+def test_a_next_off_the_site_is_not_followed(client_as, whistle, district, target):
     summons = summons_of(whistle, district.chengguan)
     response = client_as(district.people.chengguan).post(
-        reverse("summons_acknowledge", args=[summons.pk]), {"next": "//evil.example/"}
+        reverse("summons_acknowledge", args=[summons.pk]), {"next": target}
     )
     assert response["Location"] == reverse("department_inbox")
+
+
+def test_a_next_on_the_site_is_followed(client_as, whistle, district):
+    summons = summons_of(whistle, district.chengguan)
+    inbox = reverse("department_inbox_one", args=["majie", district.chengguan.pk])
+    response = client_as(district.people.chengguan).post(
+        reverse("summons_acknowledge", args=[summons.pk]), {"next": inbox}
+    )
+    assert response["Location"] == inbox
+
+
+def close(report, actors):
+    """The community records what was done and the reporter is satisfied: the report is closed."""
+    report_done(report=report, by=actors.users["committee"], text="社区处理完毕")
+    report_confirm(report=report, by=actors.users["household"], satisfied=True)
+
+
+def test_a_part_whose_reports_are_closed_is_over_in_the_inbox(client_as, whistle, report, district, actors):
+    backdate(whistle, days=6)
+    close(report, actors)
+    client = client_as(district.people.chengguan)
+    page = client.get(reverse("department_inbox")).content.decode()
+    summons = summons_of(whistle, district.chengguan)
+    assert "part has ended" in page and "Overdue" not in page and "New: report for duty" not in page
+    assert reverse("summons_acknowledge", args=[summons.pk]) not in page
+    before = ReportEvent.objects.count()
+    response = client.post(reverse("summons_acknowledge", args=[summons.pk]), follow=True)
+    assert "part has ended" in response.content.decode()
+    summons.refresh_from_db()
+    assert summons.acknowledged_at is None and ReportEvent.objects.count() == before
 
 
 def test_the_actions_are_post_only(client_as, whistle, district):
@@ -297,6 +337,23 @@ def test_overdue_whistles_come_first_flagged_and_punctuality_is_counted(client_a
     zhujian = row(district.zhujian)
     assert ">0 of 1<" in zhujian
     assert 'data-label="Overdue now">1<' in zhujian
+
+
+def test_parts_whose_reports_are_closed_are_neither_overdue_nor_to_handle(client_as, whistle, report, district, actors):
+    from reports.selectors import district_overview, user_posts
+
+    backdate(whistle, days=6)
+    [escalation], _answers = district_overview(district.district)
+    assert escalation.days_overdue == 3 and escalation.open
+    close(report, actors)
+    [escalation], answers = district_overview(district.district)
+    assert escalation.days_overdue == 0 and not escalation.open and escalation.ended
+    assert [(a.name, a.summoned, a.overdue) for a in answers] == [("住建", 1, 0), ("城管", 1, 0)]
+    page = client_as(district.people.staff).get(reverse("district_page", args=["majie"])).content.decode()
+    assert "Ended: its reports are closed" in page and "overdue-flag" not in page
+    assert page.split('id="count-open"')[1].split("</li>")[0].endswith("<b>0</b>")
+    assert user_posts(district.people.chengguan)["departments"][0].pending == 0
+    assert "to handle" not in client_as(district.people.chengguan).get("/").content.decode()
 
 
 def test_a_department_acknowledging_late_or_completing_after_the_deadline_is_not_punctual(client_as, whistle, district):

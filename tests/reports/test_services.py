@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from proposals.models import State
-from reports.models import Category, Rating, Report, ReportEvent, ReportPhoto, ReportState
+from reports.models import Category, Rating, Report, ReportEvent, ReportPhoto, ReportState, Summons
 from reports.services import (
     ReportError,
     report_assign,
@@ -24,6 +24,7 @@ from reports.services import (
     summons_complete,
     whistle_blow,
 )
+from tests.factories import UserFactory
 from tests.reports.conftest import photo
 
 
@@ -213,3 +214,132 @@ def test_unconfirmed_reports_are_closed_by_an_hourly_job():
     task = tasks.reports_close_unconfirmed_task.task_class()
     assert all(task.validate_datetime(datetime(2026, 3, 1, h, 41)) for h in range(24))
     assert not task.validate_datetime(datetime(2026, 3, 1, 0, 42))
+
+
+# --- refusals found by the security review: each changes nothing ------------------------------------------------------
+
+
+def new_report(actors, description="公厕垃圾"):
+    return report_create(
+        community=actors.community, by=actors.users["household"], category=Category.ENVIRONMENT, description=description
+    )
+
+
+def snapshot(*reports):
+    return [
+        (r.state, r.duplicate_of_id, r.closed_at, r.assignee_id, kinds(r))
+        for r in Report.objects.filter(pk__in=[r.pk for r in reports]).order_by("pk")
+    ]
+
+
+def test_a_report_is_merged_only_into_an_open_report(report, actors):
+    committee = actors.users["committee"]
+    report_assign(report=report, to=committee, due_on=tomorrow(), by=committee)
+    report_done(report=report, by=committee, text="已清运")
+    report_confirm(report=report, by=actors.users["household"], satisfied=True)
+    proposed = new_report(actors, "要装电梯")
+    report_to_proposal(report=proposed, by=committee)
+    again = new_report(actors)
+    before = snapshot(again, report, proposed)
+    for into in (report, proposed):  # closed, proposed
+        with pytest.raises(ReportError, match="merge into an open report"):
+            report_merge(report=again, into=into, by=committee)
+    assert snapshot(again, report, proposed) == before
+
+
+def test_a_reports_own_duplicates_follow_it_when_it_is_merged(report, actors):
+    committee = actors.users["committee"]
+    middle, duplicate = new_report(actors, "中间"), new_report(actors, "重复")
+    report_merge(report=duplicate, into=middle, by=committee)
+    report_merge(report=middle, into=report, by=committee)
+    duplicate.refresh_from_db()
+    assert duplicate.duplicate_of == report and duplicate.state == ReportState.MERGED
+    assert kinds(duplicate) == ["reported", "merged", "merged"]
+    proposal = report_to_proposal(report=report, by=committee)
+    assert "#1、#2、#3" in proposal.body  # the second-level duplicate's reporter is carried over too
+
+
+def test_merging_back_into_ones_own_duplicate_is_refused(report, actors):
+    committee = actors.users["committee"]
+    again = new_report(actors)
+    report_merge(report=again, into=report, by=committee)
+    before = snapshot(again, report)
+    with pytest.raises(ReportError):
+        report_merge(report=report, into=again, by=committee)  # the stale `into` would have made a cycle
+    assert snapshot(again, report) == before
+
+
+def test_a_report_is_assigned_only_to_someone_with_a_role_in_the_community(report, actors):
+    before = snapshot(report)
+    for stranger in (actors.users["household"], UserFactory()):
+        with pytest.raises(ReportError, match="holds a role in this community"):
+            report_assign(report=report, to=stranger, due_on=tomorrow(), by=actors.users["committee"])
+    assert snapshot(report) == before
+
+
+def test_a_second_open_part_for_the_same_department_and_report_is_refused(report, actors, district):
+    committee = actors.users["committee"]
+    whistle = whistle_blow(
+        reports=[report], departments=[district.chengguan], deadline=tomorrow(), note="清运", by=committee
+    )
+    before = snapshot(report)
+    for departments in ([district.chengguan], [district.zhujian, district.chengguan]):
+        with pytest.raises(ReportError, match="城管 already has an open part"):
+            whistle_blow(reports=[report], departments=departments, deadline=tomorrow(), note="再吹", by=committee)
+    assert snapshot(report) == before and Summons.objects.count() == 1
+    whistle_blow(reports=[report], departments=[district.zhujian], deadline=tomorrow(), note="住建", by=committee)
+    chengguan = whistle.summonses.get()
+    summons_acknowledge(summons=chengguan, by=district.people.chengguan)
+    summons_complete(summons=chengguan, by=district.people.chengguan, text="完成")
+    whistle_blow(reports=[report], departments=[district.chengguan], deadline=tomorrow(), note="又堆了", by=committee)
+    assert Summons.objects.filter(department=district.chengguan).count() == 2
+
+
+@pytest.mark.parametrize("close", ["confirm", "proposal"])
+def test_a_departments_part_ends_with_the_reports_it_is_about(report, actors, district, close):
+    committee, member = actors.users["committee"], district.people.chengguan
+    both = [district.chengguan, district.zhujian]
+    whistle = whistle_blow(reports=[report], departments=both, deadline=tomorrow(), note="x", by=committee)
+    acknowledged = whistle.summonses.get(department=district.chengguan)
+    summons_acknowledge(summons=acknowledged, by=member)
+    if close == "confirm":
+        report_done(report=report, by=committee, text="社区处理完毕")
+        report_confirm(report=report, by=actors.users["household"], satisfied=True)
+    else:
+        report_to_proposal(report=report, by=committee)
+    parts = Summons.objects.values_list("acknowledged_at", "completed_at").order_by("pk")
+    before = (list(parts), kinds(report))
+    steps = [
+        lambda: summons_act(summons=acknowledged, by=member, text="清运"),
+        lambda: summons_complete(summons=acknowledged, by=member, text="完成"),
+        lambda: summons_acknowledge(
+            summons=whistle.summonses.get(department=district.zhujian), by=district.people.zhujian
+        ),
+    ]
+    for step in steps:
+        with pytest.raises(ReportError, match="the department's part has ended"):
+            step()
+    assert (list(parts), kinds(report)) == before
+
+
+def test_completing_a_part_needs_what_was_done(report, actors, district):
+    whistle = whistle_blow(
+        reports=[report], departments=[district.chengguan], deadline=tomorrow(), note="x", by=actors.users["committee"]
+    )
+    summons = summons_acknowledge(summons=whistle.summonses.get(), by=district.people.chengguan)
+    with pytest.raises(ReportError, match="Say what was done before completing"):
+        summons_complete(summons=summons, by=district.people.chengguan, text="  ")
+    summons.refresh_from_db()
+    assert summons.completed_at is None
+
+
+def test_a_reopened_report_goes_back_to_whoever_had_it(report, actors, district):
+    committee, household = actors.users["committee"], actors.users["household"]
+    whistle_blow(reports=[report], departments=[district.chengguan], deadline=tomorrow(), note="x", by=committee)
+    report_done(report=report, by=committee, text="处理了")
+    report = report_confirm(report=report, by=household, satisfied=False)
+    assert report.state == ReportState.ESCALATED and report.assignee is None  # back to the departments
+    unhandled = new_report(actors, "没人管")
+    unhandled.state = ReportState.DONE  # done with neither an assignee nor a whistle: an older record
+    unhandled.save(update_fields=["state"])
+    assert report_confirm(report=unhandled, by=household, satisfied=False).state == ReportState.NEW

@@ -436,7 +436,11 @@ def test_record_a_joint_meeting(client_as, people, actors, report, district):
     other = new_report(actors, "同一处下水道堵了")
     committee = people["committee"]
     whistle = whistle_blow(
-        reports=[report, other], departments=[district.chengguan], deadline=day(5), note="清运", by=committee
+        reports=[report, other],
+        departments=[district.chengguan, district.zhujian],
+        deadline=day(5),
+        note="清运",
+        by=committee,
     )
     client = client_as(committee)
     assert (
