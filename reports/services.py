@@ -469,6 +469,15 @@ def district_setup(
     names = [n.strip() for n in departments if n.strip()]
     if not name or not slug:
         raise ReportError(_("A district needs a name and a short name."))
+    if not re.fullmatch(r"[-a-z0-9]{1,60}", slug):  # it is in the district's and its departments' addresses
+        raise ReportError(
+            _("The short name %(slug)s may have only small letters a–z, digits and hyphens (e.g. majie).")
+            % {"slug": slug}
+        )
+    limits = [(name, District._meta.get_field("name").max_length)]
+    limits += [(n, Department._meta.get_field("name").max_length) for n in names]
+    if too_long := [n for n, limit in limits if len(n) > limit]:
+        raise ReportError(_("This name is too long: %(name)s") % {"name": too_long[0]})
     staff_users = [_account(login) for login in staff]
     member_users = [(department.strip(), _account(login)) for department, login in members]
     unknown = {d for d, _user in member_users} - set(names)

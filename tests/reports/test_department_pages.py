@@ -512,6 +512,28 @@ def test_district_setup_refuses_bad_input_and_changes_nothing(actors, extra, say
     assert not District.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "slug, name, departments, says",
+    [
+        ("马街", "马街街道", "城管", "The short name 马街 may have only small letters"),
+        ("ma jie", "马街街道", "城管", "The short name ma jie may have only small letters"),
+        ("Majie", "马街街道", "城管", "The short name Majie may have only small letters"),
+        ("majie", "街" * 101, "城管", "This name is too long"),
+        ("majie", "马街街道", "城" * 61, "This name is too long"),
+    ],
+)
+def test_district_setup_refuses_a_short_name_or_names_the_addresses_cannot_hold(slug, name, departments, says):
+    """The short name is in the district's and its departments' addresses (a page linking one with "马街" would fail to
+    render for every member): refused before anything is written."""
+    from django.core.management import CommandError, call_command
+
+    from community.models import District
+
+    with pytest.raises(CommandError, match=says):
+        call_command("district_setup", "--district", name, "--slug", slug, "--departments", departments)
+    assert not District.objects.exists()
+
+
 def test_the_admin_lists_districts_departments_and_their_accounts(client_as, district):
     admin = UserFactory(is_staff=True, is_superuser=True)
     client = client_as(admin)
