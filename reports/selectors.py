@@ -412,8 +412,9 @@ def _sentence(event: ReportEvent, who: str, report: Report, *, household: str) -
 
 def report_history(report: Report, viewer, *, sees_reporter: bool) -> list[HistoryLine]:
     """Every step of the report, one sentence each, for `viewer`: "you" for their own steps; the reporter's name and
-    household only for those who may see them (`sees_reporter`), else "the resident"; a community step names the
-    person and their role, a department's step the department. Three queries, however long the history."""
+    household only for those who may see them (`sees_reporter`), else "the resident" — for the reporter, any account
+    bound to the report's household, and whoever confirmed or reopened it; a community step names the person and
+    their role, a department's step the department. At most four queries, however long the history."""
     events = list(report.events.select_related("by", "department").order_by("at", "pk"))
     people = {event.by_id for event in events if event.by_id}
     roles: dict[int, str] = {}
@@ -424,7 +425,15 @@ def report_history(report: Report, viewer, *, sees_reporter: bool) -> list[Histo
     ):
         if user_id not in roles or ROLE_ORDER.index(kind) < ROLE_ORDER.index(roles[user_id]):
             roles[user_id] = kind
-    reporter_ids = {report.reporter_id} if report.reporter_id else set()
+    residents = {report.reporter_id} if report.reporter_id else set()
+    if report.household_id and not sees_reporter:
+        residents |= set(
+            HouseholdBinding.objects.filter(household_id=report.household_id, user_id__in=people).values_list(
+                "user_id", flat=True
+            )
+        )
+    # The answer is the household's word: whoever of it gave it, a neighbour reads "the resident".
+    resident_steps = (ReportEvent.Kind.CONFIRMED, ReportEvent.Kind.REOPENED)
     household = ""
     if report.reporter_id is None and report.household_id and sees_reporter:
         household = report.household.code
@@ -434,7 +443,7 @@ def report_history(report: Report, viewer, *, sees_reporter: bool) -> list[Histo
             return _("the community")
         if viewer is not None and event.by_id == viewer.pk:
             return _("you")
-        if event.by_id in reporter_ids and not sees_reporter:
+        if not sees_reporter and (event.by_id in residents or event.kind in resident_steps):
             return _("the resident")
         role = Role.Kind(roles[event.by_id]).label if event.by_id in roles else ""
         name = event.by.display_name
@@ -442,7 +451,7 @@ def report_history(report: Report, viewer, *, sees_reporter: bool) -> list[Histo
             return f"{role} {name}"
         if role or name:
             return str(role or name)
-        return _("the resident") if event.by_id in reporter_ids else _("the community")
+        return _("the resident") if event.by_id in residents else _("the community")
 
     lines = []
     for event in events:

@@ -137,7 +137,7 @@ STATE_WORDS = {
 def report_detail(request, pk: int):
     report = _report(request, pk, "reports.view_report")
     user = request.user
-    is_reporter = user.pk in (report.reporter_id, report.recorded_by_id)
+    follows = user.has_perm("reports.follow_report", report)
     sees_reporter = user.has_perm("reports.see_reporter_phone", report)
     now_words, next_words = STATE_WORDS[ReportState(report.state)]
     photos = list(report.photos.order_by("added_at", "pk"))
@@ -146,13 +146,14 @@ def report_detail(request, pk: int):
         "reports/report_detail.html",
         {
             "report": report,
-            "is_reporter": is_reporter,
+            "follows": follows,
+            "is_reporter": user.has_perm("reports.rate_report", report),
             "sees_reporter": sees_reporter,
             "state_now": now_words,
             "state_next": next_words,
             "reported_photos": [p for p in photos if p.stage == ReportPhoto.Stage.REPORTED],
             "done_photos": [p for p in photos if p.stage == ReportPhoto.Stage.DONE],
-            "history": report_history(report, user, sees_reporter=sees_reporter or is_reporter),
+            "history": report_history(report, user, sees_reporter=sees_reporter or follows),
             "can_confirm": user.has_perm("reports.confirm_report", report),
             "merged_into": report.duplicate_of if report.state == ReportState.MERGED else None,
             # The handlers' page of this report (views_triage): for the community's handlers and the assignee.
