@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.models import Role
+from reports.forms import ReportForm
 from reports.models import Category, Rating, Report, ReportEvent, ReportPhoto, ReportState
 from reports.services import (
     joint_meeting_record,
@@ -115,6 +116,25 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_is_created(client
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Report.objects.exists() and not ReportPhoto.objects.exists() and not ReportEvent.objects.exists()
+
+
+def test_the_form_decides_whether_a_report_is_for_a_household(actors):
+    """The form, not the view, turns "3-5-502" into the household, and refuses it to those the rule does not let."""
+    code = actors.household_obj.code
+    entrance = actors.household_obj.entrance
+    allowed = ReportForm(form(household=code, place=f"e{entrance.pk}"), community=actors.community, for_household=True)
+    assert allowed.is_valid(), allowed.errors
+    assert allowed.cleaned_data["household"] == actors.household_obj
+    assert allowed.cleaned_data["place"] == (None, entrance)
+    as_themself = ReportForm(form(), community=actors.community, for_household=True)
+    assert as_themself.is_valid() and as_themself.cleaned_data["household"] is None
+    refused = ReportForm(form(household=code), community=actors.community, for_household=False)
+    assert not refused.is_valid()
+    assert refused.non_field_errors() == [
+        "Only a canvasser, the committee or its secretary may report for a household."
+    ]
+    elsewhere = ReportForm(form(household="9-9-909"), community=actors.community, for_household=True)
+    assert not elsewhere.is_valid() and "No household 9-9-909 in this community" in elsewhere.errors["household"][0]
 
 
 def test_an_entrance_or_building_of_another_community_is_refused(client_as, actors):
