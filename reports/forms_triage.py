@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from community.models import Building
 from core.dates import EARLIEST_DATE
-from reports.models import Category, Report
-from reports.selectors import QUEUE_STATES, assignable_people, bundle_candidates, district_departments
+from reports.models import OPEN_STATES, Category, Report
+from reports.selectors import assignable_people, bundle_candidates, district_departments
+from reports.services import PHOTOS_MAX
 
 
 class TriageFilterForm(forms.Form):
@@ -21,7 +22,7 @@ class TriageFilterForm(forms.Form):
 
     def __init__(self, *args, community, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", _("All open"))] + [(s.value, s.label) for s in QUEUE_STATES]
+        self.fields["state"].choices = [("", _("All open"))] + [(s.value, s.label) for s in OPEN_STATES]
         self.fields["category"].choices = [("", _("All categories")), *Category.choices]
         self.fields["building"].queryset = Building.objects.filter(community=community)
         self.fields["building"].empty_label = _("All buildings")
@@ -150,7 +151,7 @@ class DoneForm(ReportPageForm):
 
     def clean_photos(self):
         photos = self.cleaned_data["photos"]
-        if len(photos) > 3:
+        if len(photos) > PHOTOS_MAX:
             raise forms.ValidationError(_("At most three photos."))
         return photos
 

@@ -34,6 +34,7 @@ from community.models import Building, Community, District, Entrance, Household,
 from community.search import parse_household_query
 from community.selectors import household_search
 from reports.models import (
+    OPEN_STATES,
     WHISTLE_STATES,
     Category,
     Department,
@@ -52,10 +53,6 @@ from reports.models import (
 # --- triage ---------------------------------------------------------------------------------------------------------
 # The community's handlers' queue and a report's manage page (reports/views_triage.py).
 
-# The queue's order: what nobody has looked at yet, then what is being handled (soonest due first), then what is with
-# the departments, then what waits for the reporter's word.
-QUEUE_STATES = (ReportState.NEW, ReportState.ASSIGNED, ReportState.ESCALATED, ReportState.DONE)
-
 
 @dataclass(frozen=True)
 class QueueRow:
@@ -69,14 +66,16 @@ def triage_queue(
 ) -> list[QueueRow]:
     """The community's open reports in the handlers' order, filtered by state, category and building."""
     today = today or timezone.localdate()
-    reports = Report.objects.filter(community=community, state__in=QUEUE_STATES)
+    reports = Report.objects.filter(community=community, state__in=OPEN_STATES)
     if state:
         reports = reports.filter(state=state)
     if category:
         reports = reports.filter(category=category)
     if building is not None:
         reports = reports.filter(building=building)
-    rank = Case(*(When(state=s, then=Value(i)) for i, s in enumerate(QUEUE_STATES)), output_field=IntegerField())
+    # The queue's order, that of OPEN_STATES: what nobody has looked at yet, then what is being handled (soonest due
+    # first), then what is with the departments, then what waits for the reporter's word.
+    rank = Case(*(When(state=s, then=Value(i)) for i, s in enumerate(OPEN_STATES)), output_field=IntegerField())
     reports = (
         reports.select_related("building", "entrance__building", "assignee")
         .annotate(rank=rank)
@@ -356,12 +355,8 @@ def household_by_code(community: Community, code: str) -> Household | None:
 
 def own_household(community: Community, user) -> Household | None:
     """The household the user is bound to in `community`, when there is exactly one."""
-    found = list(
-        HouseholdBinding.objects.filter(user=user, household__entrance__building__community=community)
-        .select_related("household")
-        .values_list("household", flat=True)[:2]
-    )
-    return Household.objects.get(pk=found[0]) if len(found) == 1 else None
+    found = list(Household.objects.filter(bindings__user=user, entrance__building__community=community)[:2])
+    return found[0] if len(found) == 1 else None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from community.models import Role
 from reports.forms import ReportForm
 from reports.models import Category, Rating, Report, ReportEvent, ReportPhoto, ReportState
+from reports.selectors import own_household
 from reports.services import (
     joint_meeting_record,
     report_assign,
@@ -135,6 +136,15 @@ def test_the_form_decides_whether_a_report_is_for_a_household(actors):
     ]
     elsewhere = ReportForm(form(household="9-9-909"), community=actors.community, for_household=True)
     assert not elsewhere.is_valid() and "No household 9-9-909 in this community" in elsewhere.errors["household"][0]
+
+
+def test_own_household_is_one_query_and_none_when_ambiguous(actors, django_assert_num_queries):
+    user = actors.users["household"]
+    with django_assert_num_queries(1):
+        assert own_household(actors.community, user) == actors.household_obj
+    assert own_household(actors.other_community, user) is None
+    HouseholdBindingFactory(user=user, household=HouseholdFactory(entrance=actors.household_obj.entrance))
+    assert own_household(actors.community, user) is None  # two households here: the report says which, not us
 
 
 def test_an_entrance_or_building_of_another_community_is_refused(client_as, actors):

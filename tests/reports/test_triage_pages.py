@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 
 from community.models import Building, Community, Role
@@ -215,6 +215,17 @@ def test_every_page_says_where_a_report_is_the_same_way(client_as, people, actor
     }
     for name, (who, url) in pages.items():
         assert where in client_as(people[who]).get(url).content.decode(), name
+
+
+def test_the_manage_page_links_to_the_reports_page_under_any_prefix(client_as, people, report):
+    """Served under a path prefix (SCRIPT_NAME behind a proxy), the link still reaches the report's page."""
+    url = reverse("report_manage", args=[report.pk])
+    set_script_prefix("/gongyi/")
+    try:
+        page = client_as(people["committee"]).get(url).content.decode()
+    finally:
+        set_script_prefix("/")
+    assert f'href="/gongyi/reports/{report.pk}/"' in page
 
 
 # --- The queue ---------------------------------------------------------------------------------------------------
