@@ -302,10 +302,12 @@ ROLE_ORDER = (
 
 
 def reports_by(community: Community, user):
-    """The reports `user` made or recorded in `community`, newest first."""
+    """The reports `user` follows in `community` (the rule reports.follow_report): made, recorded, or for a household
+    they are bound to; newest first."""
+    households = HouseholdBinding.objects.filter(user=user).values("household_id")
     return (
         Report.objects.filter(community=community)
-        .filter(Q(reporter=user) | Q(recorded_by=user))
+        .filter(Q(reporter=user) | Q(recorded_by=user) | Q(household__in=households))
         .select_related("building", "entrance__building")
     )
 

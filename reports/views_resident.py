@@ -179,10 +179,11 @@ def report_confirm_view(request, pk: int):
 @login_required
 def my_reports(request, slug: str):
     community = _community(request, slug, "community.view_community")
-    mine = Paginator(reports_by(community, request.user), REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    own = reports_by(community, request.user)
+    mine = Paginator(own, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
     neighbours = None
     if request.user.has_perm("reports.view_public_reports", community):
-        public = public_reports(community).exclude(reporter=request.user).exclude(recorded_by=request.user)
+        public = public_reports(community).exclude(pk__in=own.values("pk"))
         neighbours = Paginator(public, REPORTS_PER_PAGE).get_page(request.GET.get("neighbours"))
     return render(
         request,

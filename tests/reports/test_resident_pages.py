@@ -368,10 +368,16 @@ def test_a_co_resident_of_the_household_is_the_reporter_on_the_page(client_as, a
     """Another account bound to the reporter's household follows and confirms the report as the reporter does."""
     report.household = actors.household_obj
     report.save(update_fields=["household"])
+    report.public = True
+    report.save(update_fields=["public"])
     co_resident = HouseholdBindingFactory(household=actors.household_obj).user
     client = client_as(co_resident)
     page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
     assert f"Your report number: #{report.number}" in page and 'id="what-next"' in page
+    # On their list of reports: among their own, not among the neighbours'.
+    page = client.get(reverse("my_reports", args=["here"])).content.decode()
+    mine, _, neighbours = page.partition('id="neighbours-reports"')
+    assert report.description in mine and report.description not in neighbours
     _done(report, actors)
     page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
     assert 'value="yes"' in page and 'id="what-next"' in page
