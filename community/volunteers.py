@@ -120,6 +120,22 @@ def volunteer_register(
     return volunteer
 
 
+def may_list(user, volunteer: Volunteer) -> bool:
+    """Whether `user` may put the volunteer on the entrance's card and page: that is the person's own consent, so only
+    they may give it once they registered with their own account; the register's keepers may give it (as they were
+    told it) only for someone registered without one. Anyone who may change the registration may take it back."""
+    return volunteer.user_id is None or volunteer.user_id == getattr(user, "pk", None)
+
+
+def _check_listing(locked: Volunteer, by, listed: bool) -> None:
+    if listed and not locked.listed and not may_list(by, locked):
+        raise ValidationError(
+            _("Only %(name)s may agree to be listed for neighbours: they registered with their own account.")
+            % {"name": locked.name},
+            code="consent",
+        )
+
+
 def _locked_active(volunteer: Volunteer) -> Volunteer:
     locked = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
     if not locked.active:
@@ -135,6 +151,7 @@ def volunteer_update(
     community.change_volunteer."""
     locked = _locked_active(volunteer)
     data = _checked(locked.community, data)
+    _check_listing(locked, by, data.listed)
     png = _photo_png(photo)
     old_photo = locked.photo.name
     for field in ("name", "entrance", "phone", "skills", "party_member", "listed"):
@@ -153,8 +170,9 @@ def volunteer_update(
 @transaction.atomic
 def volunteer_set_listed(*, volunteer: Volunteer, by, listed: bool) -> Volunteer:
     """Give or take back the consent to be on the entrance's contact card and page. Caller holds
-    community.change_volunteer."""
+    community.change_volunteer; only `may_list` may give it."""
     locked = _locked_active(volunteer)
+    _check_listing(locked, by, listed)
     locked.listed = bool(listed)
     locked.save(update_fields=["listed"])
     logger.info("volunteer %s listed=%s by user %s", locked.pk, locked.listed, getattr(by, "pk", None))

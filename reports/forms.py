@@ -3,14 +3,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from community.models import Community
 from reports.models import Category
+from reports.selectors import household_by_code, place_from_choice
 
 # --- The resident's pages (wt-resident) ---------------------------------------------------------------------------
 
 
 class ReportForm(forms.Form):
-    """A resident's report, or a canvasser's at the door (`household`, `phone`: for those who may report for one).
-    The photos come from request.FILES; report_create checks them, and the building or entrance."""
+    """A resident's report, or a canvasser's at the door (`household`, `phone`: only when `for_household`, the rule
+    reports.report_for_household). Cleaned: `place` is the (building, entrance) it names, `household` the household
+    named or None. The photos come from request.FILES; report_create checks them, and the building or entrance."""
 
     category = forms.ChoiceField(
         label=_("What kind of problem?"),
@@ -41,6 +44,39 @@ class ReportForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
     )
+
+    def __init__(self, *args, community: Community, for_household: bool, **kwargs):
+        self.community, self.for_household = community, for_household
+        super().__init__(*args, **kwargs)
+
+    def clean_place(self):
+        value = self.cleaned_data["place"]
+        building, entrance = place_from_choice(value)
+        if value and building is None and entrance is None:
+            raise forms.ValidationError(_("Choose a building or entrance of this community."))
+        return building, entrance
+
+    def clean(self):
+        data = super().clean()
+        code, phone = data.get("household", ""), data.get("phone", "")
+        data["household"] = None
+        if not (code or phone):
+            return data
+        if not self.for_household:
+            raise forms.ValidationError(
+                _("Only a canvasser, the committee or its secretary may report for a household.")
+            )
+        if not code:
+            self.add_error("household", _("Say which household, e.g. 3-5-502."))
+            return data
+        data["household"] = household_by_code(self.community, code)
+        if data["household"] is None:
+            self.add_error(
+                "household",
+                _("No household %(code)s in this community: write building-entrance-room, e.g. 3-5-502.")
+                % {"code": code},
+            )
+        return data
 
     def clean_description(self):
         text = self.cleaned_data["description"].strip()

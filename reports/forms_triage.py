@@ -1,12 +1,18 @@
 """The community's handlers' forms: the queue's filters, and on a report merging, assigning, recording what was done,
 whistling (吹哨) to the district's departments and recording a joint meeting (专题会)."""
 
+from collections.abc import Callable
+from datetime import date
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Building
-from reports.models import Category, Report
-from reports.selectors import QUEUE_STATES, assignable_people, bundle_candidates, district_departments
+from core.dates import EARLIEST_DATE
+from reports.models import OPEN_STATES, Category, Report
+from reports.selectors import assignable_people, bundle_candidates, district_departments
+from reports.services import PHOTOS_MAX
 
 
 class TriageFilterForm(forms.Form):
@@ -16,7 +22,7 @@ class TriageFilterForm(forms.Form):
 
     def __init__(self, *args, community, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", _("All open"))] + [(s.value, s.label) for s in QUEUE_STATES]
+        self.fields["state"].choices = [("", _("All open"))] + [(s.value, s.label) for s in OPEN_STATES]
         self.fields["category"].choices = [("", _("All categories")), *Category.choices]
         self.fields["building"].queryset = Building.objects.filter(community=community)
         self.fields["building"].empty_label = _("All buildings")
@@ -27,6 +33,52 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+def a_year_ahead() -> date:
+    today = timezone.localdate()
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + 1, day=28)
+
+
+def earliest_date() -> date:
+    return EARLIEST_DATE
+
+
+OUT_OF_RANGE = _("Enter a date between %(earliest)s and %(latest)s.")
+
+
+class BoundedDateField(forms.DateField):
+    """A date from `earliest()` to `latest()`, asked when the form is checked ("today" moves). Before or after: the
+    `too_early` or `too_late` message, by default the range (no year 9999 due date, no meeting held in year 1)."""
+
+    def __init__(
+        self,
+        *args,
+        earliest: Callable[[], date],
+        latest: Callable[[], date],
+        too_early=OUT_OF_RANGE,
+        too_late=OUT_OF_RANGE,
+        **kwargs,
+    ):
+        self.earliest, self.latest, self.too_early, self.too_late = earliest, latest, too_early, too_late
+        kwargs.setdefault("widget", DateInput)
+        super().__init__(*args, **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None:
+            return
+        earliest, latest = self.earliest(), self.latest()
+        if not earliest <= value <= latest:
+            message = self.too_early if value < earliest else self.too_late
+            raise forms.ValidationError(
+                message,
+                code="date_out_of_range",
+                params={"earliest": earliest.isoformat(), "latest": latest.isoformat()},
+            )
 
 
 class ReportPageForm(forms.Form):
@@ -60,7 +112,9 @@ class MergeForm(ReportPageForm):
 class AssignForm(ReportPageForm):
     name = "assign"
     assignee = forms.ModelChoiceField(label=_("Who handles it"), queryset=None)
-    due_on = forms.DateField(label=_("Due on"), widget=DateInput)
+    due_on = BoundedDateField(
+        label=_("Due on"), earliest=timezone.localdate, latest=a_year_ahead, too_early=_("The due date has passed.")
+    )
     note = forms.CharField(label=_("Note (optional)"), max_length=300, required=False)
 
     def __init__(self, *args, report: Report, **kwargs):
@@ -97,7 +151,7 @@ class DoneForm(ReportPageForm):
 
     def clean_photos(self):
         photos = self.cleaned_data["photos"]
-        if len(photos) > 3:
+        if len(photos) > PHOTOS_MAX:
             raise forms.ValidationError(_("At most three photos."))
         return photos
 
@@ -107,7 +161,9 @@ class WhistleForm(ReportPageForm):
     departments = forms.ModelMultipleChoiceField(
         label=_("Departments"), queryset=None, widget=forms.CheckboxSelectMultiple
     )
-    deadline = forms.DateField(label=_("Deadline"), widget=DateInput)
+    deadline = BoundedDateField(
+        label=_("Deadline"), earliest=timezone.localdate, latest=a_year_ahead, too_early=_("The deadline has passed.")
+    )
     note = forms.CharField(label=_("What is asked"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
     bundle = forms.ModelMultipleChoiceField(
         label=_("Whistle these reports with it (optional)"),
@@ -128,7 +184,12 @@ class WhistleForm(ReportPageForm):
 class MeetingForm(ReportPageForm):
     name = "meeting"
     whistle = forms.ModelChoiceField(label=_("About the whistle"), queryset=None, empty_label=None)
-    held_on = forms.DateField(label=_("Held on"), widget=DateInput)
+    held_on = BoundedDateField(
+        label=_("Held on"),
+        earliest=earliest_date,
+        latest=timezone.localdate,
+        too_late=_("Record a meeting once it has been held."),
+    )
     place = forms.CharField(label=_("Place"), max_length=120)
     departments = forms.ModelMultipleChoiceField(
         label=_("Departments present"), queryset=None, widget=forms.CheckboxSelectMultiple

@@ -1,6 +1,7 @@
 """Who may do what with residents' reports. The community's handlers (committee, secretary, party organisation,
-property company) triage, assign and whistle; the assignee records what was done; the reporter confirms and rates;
-neighbours see only reports marked public; the district's staff see its communities' escalated reports; a
+property company) triage, assign and whistle; the assignee records what was done; the reporter, or an account of the
+household it was recorded for, confirms and rates (never whoever recorded it on their behalf, unless of that
+household); neighbours see only reports marked public; the district's staff see its communities' escalated reports; a
 department sees only what was whistled to it. A reporter's number: only the people handling the report."""
 
 import rules
@@ -23,16 +24,23 @@ def is_handler(user, report: Report) -> bool:
 
 @rules.predicate
 def is_reporter(user, report: Report) -> bool:
-    """The reporter, whoever recorded the report (a canvasser at the door), or an account bound to the household it
-    was recorded for."""
+    """The account that reported for itself, or an account bound to the household the report is for: the people it is
+    for, whose word closes it. Not whoever recorded it on a household's behalf (the committee could rate its own
+    work), unless they are of that household."""
     if not _user(user) or report is None:
         return False
-    if user.pk in (report.reporter_id, report.recorded_by_id):
+    if user.pk == report.reporter_id:
         return True
     return (
         report.household_id is not None
         and HouseholdBinding.objects.filter(user=user, household_id=report.household_id).exists()
     )
+
+
+@rules.predicate
+def recorded_it(user, report: Report) -> bool:
+    """Whoever recorded the report (a canvasser at the door): follows it, without a say in its rating."""
+    return _user(user) and report is not None and report.recorded_by_id == user.pk
 
 
 @rules.predicate
@@ -84,14 +92,19 @@ def is_district_staff(user, district) -> bool:
 
 
 handles = is_handler | is_assignee | is_summoned
+follows = is_reporter | recorded_it
 
 rules.add_perm("reports.add_report", community.is_household_member | community.is_any_role)
 # The community's queue of reports (takes a community): its handlers.
 rules.add_perm("reports.triage_community", is_handler_role)
 rules.add_perm(
     "reports.view_report",
-    is_reporter | handles | is_neighbour_of_public | is_district_staff_of_escalated,
+    follows | handles | is_neighbour_of_public | is_district_staff_of_escalated,
 )
+# One's own report (reported, or recorded at the door): its number as the page's heading, the household in its history.
+rules.add_perm("reports.follow_report", follows)
+# The people the report is for: told what comes next, and asked once it is done whether they are satisfied.
+rules.add_perm("reports.rate_report", is_reporter)
 rules.add_perm("reports.see_reporter_phone", handles)
 rules.add_perm("reports.triage_report", is_handler & is_open)
 # The handlers' page of a report: the community's handlers, and whoever it was assigned to (also once closed).

@@ -53,10 +53,6 @@ from reports.models import (
 # --- triage ---------------------------------------------------------------------------------------------------------
 # The community's handlers' queue and a report's manage page (reports/views_triage.py).
 
-# The queue's order: what nobody has looked at yet, then what is being handled (soonest due first), then what is with
-# the departments, then what waits for the reporter's word.
-QUEUE_STATES = (ReportState.NEW, ReportState.ASSIGNED, ReportState.ESCALATED, ReportState.DONE)
-
 
 @dataclass(frozen=True)
 class QueueRow:
@@ -70,14 +66,16 @@ def triage_queue(
 ) -> list[QueueRow]:
     """The community's open reports in the handlers' order, filtered by state, category and building."""
     today = today or timezone.localdate()
-    reports = Report.objects.filter(community=community, state__in=QUEUE_STATES)
+    reports = Report.objects.filter(community=community, state__in=OPEN_STATES)
     if state:
         reports = reports.filter(state=state)
     if category:
         reports = reports.filter(category=category)
     if building is not None:
         reports = reports.filter(building=building)
-    rank = Case(*(When(state=s, then=Value(i)) for i, s in enumerate(QUEUE_STATES)), output_field=IntegerField())
+    # The queue's order, that of OPEN_STATES: what nobody has looked at yet, then what is being handled (soonest due
+    # first), then what is with the departments, then what waits for the reporter's word.
+    rank = Case(*(When(state=s, then=Value(i)) for i, s in enumerate(OPEN_STATES)), output_field=IntegerField())
     reports = (
         reports.select_related("building", "entrance__building", "assignee")
         .annotate(rank=rank)
@@ -338,10 +336,12 @@ ROLE_ORDER = (
 
 
 def reports_by(community: Community, user):
-    """The reports `user` made or recorded in `community`, newest first."""
+    """The reports `user` follows in `community` (the rule reports.follow_report): made, recorded, or for a household
+    they are bound to; newest first."""
+    households = HouseholdBinding.objects.filter(user=user).values("household_id")
     return (
         Report.objects.filter(community=community)
-        .filter(Q(reporter=user) | Q(recorded_by=user))
+        .filter(Q(reporter=user) | Q(recorded_by=user) | Q(household__in=households))
         .select_related("building", "entrance__building")
     )
 
@@ -391,12 +391,8 @@ def household_by_code(community: Community, code: str) -> Household | None:
 
 def own_household(community: Community, user) -> Household | None:
     """The household the user is bound to in `community`, when there is exactly one."""
-    found = list(
-        HouseholdBinding.objects.filter(user=user, household__entrance__building__community=community)
-        .select_related("household")
-        .values_list("household", flat=True)[:2]
-    )
-    return Household.objects.get(pk=found[0]) if len(found) == 1 else None
+    found = list(Household.objects.filter(bindings__user=user, entrance__building__community=community)[:2])
+    return found[0] if len(found) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -447,8 +443,9 @@ def _sentence(event: ReportEvent, who: str, report: Report, *, household: str) -
 
 def report_history(report: Report, viewer, *, sees_reporter: bool) -> list[HistoryLine]:
     """Every step of the report, one sentence each, for `viewer`: "you" for their own steps; the reporter's name and
-    household only for those who may see them (`sees_reporter`), else "the resident"; a community step names the
-    person and their role, a department's step the department. Three queries, however long the history."""
+    household only for those who may see them (`sees_reporter`), else "the resident" — for the reporter, any account
+    bound to the report's household, and whoever confirmed or reopened it; a community step names the person and
+    their role, a department's step the department. At most four queries, however long the history."""
     events = list(report.events.select_related("by", "department").order_by("at", "pk"))
     people = {event.by_id for event in events if event.by_id}
     roles: dict[int, str] = {}
@@ -459,7 +456,15 @@ def report_history(report: Report, viewer, *, sees_reporter: bool) -> list[Histo
     ):
         if user_id not in roles or ROLE_ORDER.index(kind) < ROLE_ORDER.index(roles[user_id]):
             roles[user_id] = kind
-    reporter_ids = {report.reporter_id} if report.reporter_id else set()
+    residents = {report.reporter_id} if report.reporter_id else set()
+    if report.household_id and not sees_reporter:
+        residents |= set(
+            HouseholdBinding.objects.filter(household_id=report.household_id, user_id__in=people).values_list(
+                "user_id", flat=True
+            )
+        )
+    # The answer is the household's word: whoever of it gave it, a neighbour reads "the resident".
+    resident_steps = (ReportEvent.Kind.CONFIRMED, ReportEvent.Kind.REOPENED)
     household = ""
     if report.reporter_id is None and report.household_id and sees_reporter:
         household = report.household.code
@@ -469,7 +474,7 @@ def report_history(report: Report, viewer, *, sees_reporter: bool) -> list[Histo
             return _("the community")
         if viewer is not None and event.by_id == viewer.pk:
             return _("you")
-        if event.by_id in reporter_ids and not sees_reporter:
+        if not sees_reporter and (event.by_id in residents or event.kind in resident_steps):
             return _("the resident")
         role = Role.Kind(roles[event.by_id]).label if event.by_id in roles else ""
         name = event.by.display_name
@@ -477,7 +482,7 @@ def report_history(report: Report, viewer, *, sees_reporter: bool) -> list[Histo
             return f"{role} {name}"
         if role or name:
             return str(role or name)
-        return _("the resident") if event.by_id in reporter_ids else _("the community")
+        return _("the resident") if event.by_id in residents else _("the community")
 
     lines = []
     for event in events:

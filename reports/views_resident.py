@@ -15,10 +15,8 @@ from core.uploads import private_png_response
 from reports.forms import ReportForm
 from reports.models import Category, Report, ReportPhoto, ReportState
 from reports.selectors import (
-    household_by_code,
     own_household,
     place_choices,
-    place_from_choice,
     public_reports,
     report_history,
     reports_by,
@@ -51,49 +49,33 @@ def _report(request, pk: int, perm: str) -> Report:
 def report_new(request, slug: str):
     community = _community(request, slug, "reports.add_report")
     for_household = request.user.has_perm("reports.report_for_household", community)
-    form = ReportForm(request.POST if request.method == "POST" else None)
+    form = ReportForm(
+        request.POST if request.method == "POST" else None, community=community, for_household=for_household
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        household, on_behalf = None, False
-        if data["household"] or data["phone"]:
-            if not for_household:
-                form.add_error(None, _("Only a canvasser, the committee or its secretary may report for a household."))
-            elif not data["household"]:
-                form.add_error("household", _("Say which household, e.g. 3-5-502."))
-            else:
-                household = household_by_code(community, data["household"])
-                on_behalf = True
-                if household is None:
-                    form.add_error(
-                        "household",
-                        _("No household %(code)s in this community: write building-entrance-room, e.g. 3-5-502.")
-                        % {"code": data["household"]},
-                    )
-        if not form.errors:
-            building, entrance = place_from_choice(data["place"])
-            if data["place"] and building is None and entrance is None:
-                form.add_error("place", _("Choose a building or entrance of this community."))
-        if not form.errors:
-            try:
-                report = report_create(
-                    community=community,
-                    by=request.user,
-                    category=data["category"],
-                    description=data["description"],
-                    photos=request.FILES.getlist("photos"),
-                    building=building,
-                    entrance=entrance,
-                    location=data["location"],
-                    public=data["public"],
-                    household=household if on_behalf else own_household(community, request.user),
-                    reporter_phone=data["phone"] if on_behalf else "",
-                    on_behalf=on_behalf,
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(request, _("Your report number: #%(n)s") % {"n": report.number})
-                return redirect("report_detail", pk=report.pk)
+        building, entrance = data["place"]
+        on_behalf = data["household"] is not None
+        try:
+            report = report_create(
+                community=community,
+                by=request.user,
+                category=data["category"],
+                description=data["description"],
+                photos=request.FILES.getlist("photos"),
+                building=building,
+                entrance=entrance,
+                location=data["location"],
+                public=data["public"],
+                household=data["household"] if on_behalf else own_household(community, request.user),
+                reporter_phone=data["phone"] if on_behalf else "",
+                on_behalf=on_behalf,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your report number: #%(n)s") % {"n": report.number})
+            return redirect("report_detail", pk=report.pk)
     return render(
         request,
         "reports/report_new.html",
@@ -137,7 +119,7 @@ STATE_WORDS = {
 def report_detail(request, pk: int):
     report = _report(request, pk, "reports.view_report")
     user = request.user
-    is_reporter = user.pk in (report.reporter_id, report.recorded_by_id)
+    follows = user.has_perm("reports.follow_report", report)
     sees_reporter = user.has_perm("reports.see_reporter_phone", report)
     now_words, next_words = STATE_WORDS[ReportState(report.state)]
     photos = list(report.photos.order_by("added_at", "pk"))
@@ -146,13 +128,14 @@ def report_detail(request, pk: int):
         "reports/report_detail.html",
         {
             "report": report,
-            "is_reporter": is_reporter,
+            "follows": follows,
+            "is_reporter": user.has_perm("reports.rate_report", report),
             "sees_reporter": sees_reporter,
             "state_now": now_words,
             "state_next": next_words,
             "reported_photos": [p for p in photos if p.stage == ReportPhoto.Stage.REPORTED],
             "done_photos": [p for p in photos if p.stage == ReportPhoto.Stage.DONE],
-            "history": report_history(report, user, sees_reporter=sees_reporter or is_reporter),
+            "history": report_history(report, user, sees_reporter=sees_reporter or follows),
             "can_confirm": user.has_perm("reports.confirm_report", report),
             "merged_into": report.duplicate_of if report.state == ReportState.MERGED else None,
             # The handlers' page of this report (views_triage): for the community's handlers and the assignee.
@@ -196,10 +179,11 @@ def report_confirm_view(request, pk: int):
 @login_required
 def my_reports(request, slug: str):
     community = _community(request, slug, "community.view_community")
-    mine = Paginator(reports_by(community, request.user), REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    own = reports_by(community, request.user)
+    mine = Paginator(own, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
     neighbours = None
     if request.user.has_perm("reports.view_public_reports", community):
-        public = public_reports(community).exclude(reporter=request.user).exclude(recorded_by=request.user)
+        public = public_reports(community).exclude(pk__in=own.values("pk"))
         neighbours = Paginator(public, REPORTS_PER_PAGE).get_page(request.GET.get("neighbours"))
     return render(
         request,

@@ -332,3 +332,44 @@ def test_the_person_themself_may_change_their_registration_and_nobody_else_of_th
     client_as(resident).post(reverse("volunteer_withdraw", args=[people.community.slug, own.pk]))
     own.refresh_from_db()
     assert not own.active
+
+
+# --- The consent is the person's own --------------------------------------------------------------------------
+
+
+def test_the_consent_to_be_listed_starts_unticked(people, client_as):
+    ticked = 'name="listed" value="1" checked'
+    join = client_as(people.users["household"]).get(reverse("volunteer_join", args=[people.community.slug]))
+    assert 'name="listed" value="1"' in join.content.decode() and ticked not in join.content.decode()
+    register = client_as(people.users["committee"]).get(reverse("volunteer_list", args=[people.community.slug]))
+    assert 'name="listed" value="1"' in register.content.decode() and ticked not in register.content.decode()
+
+
+def test_only_the_person_lists_themself_once_registered_with_their_own_account(people, english, client_as):
+    resident, committee = people.users["household"], people.users["committee"]
+    own = volunteer_register(
+        community=people.community, by=resident, data=data(people.entrance, listed=False), for_self=True
+    )
+    refusal = "Only 张三 may agree to be listed for neighbours"
+    assert refusal in _refused(volunteer_set_listed, volunteer=own, by=committee, listed=True)
+    assert refusal in _refused(volunteer_update, volunteer=own, by=committee, data=data(people.entrance, listed=True))
+    # Through the pages: no button, no checkbox for the keepers, and a forged request changes nothing.
+    register = client_as(committee).get(reverse("volunteer_list", args=[people.community.slug])).content.decode()
+    assert reverse("volunteer_consent", args=[people.community.slug, own.pk]) not in register
+    edit = client_as(committee).get(reverse("volunteer_edit", args=[people.community.slug, own.pk])).content.decode()
+    assert 'id="listing-theirs"' in edit and 'name="listed"' not in edit
+    client_as(committee).post(reverse("volunteer_consent", args=[people.community.slug, own.pk]), {"listed": "1"})
+    own.refresh_from_db()
+    assert not own.listed
+    # The person themself agrees; then the committee may take them off, but not put them back.
+    assert volunteer_set_listed(volunteer=own, by=resident, listed=True).listed
+    changed = volunteer_update(volunteer=own, by=committee, data=data(people.entrance, skills="理发", listed=True))
+    assert changed.listed and changed.skills == "理发"  # kept as they agreed
+    assert not volunteer_set_listed(volunteer=own, by=committee, listed=False).listed
+    assert refusal in _refused(volunteer_set_listed, volunteer=own, by=committee, listed=True)
+
+
+def test_the_keepers_list_someone_registered_without_an_account(people, english):
+    committee = people.users["committee"]
+    volunteer = volunteer_register(community=people.community, by=committee, data=data(people.entrance, listed=False))
+    assert volunteer_set_listed(volunteer=volunteer, by=committee, listed=True).listed

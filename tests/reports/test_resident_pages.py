@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.models import Role
+from reports.forms import ReportForm
 from reports.models import Category, Rating, Report, ReportEvent, ReportPhoto, ReportState
+from reports.selectors import own_household
 from reports.services import (
     joint_meeting_record,
     report_assign,
@@ -115,6 +117,34 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_is_created(client
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Report.objects.exists() and not ReportPhoto.objects.exists() and not ReportEvent.objects.exists()
+
+
+def test_the_form_decides_whether_a_report_is_for_a_household(actors):
+    """The form, not the view, turns "3-5-502" into the household, and refuses it to those the rule does not let."""
+    code = actors.household_obj.code
+    entrance = actors.household_obj.entrance
+    allowed = ReportForm(form(household=code, place=f"e{entrance.pk}"), community=actors.community, for_household=True)
+    assert allowed.is_valid(), allowed.errors
+    assert allowed.cleaned_data["household"] == actors.household_obj
+    assert allowed.cleaned_data["place"] == (None, entrance)
+    as_themself = ReportForm(form(), community=actors.community, for_household=True)
+    assert as_themself.is_valid() and as_themself.cleaned_data["household"] is None
+    refused = ReportForm(form(household=code), community=actors.community, for_household=False)
+    assert not refused.is_valid()
+    assert refused.non_field_errors() == [
+        "Only a canvasser, the committee or its secretary may report for a household."
+    ]
+    elsewhere = ReportForm(form(household="9-9-909"), community=actors.community, for_household=True)
+    assert not elsewhere.is_valid() and "No household 9-9-909 in this community" in elsewhere.errors["household"][0]
+
+
+def test_own_household_is_one_query_and_none_when_ambiguous(actors, django_assert_num_queries):
+    user = actors.users["household"]
+    with django_assert_num_queries(1):
+        assert own_household(actors.community, user) == actors.household_obj
+    assert own_household(actors.other_community, user) is None
+    HouseholdBindingFactory(user=user, household=HouseholdFactory(entrance=actors.household_obj.entrance))
+    assert own_household(actors.community, user) is None  # two households here: the report says which, not us
 
 
 def test_an_entrance_or_building_of_another_community_is_refused(client_as, actors):
@@ -332,6 +362,92 @@ def test_who_may_confirm_and_bad_answers(client_as, actors, report):
     response = client_as(actors.users["household"]).post(url, {"satisfied": "maybe"}, follow=True)
     assert "Choose “satisfied” or “not satisfied”." in response.content.decode()
     assert client_as(actors.users["household"]).get(url).status_code == 405
+
+
+def test_a_co_resident_of_the_household_is_the_reporter_on_the_page(client_as, actors, report):
+    """Another account bound to the reporter's household follows and confirms the report as the reporter does."""
+    report.household = actors.household_obj
+    report.save(update_fields=["household"])
+    report.public = True
+    report.save(update_fields=["public"])
+    co_resident = HouseholdBindingFactory(household=actors.household_obj).user
+    client = client_as(co_resident)
+    page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert f"Your report number: #{report.number}" in page and 'id="what-next"' in page
+    # On their list of reports: among their own, not among the neighbours'.
+    page = client.get(reverse("my_reports", args=["here"])).content.decode()
+    mine, _, neighbours = page.partition('id="neighbours-reports"')
+    assert report.description in mine and report.description not in neighbours
+    _done(report, actors)
+    page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert 'value="yes"' in page and 'id="what-next"' in page
+    client.post(reverse("report_confirm", args=[report.pk]), {"satisfied": "yes"})
+    report.refresh_from_db()
+    assert report.state == ReportState.CLOSED and report.rating == Rating.SATISFIED
+
+
+def test_the_committee_may_not_rate_a_report_it_recorded_and_handled(client_as, actors):
+    """The committee records a report for a household, handles it itself and marks it done: the household rates it."""
+    committee = actors.users["committee"]
+    client = client_as(committee)
+    client.post(reverse("report_new", args=["here"]), form(household=actors.household_obj.code))
+    report = Report.objects.get()
+    report_assign(report=report, to=committee, due_on=tomorrow(), by=committee)
+    report_done(report=report, by=committee, text="已处理")
+    page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert f"Your report number: #{report.number}" in page  # the number to give the household
+    assert 'name="satisfied"' not in page and 'id="what-next"' not in page
+    assert client.post(reverse("report_confirm", args=[report.pk]), {"satisfied": "yes"}).status_code == 403
+    report.refresh_from_db()
+    assert report.state == ReportState.DONE and report.rating == ""
+    page = client_as(actors.users["household"]).get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert 'value="yes"' in page
+
+
+def test_a_neighbour_never_reads_the_name_of_a_co_resident_who_answered(client_as, actors, neighbour):
+    """The reporter's name is hidden from neighbours; so is that of another account of the household answering."""
+    public = report_create(
+        community=actors.community,
+        by=actors.users["household"],
+        category=Category.FACILITIES,
+        description="路灯坏了三盏",
+        household=actors.household_obj,
+        public=True,
+    )
+    co_resident = HouseholdBindingFactory(household=actors.household_obj).user
+    co_resident.display_name = "王秘密"
+    co_resident.save(update_fields=["display_name"])
+    _done(public, actors)
+    client_as(co_resident).post(reverse("report_confirm", args=[public.pk]), {"satisfied": "no"})
+    report_done(report=public, by=actors.users["canvasser"], text="再次修理")
+    client_as(co_resident).post(reverse("report_confirm", args=[public.pk]), {"satisfied": "yes"})
+    page = client_as(neighbour).get(reverse("report_detail", args=[public.pk])).content.decode()
+    assert "王秘密" not in page
+    assert "the resident was not satisfied: it is being handled again." in page
+    assert "the resident confirmed: satisfied. It is closed." in page
+    # The household sees its own people by name; the committee too.
+    page = client_as(actors.users["household"]).get(reverse("report_detail", args=[public.pk])).content.decode()
+    assert "王秘密 confirmed: satisfied." in page
+
+
+def test_a_neighbour_never_reads_the_name_of_who_answered_a_report_recorded_at_the_door(client_as, actors, neighbour):
+    household = actors.users["household"]
+    household.display_name = "王秘密"
+    household.save(update_fields=["display_name"])
+    at_the_door = report_create(
+        community=actors.community,
+        by=actors.users["canvasser"],
+        category=Category.FACILITIES,
+        description="楼道灯坏了",
+        household=actors.household_obj,
+        on_behalf=True,
+        public=True,
+    )
+    _done(at_the_door, actors)
+    client_as(household).post(reverse("report_confirm", args=[at_the_door.pk]), {"satisfied": "yes"})
+    page = client_as(neighbour).get(reverse("report_detail", args=[at_the_door.pk])).content.decode()
+    assert "王秘密" not in page and "the resident confirmed: satisfied. It is closed." in page
+    assert actors.household_obj.code not in page
 
 
 # --- The history in plain words ----------------------------------------------------------------------------------

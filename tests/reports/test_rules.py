@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from reports.services import report_assign, report_done, whistle_blow
+from reports.models import Category
+from reports.services import report_assign, report_create, report_done, whistle_blow
 from tests.factories import HouseholdBindingFactory, HouseholdFactory
 
 PERMS = ("view_report", "see_reporter_phone", "triage_report", "record_done", "confirm_report")
@@ -105,9 +106,6 @@ def test_who_may_report(people, actors):
 
 
 def test_a_report_recorded_at_the_door_is_the_households_to_follow_and_confirm(people, actors):
-    from reports.models import Category
-    from reports.services import report_create
-
     report = report_create(
         community=actors.community,
         by=people["canvasser"],
@@ -118,3 +116,52 @@ def test_a_report_recorded_at_the_door_is_the_households_to_follow_and_confirm(p
     )
     assert people["household"].has_perm("reports.view_report", report)
     assert not people["neighbour"].has_perm("reports.view_report", report)
+
+
+def _recorded_for_the_household_and_done(actors, by):
+    """`by` records a report for the household at the door, assigns it to themself and records it as done."""
+    report = report_create(
+        community=actors.community,
+        by=by,
+        category=Category.FACILITIES,
+        description="楼道灯坏了",
+        household=actors.household_obj,
+        on_behalf=True,
+    )
+    report_assign(report=report, to=by, due_on=timezone.localdate() + timedelta(days=2), by=by)
+    return report_done(report=report, by=by, text="已换灯泡")
+
+
+def test_whoever_recorded_a_report_for_a_household_may_not_rate_it(people, actors):
+    """The committee may record a report for a household, handle it and mark it done: the rating is the household's,
+    or the committee would rate its own work."""
+    report = _recorded_for_the_household_and_done(actors, people["committee"])
+    rights = allowed(people, report)
+    assert rights["committee"] == HANDLER  # no confirm_report
+    assert rights["household"] == {"view_report", "confirm_report"}
+    assert people["committee"].has_perm("reports.follow_report", report)
+    assert not people["committee"].has_perm("reports.rate_report", report)
+    co_resident = HouseholdBindingFactory(household=actors.household_obj).user
+    assert co_resident.has_perm("reports.confirm_report", report)
+
+
+def test_a_recorder_of_the_household_itself_may_rate_it(people, actors):
+    HouseholdBindingFactory(user=people["committee"], household=actors.household_obj)
+    report = _recorded_for_the_household_and_done(actors, people["committee"])
+    assert people["committee"].has_perm("reports.confirm_report", report)
+
+
+def test_a_canvasser_who_recorded_a_report_follows_it_but_does_not_rate_it(people, actors):
+    report = report_create(
+        community=actors.community,
+        by=people["canvasser"],
+        category=Category.FACILITIES,
+        description="楼道灯坏了",
+        household=actors.household_obj,
+        on_behalf=True,
+    )
+    report_assign(
+        report=report, to=people["secretary"], due_on=timezone.localdate() + timedelta(days=2), by=people["committee"]
+    )
+    report = report_done(report=report, by=people["secretary"], text="已换灯泡")
+    assert allowed(people, report)["canvasser"] == {"view_report"}

@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 
 from community.models import Building, Community, Role
 from proposals.models import Proposal
-from reports.forms_triage import WhistleForm
+from reports.forms_triage import AssignForm, MeetingForm, WhistleForm, a_year_ahead
 from reports.models import Category, JointMeeting, Report, ReportEvent, ReportPhoto, ReportState, Whistle
 from reports.services import ReportError, report_assign, report_create, report_done, report_merge, whistle_blow
 from tests.factories import RoleFactory
@@ -217,6 +217,17 @@ def test_every_page_says_where_a_report_is_the_same_way(client_as, people, actor
         assert where in client_as(people[who]).get(url).content.decode(), name
 
 
+def test_the_manage_page_links_to_the_reports_page_under_any_prefix(client_as, people, report):
+    """Served under a path prefix (SCRIPT_NAME behind a proxy), the link still reaches the report's page."""
+    url = reverse("report_manage", args=[report.pk])
+    set_script_prefix("/gongyi/")
+    try:
+        page = client_as(people["committee"]).get(url).content.decode()
+    finally:
+        set_script_prefix("/")
+    assert f'href="/gongyi/reports/{report.pk}/"' in page
+
+
 # --- The queue ---------------------------------------------------------------------------------------------------
 
 
@@ -319,11 +330,30 @@ def test_assign_refusals(client_as, people, report):
         ({"assignee": people["property"].pk, "due_on": day(-1).isoformat()}, "The due date has passed."),
         ({"assignee": people["household"].pk, "due_on": day(1).isoformat()}, "Select a valid choice."),
         ({"assignee": people["property"].pk, "due_on": "soon"}, "Enter a valid date."),
+        ({"assignee": people["property"].pk, "due_on": "9999-12-31"}, f"and {a_year_ahead().isoformat()}."),
+        ({"assignee": people["property"].pk, "due_on": day(367).isoformat()}, "Enter a date between"),
     ]
     for data, why in cases:
         response = client.post(url, data)
         assert response.status_code == 400 and why in response.content.decode(), why
         assert snapshot(report) == before
+
+
+def test_the_dates_bounds_are_accepted(people, report, district):
+    """A due date or deadline today or a year ahead; a meeting held on 2000-01-01 or today."""
+    assign = {"assignee": people["property"].pk}
+    for due_on in (day(0), a_year_ahead()):
+        assert AssignForm({**assign, "due_on": due_on.isoformat()}, report=report).is_valid()
+    whistle = {"departments": [district.chengguan.pk], "note": "清运"}
+    for deadline in (day(0), a_year_ahead()):
+        assert WhistleForm({**whistle, "deadline": deadline.isoformat()}, report=report).is_valid()
+    blown = whistle_blow(
+        reports=[report], departments=[district.chengguan], deadline=day(5), note="清运", by=people["committee"]
+    )
+    meeting = {"whistle": blown.pk, "place": "东门", "departments": [district.chengguan.pk], "decisions": "清运"}
+    for held_on in ("2000-01-01", day(0).isoformat()):
+        form = MeetingForm({**meeting, "held_on": held_on}, report=report)
+        assert form.is_valid(), form.errors
 
 
 # --- What was done -----------------------------------------------------------------------------------------------
@@ -409,6 +439,7 @@ def test_whistle_refusals(client_as, people, actors, report, district):
         ({"departments": [district.other_district_department.pk]}, "Select a valid choice."),
         ({"departments": []}, "This field is required."),
         ({"deadline": day(-1).isoformat()}, "The deadline has passed."),
+        ({"deadline": "9999-12-31"}, f"Enter a date between {day(0).isoformat()} and {a_year_ahead().isoformat()}."),
         ({"note": ""}, "This field is required."),
     ]:
         response = client.post(url, {**good, **changes})
@@ -483,6 +514,8 @@ def test_joint_meeting_refusals(client_as, people, actors, report, district):
     before = snapshot(report)
     for changes, why in [
         ({"held_on": day(1).isoformat()}, "Record a meeting once it has been held."),
+        ({"held_on": "0001-01-01"}, f"Enter a date between 2000-01-01 and {day(0).isoformat()}."),
+        ({"held_on": "1999-12-31"}, "Enter a date between 2000-01-01"),
         ({"departments": [district.other_district_department.pk]}, "Select a valid choice."),
         ({"decisions": ""}, "This field is required."),
     ]:
