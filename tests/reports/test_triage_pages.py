@@ -398,6 +398,14 @@ def test_the_committee_turns_a_report_into_a_proposal(client_as, people, report)
     assert response["Location"] == reverse("proposal_edit", args=[report.proposal.pk])
 
 
+def test_the_committee_is_warned_before_a_private_report_becomes_a_proposal(client_as, people, report):
+    client = client_as(people["committee"])
+    page = client.get(reverse("report_manage", args=[report.pk])).content.decode()
+    assert 'id="private-to-proposal"' in page and "every owner reads the proposal" in page
+    Report.objects.filter(pk=report.pk).update(public=True)
+    assert 'id="private-to-proposal"' not in client.get(reverse("report_manage", args=[report.pk])).content.decode()
+
+
 def test_only_the_committee_makes_a_proposal(client_as, people, report):
     before = snapshot(report)
     response = client_as(people["secretary"]).post(reverse("report_manage_proposal", args=[report.pk]), follow=True)
