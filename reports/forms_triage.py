@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from community.models import Building
 from core.dates import EARLIEST_DATE
 from reports.models import OPEN_STATES, Category, Report
-from reports.selectors import assignable_people, bundle_candidates, district_departments
+from reports.selectors import assignable_people, bundle_candidates, district_departments, summoned_departments
 from reports.services import PHOTOS_MAX
 
 
@@ -200,4 +200,4 @@ class MeetingForm(ReportPageForm):
         super().__init__(*args, **kwargs)
         self.fields["whistle"].queryset = report.whistles.order_by("-created_at", "-pk")
         self.fields["whistle"].label_from_instance = lambda w: f"{w.created_at:%Y-%m-%d} · {w.note[:40]}"
-        self.fields["departments"].queryset = district_departments(report.community)
+        self.fields["departments"].queryset = summoned_departments(report)  # the service checks the whistle's own

@@ -122,6 +122,11 @@ def district_departments(community: Community) -> QuerySet:
     return Department.objects.filter(district_id=community.district_id).order_by("name")
 
 
+def summoned_departments(report: Report) -> QuerySet:
+    """The departments a whistle about `report` went to: those that may sit in its joint meeting."""
+    return Department.objects.filter(summonses__whistle__reports=report).distinct().order_by("name")
+
+
 def report_whistles(report: Report) -> list[Whistle]:
     """The whistles about a report, each with its departments' answers and its joint meetings."""
     return list(

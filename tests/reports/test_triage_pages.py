@@ -471,6 +471,15 @@ def test_no_district_no_whistle(client_as, people, actors, report):
 # --- Joint meeting -----------------------------------------------------------------------------------------------
 
 
+def test_the_joint_meeting_offers_only_the_departments_summoned(client_as, people, report, district):
+    committee = people["committee"]
+    whistle_blow(reports=[report], departments=[district.chengguan], deadline=day(3), note="清运", by=committee)
+    page = client_as(committee).get(reverse("report_manage", args=[report.pk])).content.decode()
+    meeting = page[page.index('id="meeting"') :]
+    meeting = meeting[: meeting.index("</section>")]
+    assert "城管" in meeting and "住建" not in meeting
+
+
 def test_record_a_joint_meeting(client_as, people, actors, report, district):
     other = new_report(actors, "同一处下水道堵了")
     committee = people["committee"]
