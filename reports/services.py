@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from community.models import Building, Community, District, Entrance, Household
+from core.dates import check_date
 from core.identity import normalize_phone
 from core.uploads import image_reencoded
 from proposals.models import Category as ProposalCategory
@@ -50,6 +51,14 @@ CONFIRM_DAYS = 7  # a report done and not confirmed closes by itself after a wee
 
 class ReportError(ValidationError):
     pass
+
+
+def _checked(day: date) -> date:
+    """A date a person typed, within core.dates' range (2000 to two years ahead), or a ReportError saying so."""
+    try:
+        return check_date(day)
+    except ValidationError as error:
+        raise ReportError(error.messages) from None
 
 
 def _event(report: Report, kind: str, *, by=None, text: str = "", department=None, at: datetime | None = None):
@@ -181,7 +190,7 @@ def report_merge(*, report: Report, into: Report, by) -> Report:
 
 def report_assign(*, report: Report, to, due_on: date, by, note: str = "") -> Report:
     """Hand a report to someone in the community (the property company, a canvasser, a volunteer) with a due date."""
-    if due_on < timezone.localdate():
+    if _checked(due_on) < timezone.localdate():
         raise ReportError(_("The due date has passed."))
     if not assignable_people(report.community).filter(pk=to.pk).exists():
         raise ReportError(_("Choose someone who holds a role in this community."))
@@ -209,7 +218,7 @@ def whistle_blow(
         raise ReportError(_("The reports must be of one community."))
     if community.district_id is None or any(d.district_id != community.district_id for d in departments):
         raise ReportError(_("Choose departments of this community's district."))
-    if deadline < timezone.localdate():
+    if _checked(deadline) < timezone.localdate():
         raise ReportError(_("The deadline has passed."))
     if not note.strip():
         raise ReportError(_("Say what is asked of the departments."))
@@ -249,7 +258,7 @@ def joint_meeting_record(
     locked); each report of the whistle still open says so in its history — a closed report's history has ended."""
     if not departments:
         raise ReportError(_("Choose the departments present."))
-    if held_on > timezone.localdate():
+    if _checked(held_on) > timezone.localdate():
         raise ReportError(_("Record a meeting once it has been held."))
     place, decisions = place.strip()[:120], decisions.strip()
     if not place or not decisions:
@@ -356,11 +365,18 @@ def report_confirm(*, report: Report, by, satisfied: bool, comment: str = "") ->
         _expect(report, ReportState.DONE)
         now = timezone.now()
         if not satisfied and report.reopened == 0:
-            # Back to whoever had it: its assignee, else the departments it was whistled to, else the queue.
-            if report.assignee_id is not None:
-                state = ReportState.ASSIGNED
-            elif report.whistles.exists():
+            # Back to whoever had it last: the departments if it was whistled after (or without) being assigned,
+            # else its assignee, else the queue.
+            last = (
+                report.events.filter(kind__in=[ReportEvent.Kind.ASSIGNED, ReportEvent.Kind.WHISTLED])
+                .order_by("-at", "-pk")
+                .values_list("kind", flat=True)
+                .first()
+            )
+            if last == ReportEvent.Kind.WHISTLED:
                 state = ReportState.ESCALATED
+            elif last == ReportEvent.Kind.ASSIGNED and report.assignee_id is not None:
+                state = ReportState.ASSIGNED
             else:
                 state = ReportState.NEW
             report.state, report.reopened, report.done_at = state, 1, None

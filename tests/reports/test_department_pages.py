@@ -522,7 +522,7 @@ def test_district_setup_refuses_bad_input_and_changes_nothing(actors, extra, say
         ("majie", "马街街道", "城" * 61, "This name is too long"),
     ],
 )
-def test_district_setup_refuses_a_short_name_or_names_the_addresses_cannot_hold(slug, name, departments, says):
+def test_district_setup_refuses_a_short_name_or_names_the_addresses_cannot_hold(db, slug, name, departments, says):
     """The short name is in the district's and its departments' addresses (a page linking one with "马街" would fail to
     render for every member): refused before anything is written."""
     from django.core.management import CommandError, call_command

@@ -343,3 +343,45 @@ def test_a_reopened_report_goes_back_to_whoever_had_it(report, actors, district)
     unhandled.state = ReportState.DONE  # done with neither an assignee nor a whistle: an older record
     unhandled.save(update_fields=["state"])
     assert report_confirm(report=unhandled, by=household, satisfied=False).state == ReportState.NEW
+    # Assigned, then whistled: the departments had it last, not the assignee (whose due date has gone by).
+    assigned_first = new_report(actors, "先派单后吹哨")
+    report_assign(report=assigned_first, to=committee, due_on=tomorrow(), by=committee)
+    whistle_blow(reports=[assigned_first], departments=[district.zhujian], deadline=tomorrow(), note="x", by=committee)
+    report_done(report=assigned_first, by=committee, text="处理了")
+    assert report_confirm(report=assigned_first, by=household, satisfied=False).state == ReportState.ESCALATED
+    # Only assigned: back to its assignee.
+    assigned = new_report(actors, "只派单")
+    report_assign(report=assigned, to=committee, due_on=tomorrow(), by=committee)
+    report_done(report=assigned, by=committee, text="处理了")
+    reopened = report_confirm(report=assigned, by=household, satisfied=False)
+    assert reopened.state == ReportState.ASSIGNED and reopened.assignee == committee
+
+
+def test_dates_outside_the_sites_range_are_refused_by_the_services_too(report, actors, district):
+    """The forms bound them more tightly; the services keep any caller (a script, the demo) to dates a page can show."""
+    from datetime import date
+
+    from reports.models import JointMeeting
+    from reports.services import joint_meeting_record
+
+    committee = actors.users["committee"]
+    far = date(9999, 12, 31)
+    with pytest.raises(ReportError, match="Enter a date between 2000-01-01"):
+        report_assign(report=report, to=committee, due_on=far, by=committee)
+    with pytest.raises(ReportError, match="Enter a date between 2000-01-01"):
+        whistle_blow(reports=[report], departments=[district.chengguan], deadline=far, note="x", by=committee)
+    report.refresh_from_db()
+    assert report.state == ReportState.NEW and report.due_on is None and not report.whistles.exists()
+    whistle = whistle_blow(
+        reports=[report], departments=[district.chengguan], deadline=tomorrow(), note="x", by=committee
+    )
+    with pytest.raises(ReportError, match="Enter a date between 2000-01-01"):
+        joint_meeting_record(
+            whistle=whistle,
+            held_on=date(1, 1, 1),
+            place="社区",
+            departments=[district.chengguan],
+            decisions="x",
+            by=committee,
+        )
+    assert not JointMeeting.objects.exists()
