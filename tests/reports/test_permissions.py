@@ -1,6 +1,6 @@
-"""Who may open each page of the residents' reports, as one matrix: every route of reports/urls.py (and the
-volunteers' and contact cards' pages) × residents, the community's roles, the district's staff and the departments'
-members. The report is the household's, private, whistled to 城管 (the state in which the most people have a part).
+"""Who may open each page of the residents' reports, as one matrix: every route of reports/urls.py × residents, the
+community's roles, the district's staff and the departments' members (the volunteers' pages have their own matrix in
+tests/community/test_volunteers.py). The report is the household's, private, whistled to 城管 (the state in which the most people have a part).
 A refused POST changes nothing (the pages' own tests prove each refusal's reason)."""
 
 import pytest
