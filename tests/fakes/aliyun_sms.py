@@ -13,6 +13,7 @@ import json
 import re
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qsl
@@ -49,6 +50,9 @@ class FakeAliyunSms(FakeServer):
     sign_names: set[str] = field(default_factory=set)
     templates: dict[str, str] = field(default_factory=dict)  # code → registered text with ${name} variables
     balance: int | None = None  # texts the account can still pay for; None: unlimited
+    # The provider's own clock (Beijing time): a test whose sending runs at a chosen moment sets it to the same one,
+    # or near midnight the provider's date of a text and ours would differ.
+    clock: Callable[[], datetime] | None = None
 
     def __post_init__(self):
         super().__init__()
@@ -56,6 +60,9 @@ class FakeAliyunSms(FakeServer):
         self.calls: list[tuple[str, dict]] = []  # (action, parameters) of every request
         self._next: deque[tuple[int, dict | bytes]] = deque()
         self._ids = itertools.count(900619746936498440)
+
+    def _now(self) -> datetime:
+        return self.clock() if self.clock is not None else datetime.now(BEIJING)
 
     # --- what a test does ------------------------------------------------------------------------------------
 
@@ -76,7 +83,7 @@ class FakeAliyunSms(FakeServer):
     def _report(self, biz_id: str, *, status: int, err_code: str) -> None:
         with self.lock:
             text = next(t for t in self.sent if t.biz_id == biz_id)
-            text.status, text.err_code, text.received_at = status, err_code, datetime.now(BEIJING)
+            text.status, text.err_code, text.received_at = status, err_code, self._now()
 
     # --- the wire ---------------------------------------------------------------------------------------------
 
@@ -137,7 +144,7 @@ class FakeAliyunSms(FakeServer):
             params=values,
             out_id=params.get("OutId", ""),
             text=VARIABLE.sub(lambda m: values[m.group(1)], registered),
-            sent_at=datetime.now(BEIJING),
+            sent_at=self._now(),
         )
         self.sent.append(text)
         return as_json(200, {"Code": "OK", "Message": "OK", "BizId": text.biz_id, "RequestId": _request_id()})

@@ -34,6 +34,8 @@ def provider_id(text) -> str:
 @pytest.mark.parametrize("provider", ["aliyun_sms", "tencent_sms"])
 def test_a_batch_goes_through_the_provider_and_its_reports_come_back(request, provider, voting, actors):
     fake = request.getfixturevalue(provider)
+    if provider == "aliyun_sms":  # its reports are asked for by the date it sent the text on: its clock is ours
+        fake.clock = lambda: NOON
     bad_number, throttled = REFUSALS[provider]
     batch, _ = batch_create(subject=voting, kind=Batch.Kind.OPENED, by=actors.users["committee"], now=NOON)
     first, second, *rest = batch.messages.order_by("pk")
