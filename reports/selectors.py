@@ -180,7 +180,7 @@ def user_posts(user) -> dict:
             is_staff=Exists(staff),
             pending=Count(
                 "summonses",
-                filter=Q(_reports_open(OuterRef("summonses__whistle")), summonses__completed_at__isnull=True),
+                filter=Q(summonses__completed_at__isnull=True) & Q(_reports_open(OuterRef("summonses__whistle"))),
                 distinct=True,
             ),
         )
@@ -253,13 +253,11 @@ def department_answers(summonses: QuerySet) -> list[DepartmentAnswer]:
             in_a_day=Count("pk", filter=Q(acknowledged_at__lte=a_day_later)),
             completed=Count("pk", filter=Q(completed_at__isnull=False)),
             on_time=Count("pk", filter=Q(completed_at__date__lte=F("whistle__deadline"))),
+            # The subquery last: a part completed or not yet due never runs it (the AND stops at the first false).
             overdue=Count(
                 "pk",
-                filter=Q(
-                    _reports_open(OuterRef("whistle")),
-                    completed_at__isnull=True,
-                    whistle__deadline__lt=timezone.localdate(),
-                ),
+                filter=Q(completed_at__isnull=True, whistle__deadline__lt=timezone.localdate())
+                & Q(_reports_open(OuterRef("whistle"))),
             ),
         )
     )
