@@ -25,6 +25,11 @@ SELECT EXTRACT(YEAR FROM created_at AT TIME ZONE 'Asia/Shanghai') AS y,
 FROM reports_report WHERE community_id = %(community)s {period}
 GROUP BY 1, 2, 3
 """
+# The page also counts the period's reports per building: a second scan the floor above does not make. The two
+# bare GROUP BYs together are the floor of what the page shows, measured beside it.
+BUILDINGS_SQL = """
+SELECT building_id, COUNT(*) FROM reports_report WHERE community_id = %(community)s {period} GROUP BY 1
+"""
 PERIOD_SQL = "AND created_at >= %(start)s AND created_at < %(end)s"
 CATEGORIES = ("environment", "parking", "facilities", "safety", "dispute", "property", "other")
 YEARS = (2023, 2024, 2025)
@@ -165,20 +170,22 @@ def run(args) -> None:
         for period, y in ((str(year), year), ("all years", None))
     }
 
-    def floor(period: str):
+    def floor(period: str, *templates: str):
         params = {"community": big.pk}
-        sql = FLOOR_SQL.format(period="")
+        bound = ""
         if period != "all years":
             tz = datetime.timezone(datetime.timedelta(hours=8))
             params.update(
                 start=datetime.datetime(year, 1, 1, tzinfo=tz), end=datetime.datetime(year + 1, 1, 1, tzinfo=tz)
             )
-            sql = FLOOR_SQL.format(period=PERIOD_SQL)
+            bound = PERIOD_SQL
+        statements = [template.format(period=bound) for template in templates]
 
         def run_sql() -> None:
             with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                cursor.fetchall()
+                for sql in statements:
+                    cursor.execute(sql, params)
+                    cursor.fetchall()
 
         return run_sql
 
@@ -194,7 +201,8 @@ def run(args) -> None:
 
     fns = {}
     for period, y in ((str(year), year), ("all years", None)):
-        fns[("floor", period)] = floor(period)
+        fns[("floor", period)] = floor(period, FLOOR_SQL)
+        fns[("floor2", period)] = floor(period, FLOOR_SQL, BUILDINGS_SQL)
         fns[("per_month", period)] = per_month(y)
         fns[("ledger", period)] = ledger(y)
         fns[("page", period)] = page(y)
@@ -207,9 +215,10 @@ def run(args) -> None:
             fn()
             timings[key].append(time.perf_counter() - t0)
 
-    rows, ratios = [], {}
+    rows, ratios, two_scans = [], {}, {}
     labels = {
         "floor": "floor: bare SQL COUNT(*) … GROUP BY year, month, category",
+        "floor2": "the floor and a bare COUNT(*) … GROUP BY building (the page's two scans)",
         "per_month": "reports_per_month (the same counts, through the ORM)",
         "ledger": "selectors.ledger: the page's GROUP BY queries (4 for a year, 3 for all)",
         "page": "the page: GET, rendered with its charts (5 for a year, 6 for all years)",
@@ -220,11 +229,14 @@ def run(args) -> None:
             ms = _util.median(timings[(name, period)]) * 1000
             p95 = _util.percentile(timings[(name, period)], 95) * 1000
             ratios[(name, period)] = ms / floor_ms
-            rows.append([period, label, f"{ms:.1f}", f"{p95:.1f}", f"{ms / floor_ms:.2f}×"])
+            two_scans[(name, period)] = ms / (_util.median(timings[("floor2", period)]) * 1000)
+            rows.append(
+                [period, label, f"{ms:.1f}", f"{p95:.1f}", f"{ms / floor_ms:.2f}×", f"{two_scans[(name, period)]:.2f}×"]
+            )
     _util.print_table(
         f"Ledger: {args.households:,} households, {args.reports:,} reports over {YEARS[0]}–{YEARS[-1]}, "
         f"{args.rounds} rounds",
-        ["period", "what", "median ms", "p95 ms", "× floor"],
+        ["period", "what", "median ms", "p95 ms", "× floor", "× two scans"],
         rows,
     )
     _util.print_table(
@@ -237,6 +249,7 @@ def run(args) -> None:
     for period in (str(year), "all years"):
         ratio = ratios[("ledger", period)]
         print(f"\nTarget ≤ 2× the floor ({period}): selectors {ratio:.2f}× — {_util.verdict(ratio <= 2)}.")
+        print(f"  against the page's two bare scans: {two_scans[('ledger', period)]:.2f}×.")
     print(f"Constant number of queries: {_util.verdict(constant)}.")
     print(f"Machine: {_util.machine_note()}")
 
