@@ -1,7 +1,7 @@
 """Who may open each page of the residents' reports, as one matrix: every route of reports/urls.py × residents, the
 community's roles, the district's staff and the departments' members (the volunteers' pages have their own matrix in
-tests/community/test_volunteers.py). The report is the household's, private, whistled to 城管 (the state in which the most people have a part).
-A refused POST changes nothing (the pages' own tests prove each refusal's reason)."""
+tests/community/test_volunteers.py). The report is the household's, private, whistled to 城管 (the state in which
+the most people have a part). A refused POST changes nothing (the pages' own tests prove each refusal's reason)."""
 
 import pytest
 from django.urls import reverse
