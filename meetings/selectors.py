@@ -94,6 +94,13 @@ def meeting_status(meeting: Meeting, now=None) -> str:
     return Proposal.OPEN
 
 
+def meeting_before_close(meeting: Meeting, now=None) -> bool:
+    """Whether the meeting is published (its notice or its voting) and its voting has not closed at `now`, whether or
+    not the scheduled job has closed it yet: while texts about it may go out (messaging's open_for_texts)."""
+    published = meeting.state in (MeetingState.NOTICE, MeetingState.VOTING)
+    return published and (now or timezone.now()) < meeting.voting_closes_at
+
+
 _WINDOW_REFUSALS = {
     Proposal.NOT_OPEN: lambda: _("This meeting is not open for voting."),
     Proposal.NOT_YET: lambda: _("Voting on this meeting has not started yet."),

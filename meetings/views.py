@@ -16,7 +16,7 @@ from meetings import services
 from meetings.access import meeting_or_refuse
 from meetings.forms import CandidateForm, ElectionForm, MatterForm, MeetingForm, NoticeSettingsForm
 from meetings.models import AgendaItem, Candidate, Election, Meeting
-from meetings.selectors import agenda_rows, proposals_for_agenda
+from meetings.selectors import agenda_rows, meeting_before_close, proposals_for_agenda
 
 
 def _error_text(error: ValidationError) -> str:
@@ -317,6 +317,7 @@ def meeting_detail(request, pk: int):
             "meeting": meeting,
             "rows": agenda_rows(meeting),
             "can_manage": request.user.has_perm("meetings.manage_meeting", meeting),
+            "before_close": meeting_before_close(meeting),
         },
     )
 

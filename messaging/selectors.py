@@ -205,6 +205,11 @@ def price_per_part() -> Decimal:
     return settings.SMS_PRICE_YUAN
 
 
+def quiet_hours() -> tuple[str, str]:
+    """The quiet hours as the pages write them, e.g. ("21:00", "08:00")."""
+    return QUIET_FROM.strftime("%H:%M"), QUIET_UNTIL.strftime("%H:%M")
+
+
 def allowed_from(moment: datetime) -> datetime:
     """The first moment at or after `moment` outside the quiet hours (Beijing time)."""
     local = timezone.localtime(moment)

@@ -33,6 +33,7 @@ from messaging.selectors import (
     open_for_texts,
     participation,
     policy_of,
+    quiet_hours,
 )
 from messaging.services import (
     MessagingError,
@@ -173,6 +174,7 @@ def preview(request, of: str, pk: int):
             "month": month_budget(community, now),
             "refusal": plan_refusal(plan, kind=kind, community=community, now=now),
             "fields": confirm,
+            "quiet": quiet_hours(),
             "send_url": _url(subject, "sms_send"),
             "change_url": f"{_url(subject, 'sms_compose')}?{back.urlencode()}",
         },
@@ -204,16 +206,17 @@ def send(request, of: str, pk: int):
         for name in ("token", "csrfmiddlewaretoken"):
             back.pop(name, None)
         return redirect(f"{_url(subject, 'sms_compose')}?{back.urlencode()}")
+    quiet_from, quiet_until = quiet_hours()
     if not created:
         messages.info(request, _("This batch was already sent: here it is. Nothing was sent twice."))
     else:
         messages.success(
             request,
             _(
-                "The texts to %(n)s households are queued. They go out within minutes, never between 21:00 and "
-                "8:00: reload the page to see them sent and delivered."
+                "The texts to %(n)s households are queued. They go out within minutes, never between "
+                "%(quiet_from)s and %(quiet_until)s: reload the page to see them sent and delivered."
             )
-            % {"n": batch.households},
+            % {"n": batch.households, "quiet_from": quiet_from, "quiet_until": quiet_until},
         )
     return redirect("sms_batch", pk=batch.pk)
 
@@ -307,7 +310,7 @@ def policy(request, slug: str):
     return render(
         request,
         "messaging/policy.html",
-        {"community": community, "form": form, "month": month_budget(community)},
+        {"community": community, "form": form, "month": month_budget(community), "quiet": quiet_hours()},
         status=400 if form.is_bound else 200,
     )
 

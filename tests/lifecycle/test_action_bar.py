@@ -3,9 +3,11 @@ the moves valid in each state and allowed to each role, one place for each contr
 read."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from costs.models import CostMethod, Sharers
 from costs.services import cost_plan_create, line_item_add
@@ -87,6 +89,35 @@ def test_the_secretary_sees_the_links_but_not_the_moves(actors, client_as):
     assert reverse("paper_entry", args=[proposal.pk]) in bar and reverse("register", args=[proposal.pk]) in bar
     assert reverse("proposal_close_confirm", args=[proposal.pk]) not in bar
     assert 'name="action"' not in bar
+
+
+def test_the_text_reminder_is_offered_exactly_while_texts_may_go_out(actors, client_as):
+    """Only inside the voting window, and not past the close before the scheduled job closes the proposal: the
+    button shows exactly when messaging would let the committee text (messaging.selectors.kinds_open)."""
+    from messaging.selectors import kinds_open
+
+    committee = actors.users["committee"]
+    proposal = make_proposal(actors.community, committee, state=State.VOTING)
+    client = client_as(committee)
+    button = f'href="{reverse("sms_compose", args=[proposal.pk])}"'
+
+    def offered() -> bool:
+        shown = button in bar_of(page(client, proposal))
+        proposal.refresh_from_db()
+        assert shown == bool(kinds_open(proposal, timezone.now()))
+        return shown
+
+    assert offered()
+    now = timezone.now()
+    Proposal.objects.filter(pk=proposal.pk).update(
+        voting_opens_at=now + timedelta(hours=1), voting_closes_at=now + timedelta(days=7)
+    )
+    assert not offered()  # not open yet
+    Proposal.objects.filter(pk=proposal.pk).update(
+        voting_opens_at=now - timedelta(days=7), voting_closes_at=now - timedelta(minutes=1)
+    )
+    assert 'class="bar-when due"' in bar_of(page(client, proposal))  # still voting, past the close
+    assert not offered()
 
 
 @pytest.mark.parametrize("who", ["household", "canvasser"])

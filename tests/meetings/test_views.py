@@ -224,6 +224,34 @@ def test_a_household_cannot_read_a_draft(client_as, actors, meeting):
     assert response.status_code == 403
 
 
+def test_the_text_reminder_is_offered_exactly_while_texts_may_go_out(client_as, committee, meeting, election):
+    """From the notice until the close, and not past the close before the scheduled job closes the meeting: the
+    button shows exactly when messaging would let the committee text (messaging.selectors.kinds_open)."""
+    from messaging.selectors import kinds_open
+    from tests.meetings.conftest import open_voting_now
+
+    client = client_as(committee)
+    button = reverse("sms_compose_meeting", args=[meeting.pk])
+
+    def offered() -> bool:
+        shown = button in client.get(reverse("meeting_detail", args=[meeting.pk])).content.decode()
+        meeting.refresh_from_db()
+        assert shown == bool(kinds_open(meeting, timezone.now()))
+        return shown
+
+    for name in ("甲", "乙"):
+        candidate_add(election=election, by=committee, name=name)
+    assert not offered()  # a draft
+    meeting_publish_notice(meeting=meeting, by=committee)
+    assert offered()
+    open_voting_now(meeting)
+    assert offered()
+    past = timezone.now() - timedelta(minutes=1)
+    Meeting.objects.filter(pk=meeting.pk).update(voting_opens_at=past - timedelta(days=3), voting_closes_at=past)
+    assert Meeting.objects.get(pk=meeting.pk).state == MeetingState.VOTING
+    assert not offered()
+
+
 # --- Constant queries -----------------------------------------------------------------------------------------
 
 

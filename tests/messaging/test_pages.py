@@ -5,6 +5,7 @@ opt-out from the home page."""
 import re
 import threading
 import time
+from datetime import time as time_of_day
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from django.db.models import Max
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from community.models import Building, Community, HouseholdBinding
 from meetings.models import Meeting, MeetingState
@@ -377,6 +378,24 @@ def test_the_settings_page_shows_this_months_spend(voting, actors, client_as):
     client.post(reverse("sms_send", args=[voting.pk]), confirm_fields(client.get(preview_url(voting)).content.decode()))
     html = client.get(reverse("sms_policy", args=[actors.community.slug])).content.decode()
     assert re.search(r'id="spent">[^<]*<b>¥0.45</b>', html)  # 5 phones × 2 parts × ¥0.045
+
+
+def test_the_pages_state_the_quiet_hours_of_the_constants(voting, actors, client_as, monkeypatch, settings):
+    """The quiet hours the pages write are the ones the sending keeps (messaging.selectors.QUIET_FROM/UNTIL)."""
+    monkeypatch.setattr("messaging.selectors.QUIET_FROM", time_of_day(22, 30))
+    monkeypatch.setattr("messaging.selectors.QUIET_UNTIL", time_of_day(7, 0))
+    client = client_as(actors.users["committee"])
+    preview = client.get(preview_url(voting)).content.decode()
+    assert "none is sent between 22:30 and 07:00 (they wait until the morning)" in preview
+    sent = client.post(reverse("sms_send", args=[voting.pk]), confirm_fields(preview), follow=True).content.decode()
+    assert "They go out within minutes, never between 22:30 and 07:00: reload the page" in sent
+    policy = client.get(reverse("sms_policy", args=[actors.community.slug])).content.decode()
+    assert "have not voted, and never between 22:30 and 07:00." in policy
+    assert "21:00" not in preview + sent + policy
+    settings.LANGUAGE_CODE = "zh-hans"
+    with translation.override("zh-hans"):
+        policy = client.get(reverse("sms_policy", args=[actors.community.slug])).content.decode()
+    assert "提醒只发给还没有表决的户，22:30至次日07:00不发送。" in policy
 
 
 def test_the_budget_left_is_the_same_on_every_page_and_never_below_nothing(voting, actors, client_as):
