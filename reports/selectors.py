@@ -22,11 +22,12 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -143,6 +144,9 @@ def report_whistles(report: Report) -> list[Whistle]:
 # --- departments and district ---------------------------------------------------------------------------------
 
 ACKNOWLEDGE_WITHIN = timedelta(days=1)  # a department that reports for duty within a day is punctual
+# The inbox and the district's page list what is still open however old, and what was completed or ended only for
+# this long after; the older ones are counted below the list, not loaded.
+LISTED_AFTER_ENDING = timedelta(days=90)
 SUMMONS_STEPS = (ReportEvent.Kind.ACKNOWLEDGED, ReportEvent.Kind.ACTION, ReportEvent.Kind.COMPLETED)
 
 
@@ -158,6 +162,21 @@ def _reports_open(whistle: OuterRef) -> Exists:
     """Whether a report of `whistle` (a reference to it in the outer query) is still open: a department's part counts
     as to do, or overdue, only then."""
     return Exists(Report.objects.filter(whistles=whistle, state__in=OPEN_STATES))
+
+
+def _ended_at(whistle: OuterRef) -> Subquery:
+    """When the last report of `whistle` closed: the time its parts ended, once none of its reports is open."""
+    last = Report.objects.filter(whistles=whistle).order_by(F("closed_at").desc(nulls_last=True))
+    return Subquery(last.values("closed_at")[:1])
+
+
+def _window(queryset: QuerySet, finished_at: Case) -> tuple[QuerySet, QuerySet]:
+    """`queryset` split by `finished_at` (null while open): the rows listed — open, or finished within
+    LISTED_AFTER_ENDING — and those finished before. A row finished at an unknown time stays listed."""
+    now = timezone.now()
+    since = now - LISTED_AFTER_ENDING
+    rows = queryset.alias(finished_at=Coalesce(finished_at, Value(now)))
+    return rows.filter(finished_at__gte=since), rows.filter(finished_at__lt=since)
 
 
 def user_departments(user) -> list[Department]:
@@ -191,17 +210,24 @@ def user_posts(user) -> dict:
     return {"districts": districts, "departments": [d for d in departments if d.is_member]}
 
 
-def department_inbox(departments: list[Department]) -> list[Summons]:
-    """The summonses to `departments`, newest first, each with its whistle, community and reports (their reported
-    photos, where they are), `steps`: what the department has done so far, from the history, and `reports_open`:
-    whether a report of the whistle is still open (else the part has ended). Five queries."""
+def department_inbox(departments: list[Department]) -> tuple[list[Summons], int]:
+    """The summonses to `departments` still open, and those completed or ended within LISTED_AFTER_ENDING, newest
+    first, each with its whistle, community and reports (their reported photos, where they are), `steps`: what the
+    department has done so far, from the history, and `reports_open`: whether a report of the whistle is still open
+    (else the part has ended); and how many older ones are left off. Five queries, whatever the number of parts."""
     reported = ReportPhoto.objects.filter(stage=ReportPhoto.Stage.REPORTED).order_by("pk")
     reports = Report.objects.select_related("entrance__building", "building").prefetch_related(
         Prefetch("photos", queryset=reported, to_attr="reported_photos")
     )
+    # A part is finished when the department completed it, or else when the last report of its whistle closed.
+    finished_at = Case(
+        When(completed_at__isnull=False, then=F("completed_at")),
+        When(~_reports_open(OuterRef("whistle")), then=_ended_at(OuterRef("whistle"))),
+        output_field=DateTimeField(),
+    )
+    listed, older = _window(Summons.objects.filter(department__in=departments), finished_at)
     summonses = list(
-        Summons.objects.filter(department__in=departments)
-        .select_related("whistle__community", "department")
+        listed.select_related("whistle__community", "department")
         .prefetch_related(Prefetch("whistle__reports", queryset=reports.order_by("number")))
         .order_by("-whistle__created_at", "-pk")
     )
@@ -222,7 +248,7 @@ def department_inbox(departments: list[Department]) -> list[Summons]:
         summons.days_overdue = days_overdue(
             summons.whistle.deadline, summons.completed_at, today, reports_open=summons.reports_open
         )
-    return summonses
+    return summonses, older.count()
 
 
 @dataclass
@@ -300,16 +326,28 @@ class Escalation:
         return not self.completed and not self.ended
 
 
-def district_overview(district: District) -> tuple[list[Escalation], list[DepartmentAnswer]]:
-    """Every whistle of the district's communities, overdue ones first (most days late first), then those still
-    open by deadline, then the completed ones and those whose reports are all closed, newest first; and each
-    department's punctuality, every department of the district by name. Four queries, whatever the district's size."""
+def district_overview(district: District) -> tuple[list[Escalation], int, list[DepartmentAnswer]]:
+    """The whistles of the district's communities still open, and those completed or ended within
+    LISTED_AFTER_ENDING: overdue ones first (most days late first), then those still open by deadline, then the
+    completed ones and those whose reports are all closed, newest first; how many older ones are left off; and each
+    department's punctuality over every whistle ever, every department of the district by name. Five queries,
+    whatever the district's size."""
     today = timezone.localdate()
     summonses = Summons.objects.filter(whistle__community__district=district)
+    # A whistle is finished when its last part was completed, or else when the last of its reports closed.
+    parts = Summons.objects.filter(whistle=OuterRef("pk")).order_by()
+    last_completed = Subquery(parts.values("whistle").annotate(last=Max("completed_at")).values("last"))
+    finished_at = Case(
+        When(~Exists(parts.filter(completed_at__isnull=True)), then=last_completed),
+        When(~_reports_open(OuterRef("pk")), then=_ended_at(OuterRef("pk"))),
+        output_field=DateTimeField(),
+    )
+    listed, older = _window(Whistle.objects.filter(community__district=district), finished_at)
     escalations: dict[int, Escalation] = {}
-    for summons in summonses.select_related("whistle__community", "department").order_by("department__name"):
+    shown = summonses.filter(whistle__in=listed.values("pk"))
+    for summons in shown.select_related("whistle__community", "department").order_by("department__name"):
         escalations.setdefault(summons.whistle_id, Escalation(whistle=summons.whistle)).summonses.append(summons)
-    links = Whistle.reports.through.objects.filter(whistle__community__district=district).select_related("report")
+    links = Whistle.reports.through.objects.filter(whistle__in=listed.values("pk")).select_related("report")
     for link in links.order_by("report__number"):
         escalations[link.whistle_id].reports.append(link.report)
     for escalation in escalations.values():
@@ -322,7 +360,7 @@ def district_overview(district: District) -> tuple[list[Escalation], list[Depart
     ordered.sort(key=lambda e: (-e.days_overdue, not e.open, e.whistle.deadline if e.open else date.min))
     answers = {answer.department_id: answer for answer in department_answers(summonses)}
     departments = Department.objects.filter(district=district).order_by("name").values_list("pk", "name")
-    return ordered, [answers.get(pk) or DepartmentAnswer(pk, name) for pk, name in departments]
+    return ordered, older.count(), [answers.get(pk) or DepartmentAnswer(pk, name) for pk, name in departments]
 
 
 # --- the resident's pages ------------------------------------------------------------------------------------------

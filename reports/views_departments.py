@@ -13,16 +13,18 @@ from django.views.decorators.http import require_POST, require_safe
 from community.models import District
 from core.uploads import private_png_response
 from reports.models import Department, ReportPhoto, Summons
-from reports.selectors import department_inbox, district_overview, user_departments
+from reports.selectors import LISTED_AFTER_ENDING, department_inbox, district_overview, user_departments
 from reports.services import summons_acknowledge, summons_act, summons_complete
 
 
 def _inbox(request, departments, *, district=None, department=None):
     # Every report listed was whistled to a department of the user's: reports.see_reporter_phone holds for each (its
     # is_summoned), so the number is shown without asking the rules once per report (tests check they agree).
-    summonses = department_inbox(departments)
+    summonses, older = department_inbox(departments)
     context = {
         "summonses": summonses,
+        "older": older,
+        "listed_days": LISTED_AFTER_ENDING.days,
         "departments": departments,
         "department": department,
         "district": district,
@@ -118,15 +120,18 @@ def summons_photo(request, pk: int, photo_id: int):
 @require_safe
 @login_required
 def district_page(request, slug: str):
-    """Every escalation of the district's communities, overdue ones first and flagged, and each department's
-    punctuality. The flag on this page is how overdue parts reach the district: no job sends anything."""
+    """The district's escalations still open or lately finished, overdue ones first and flagged, and each
+    department's punctuality. The flag on this page is how overdue parts reach the district: no job sends anything."""
     district = get_object_or_404(District, slug=slug)
     if not request.user.has_perm("reports.view_district", district):
         raise PermissionDenied
-    escalations, punctuality = district_overview(district)
+    escalations, older, punctuality = district_overview(district)
     context = {
         "district": district,
         "escalations": escalations,
+        "older": older,
+        "listed_days": LISTED_AFTER_ENDING.days,
+        "all": len(escalations) + older,
         "punctuality": punctuality,
         "overdue": sum(1 for e in escalations if e.days_overdue),
         "open": sum(1 for e in escalations if e.open),

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from reports.models import Category, ReportEvent, Summons
+from reports.models import Category, Report, ReportEvent, Summons
+from reports.selectors import LISTED_AFTER_ENDING
 from reports.services import (
     report_confirm,
     report_create,
@@ -149,6 +150,31 @@ def close(report, actors):
     """The community records what was done and the reporter is satisfied: the report is closed."""
     report_done(report=report, by=actors.users["committee"], text="社区处理完毕")
     report_confirm(report=report, by=actors.users["household"], satisfied=True)
+
+
+def aged(actors, *, days: int, departments, note: str):
+    """A report whistled `days` ago to `departments` (its deadline 3 days after that)."""
+    report = report_create(
+        community=actors.community, by=actors.users["household"], category=Category.OTHER, description=note
+    )
+    whistle = blow(report, departments, actors.users["committee"], note=note)
+    backdate(whistle, days=days)
+    return report, whistle
+
+
+def complete(whistle, department, *, days_ago: int) -> Summons:
+    """`department` reported for duty at once and completed its part `days_ago` days ago."""
+    summons = summons_of(whistle, department)
+    Summons.objects.filter(pk=summons.pk).update(
+        acknowledged_at=whistle.created_at, completed_at=timezone.now() - timedelta(days=days_ago)
+    )
+    return summons
+
+
+def end(report, actors, *, days_ago: int) -> None:
+    """The report was closed `days_ago` days ago: the parts not completed ended then."""
+    close(report, actors)
+    Report.objects.filter(pk=report.pk).update(closed_at=timezone.now() - timedelta(days=days_ago))
 
 
 def test_a_part_whose_reports_are_closed_is_over_in_the_inbox(client_as, whistle, report, district, actors):
@@ -343,10 +369,10 @@ def test_parts_whose_reports_are_closed_are_neither_overdue_nor_to_handle(client
     from reports.selectors import district_overview, user_posts
 
     backdate(whistle, days=6)
-    [escalation], _answers = district_overview(district.district)
+    [escalation], _older, _answers = district_overview(district.district)
     assert escalation.days_overdue == 3 and escalation.open
     close(report, actors)
-    [escalation], answers = district_overview(district.district)
+    [escalation], _older, answers = district_overview(district.district)
     assert escalation.days_overdue == 0 and not escalation.open and escalation.ended
     assert [(a.name, a.summoned, a.overdue) for a in answers] == [("住建", 1, 0), ("城管", 1, 0)]
     page = client_as(district.people.staff).get(reverse("district_page", args=["majie"])).content.decode()
@@ -392,8 +418,11 @@ def test_the_district_page_costs_the_same_queries_at_any_size(
         )
         whistle = blow(more, [district.chengguan, district.zhujian], committee)
         summons_acknowledge(summons=summons_of(whistle, district.zhujian), by=district.people.zhujian)
+        _r, old = aged(actors, days=400, departments=[district.chengguan], note=f"旧{n}")
+        complete(old, district.chengguan, days_ago=200)  # left off the list, counted
     with django_assert_num_queries(small):
-        assert client.get(url).status_code == 200
+        response = client.get(url)
+    assert "6 more whistles, completed or ended over 90 days ago, are not listed." in response.content.decode()
 
 
 def test_the_inbox_costs_the_same_queries_at_any_size(client_as, report, district, actors):
@@ -422,7 +451,10 @@ def test_the_inbox_costs_the_same_queries_at_any_size(client_as, report, distric
         )
         whistle = blow(more, [district.chengguan], committee)
         summons_acknowledge(summons=summons_of(whistle, district.chengguan), by=district.people.chengguan)
+        _r, old = aged(actors, days=400, departments=[district.chengguan], note=f"旧{n}")
+        complete(old, district.chengguan, days_ago=200)  # left off the list, counted
     assert count() == small
+    assert "4 more parts, completed or ended" in client.get(url).content.decode()
 
 
 def test_the_inbox_shows_a_number_to_those_the_rules_let_see_it(whistle, district):
@@ -430,9 +462,98 @@ def test_the_inbox_shows_a_number_to_those_the_rules_let_see_it(whistle, distric
     from reports.selectors import department_inbox
 
     member = district.people.chengguan
-    for summons in department_inbox([district.chengguan]):
+    summonses, _older = department_inbox([district.chengguan])
+    for summons in summonses:
         for report in summons.whistle.reports.all():
             assert member.has_perm("reports.see_reporter_phone", report)
+
+
+# --- The window: what was finished long ago is left off the lists, and counted ----------------------------------
+
+
+@pytest.fixture
+def ages(actors, district):
+    """Parts of 城管 of every age: open for years, completed or ended lately, completed or ended long ago."""
+    chengguan, zhujian = district.chengguan, district.zhujian
+    _r, open_old = aged(actors, days=700, departments=[chengguan, zhujian], note="多年未办")
+    complete(open_old, zhujian, days_ago=600)  # 住建 finished long ago: the whistle is open for 城管's part
+    _r, done_lately = aged(actors, days=120, departments=[chengguan], note="最近办结")
+    complete(done_lately, chengguan, days_ago=10)
+    report, ended_lately = aged(actors, days=150, departments=[chengguan], note="最近结束")
+    end(report, actors, days_ago=20)
+    _r, done_long_ago = aged(actors, days=400, departments=[chengguan], note="早已办结")
+    complete(done_long_ago, chengguan, days_ago=LISTED_AFTER_ENDING.days + 1)
+    report, ended_long_ago = aged(actors, days=300, departments=[chengguan, zhujian], note="早已结束")
+    end(report, actors, days_ago=LISTED_AFTER_ENDING.days + 5)
+    return {"listed": [open_old, done_lately, ended_lately], "older": [done_long_ago, ended_long_ago]}
+
+
+def test_the_inbox_lists_open_parts_however_old_and_counts_those_finished_long_ago(client_as, ages, district):
+    page = client_as(district.people.chengguan).get(reverse("department_inbox")).content.decode()
+    for whistle in ages["listed"]:
+        assert f'id="summons-{summons_of(whistle, district.chengguan).pk}"' in page
+    for whistle in ages["older"]:
+        assert f'id="summons-{summons_of(whistle, district.chengguan).pk}"' not in page
+    assert "早已" not in page
+    assert "2 more parts, completed or ended over 90 days ago, are not listed." in page
+    assert page.index("多年未办") > page.index("最近办结")  # newest whistle first, as before
+    page = client_as(district.people.zhujian).get(reverse("department_inbox")).content.decode()
+    assert "多年未办" not in page and "早已结束" not in page and 'id="no-summons"' not in page
+    assert "2 more parts, completed or ended over 90 days ago, are not listed." in page
+
+
+def test_the_pages_say_in_chinese_how_many_are_left_off(client_as, ages, district, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    page = client_as(district.people.chengguan).get(reverse("department_inbox"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "另有 2 条早于 90 天前办结或结束的，未列出" in page.content.decode()
+    page = client_as(district.people.staff).get(
+        reverse("district_page", args=["majie"]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert "另有 2 次早于 90 天前办结或结束的吹哨，未列出" in page.content.decode()
+
+
+def test_the_district_lists_open_whistles_however_old_and_counts_those_finished_long_ago(client_as, ages, district):
+    page = client_as(district.people.staff).get(reverse("district_page", args=["majie"])).content.decode()
+    for whistle in ages["listed"]:
+        assert f'id="whistle-{whistle.pk}"' in page
+    for whistle in ages["older"]:
+        assert f'id="whistle-{whistle.pk}"' not in page
+    assert "2 more whistles, completed or ended over 90 days ago, are not listed." in page
+    assert page.split('id="count-all"')[1].split("</li>")[0].endswith("<b>5</b>")
+    assert page.split('id="count-open"')[1].split("</li>")[0].endswith("<b>1</b>")
+
+    def row(department):
+        start = page.index(f'id="punctuality-{department.pk}"')
+        return page[start : page.index("</tr>", start)]
+
+    # The punctuality stays all-time: every part ever sent is counted.
+    assert 'class="num sent" data-label="Sent">5<' in row(district.chengguan)
+    assert 'class="num sent" data-label="Sent">2<' in row(district.zhujian)
+
+
+def test_a_whistle_finishes_with_its_last_part_or_its_last_report(ages, actors, district):
+    from reports.selectors import district_overview
+
+    escalations, older, _answers = district_overview(district.district)
+    assert {e.whistle.pk for e in escalations} == {w.pk for w in ages["listed"]} and older == 2
+    open_old = ages["listed"][0]
+    complete(open_old, district.chengguan, days_ago=LISTED_AFTER_ENDING.days + 1)
+    escalations, older, _answers = district_overview(district.district)
+    assert open_old.pk not in {e.whistle.pk for e in escalations} and older == 3
+    complete(open_old, district.chengguan, days_ago=LISTED_AFTER_ENDING.days - 1)
+    escalations, older, _answers = district_overview(district.district)
+    assert open_old.pk in {e.whistle.pk for e in escalations} and older == 2
+
+
+def test_nothing_listed_but_older_parts_is_not_called_empty(client_as, actors, district):
+    _r, whistle = aged(actors, days=400, departments=[district.chengguan], note="早已办结")
+    complete(whistle, district.chengguan, days_ago=200)
+    page = client_as(district.people.chengguan).get(reverse("department_inbox")).content.decode()
+    assert 'id="no-summons"' not in page and "1 more part, completed or ended over 90 days ago, is not listed." in page
+    page = client_as(district.people.staff).get(reverse("district_page", args=["majie"])).content.decode()
+    assert (
+        'id="no-whistles"' not in page and "1 more whistle, completed or ended over 90 days ago, is not listed." in page
+    )
 
 
 # --- The home page ------------------------------------------------------------------------------------------------
