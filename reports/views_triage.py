@@ -25,7 +25,8 @@ from reports.services import (
     whistle_blow,
 )
 
-FORMS = {"merge": MergeForm, "assign": AssignForm, "done": DoneForm, "whistle": WhistleForm, "meeting": MeetingForm}
+# The triage forms of the page, by their own names (ReportPageForm.name); "done" is offered apart (to the assignee too).
+TRIAGE_FORMS = {form.name: form for form in (MergeForm, AssignForm, WhistleForm, MeetingForm)}
 
 
 def no_district() -> str:
@@ -83,11 +84,11 @@ def _page(request, report: Report, bound: dict | None = None, status: int = 200)
     whistles = report_whistles(report)
     forms = {}
     if can_triage:
-        forms = {name: bound.get(name) or form(report=report) for name, form in FORMS.items() if name != "done"}
+        forms = {name: bound.get(name) or form(report=report) for name, form in TRIAGE_FORMS.items()}
         if not whistles:
             forms.pop("meeting")
     if user.has_perm("reports.record_done", report) and report.state in DONE_FROM:
-        forms["done"] = bound.get("done") or DoneForm(report=report)
+        forms[DoneForm.name] = bound.get(DoneForm.name) or DoneForm(report=report)
     photos = {stage: 0 for stage in ReportPhoto.Stage.values}
     for photo in report.photos.all():
         photos[photo.stage] += 1
@@ -138,12 +139,12 @@ def _refused(request, report: Report, perm: str):
     raise PermissionDenied
 
 
-def _invalid(request, report: Report, name: str, form, error: ReportError | None = None):
+def _invalid(request, report: Report, form, error: ReportError | None = None):
     if error is not None:
         form.add_error(None, error.messages)
     text = " ".join(" ".join(errors) for errors in form.errors.values())
     messages.error(request, _("Nothing was changed: %(why)s") % {"why": text})
-    return _page(request, report, bound={name: form}, status=400)
+    return _page(request, report, bound={form.name: form}, status=400)
 
 
 @login_required
@@ -154,12 +155,12 @@ def merge(request, pk: int):
         return refused
     form = MergeForm(request.POST, report=report)
     if not form.is_valid():
-        return _invalid(request, report, "merge", form)
+        return _invalid(request, report, form)
     into = form.cleaned_data["number"]
     try:
         report_merge(report=report, into=into, by=request.user)
     except ReportError as error:
-        return _invalid(request, report, "merge", form, error)
+        return _invalid(request, report, form, error)
     messages.success(request, _("Report #%(a)s is merged into #%(b)s.") % {"a": report.number, "b": into.number})
     return redirect("report_manage", pk=into.pk)
 
@@ -172,12 +173,12 @@ def assign(request, pk: int):
         return refused
     form = AssignForm(request.POST, report=report)
     if not form.is_valid():
-        return _invalid(request, report, "assign", form)
+        return _invalid(request, report, form)
     data = form.cleaned_data
     try:
         report_assign(report=report, to=data["assignee"], due_on=data["due_on"], note=data["note"], by=request.user)
     except ReportError as error:
-        return _invalid(request, report, "assign", form, error)
+        return _invalid(request, report, form, error)
     messages.success(request, _("Assigned to %(who)s.") % {"who": data["assignee"]})
     return redirect("report_manage", pk=report.pk)
 
@@ -190,11 +191,11 @@ def done(request, pk: int):
         return refused
     form = DoneForm(request.POST, request.FILES, report=report)
     if not form.is_valid():
-        return _invalid(request, report, "done", form)
+        return _invalid(request, report, form)
     try:
         report_done(report=report, by=request.user, text=form.cleaned_data["text"], photos=form.cleaned_data["photos"])
     except ReportError as error:
-        return _invalid(request, report, "done", form, error)
+        return _invalid(request, report, form, error)
     messages.success(request, _("Recorded. The reporter is asked to confirm."))
     return redirect("report_manage", pk=report.pk)
 
@@ -228,7 +229,7 @@ def whistle(request, pk: int):
         return redirect("report_manage", pk=report.pk)
     form = WhistleForm(request.POST, report=report)
     if not form.is_valid():
-        return _invalid(request, report, "whistle", form)
+        return _invalid(request, report, form)
     data = form.cleaned_data
     try:
         whistle_blow(
@@ -239,7 +240,7 @@ def whistle(request, pk: int):
             by=request.user,
         )
     except ReportError as error:
-        return _invalid(request, report, "whistle", form, error)
+        return _invalid(request, report, form, error)
     messages.success(
         request,
         _("Whistled to %(departments)s: they are asked to report for duty.")
@@ -256,7 +257,7 @@ def meeting(request, pk: int):
         return refused
     form = MeetingForm(request.POST, report=report)
     if not form.is_valid():
-        return _invalid(request, report, "meeting", form)
+        return _invalid(request, report, form)
     data = form.cleaned_data
     try:
         joint_meeting_record(
@@ -268,6 +269,6 @@ def meeting(request, pk: int):
             by=request.user,
         )
     except ReportError as error:
-        return _invalid(request, report, "meeting", form, error)
+        return _invalid(request, report, form, error)
     messages.success(request, _("The joint meeting is recorded in the history of each report of the whistle."))
     return redirect("report_manage", pk=report.pk)
