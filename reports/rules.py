@@ -83,7 +83,16 @@ def is_done(user, report: Report) -> bool:
 
 @rules.predicate
 def is_department_member(user, summons: Summons) -> bool:
-    return _user(user) and DepartmentMember.objects.filter(user=user, department_id=summons.department_id).exists()
+    return is_member_of(user, summons.department_id)
+
+
+def is_member_of(user, department_id: int) -> bool:
+    return _user(user) and DepartmentMember.objects.filter(user=user, department_id=department_id).exists()
+
+
+@rules.predicate
+def is_in_department(user, department) -> bool:
+    return is_member_of(user, department.pk)
 
 
 @rules.predicate
@@ -112,6 +121,8 @@ rules.add_perm("reports.manage_report", is_handler | is_assignee)
 rules.add_perm("reports.record_done", (is_handler | is_assignee) & is_open)
 rules.add_perm("reports.confirm_report", is_reporter & is_done)
 rules.add_perm("reports.answer_summons", is_department_member)
+# A department's inbox (takes a department): its members.
+rules.add_perm("reports.view_department", is_in_department)
 rules.add_perm("reports.view_district", is_district_staff)
 
 # --- The resident's pages (wt-resident) ---

@@ -48,7 +48,7 @@ def department_inbox_mine(request):
 def department_inbox_one(request, slug: str, pk: int):
     """One department's summonses, for its members."""
     department = get_object_or_404(Department.objects.select_related("district"), pk=pk, district__slug=slug)
-    if not department.members.filter(user=request.user).exists():
+    if not request.user.has_perm("reports.view_department", department):
         raise PermissionDenied
     return _inbox(request, [department], district=department.district, department=department)
 
