@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from community.models import Building, Community, Entrance, Volunteer
 from core.identity import normalize_phone
-from core.uploads import image_reencoded
+from core.uploads import image_reencoded, stored_file_delete_on_commit
 
 logger = logging.getLogger("gongyi.volunteers")
 
@@ -43,7 +43,7 @@ def _checked(community: Community, data: VolunteerInput) -> VolunteerInput:
     if len(name) > NAME_MAX:
         raise ValidationError(_("The name is at most 60 characters."), code="name")
     entrance = data.entrance
-    if entrance is None or not Entrance.objects.filter(pk=entrance.pk, building__community=community).exists():
+    if entrance is None or entrance.building.community_id != community.pk:
         raise ValidationError(_("Choose an entrance of this community."), code="entrance")
     try:
         phone = normalize_phone(data.phone)
@@ -71,12 +71,6 @@ def _photo_png(photo) -> bytes | None:
         max_side=PHOTO_MAX_SIDE,
         refusal=_("Only a photo (JPEG, PNG or WebP) can be added."),
     )
-
-
-def _delete_file_on_commit(name: str) -> None:
-    if name:
-        storage = Volunteer._meta.get_field("photo").storage
-        transaction.on_commit(lambda: storage.delete(name))
 
 
 @transaction.atomic
@@ -162,7 +156,7 @@ def volunteer_update(
         locked.photo = ""
     locked.save()
     if old_photo and old_photo != locked.photo.name:
-        _delete_file_on_commit(old_photo)
+        stored_file_delete_on_commit(Volunteer._meta.get_field("photo").storage, old_photo)
     logger.info("volunteer %s changed by user %s", locked.pk, getattr(by, "pk", None))
     return locked
 
@@ -189,7 +183,7 @@ def volunteer_withdraw(*, volunteer: Volunteer, by) -> Volunteer:
     locked.listed = False
     locked.photo = ""
     locked.save(update_fields=["active", "listed", "photo"])
-    _delete_file_on_commit(old_photo)
+    stored_file_delete_on_commit(Volunteer._meta.get_field("photo").storage, old_photo)
     logger.info("volunteer %s withdrawn by user %s", locked.pk, getattr(by, "pk", None))
     return locked
 

@@ -6,6 +6,7 @@ import io
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError  # Pillow comes with WeasyPrint
@@ -89,3 +90,10 @@ def private_png_response(file, *, max_age: int = 3600) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = f"private, max-age={max_age}"
     return response
+
+
+def stored_file_delete_on_commit(storage, name: str) -> None:
+    """Delete a stored file no row names any more, once the transaction commits: a rolled-back change never loses
+    the file its row still names."""
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

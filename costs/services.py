@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from community.models import Community, Household
 from core.dates import check_date
-from core.uploads import image_reencoded
+from core.uploads import image_reencoded, stored_file_delete_on_commit
 from costs.engine import FEN, Part, floors_ridden, split
 from costs.models import (
     Beneficiary,
@@ -557,8 +557,6 @@ def payment_instructions_save(
     if png is not None:
         instructions.qr.save(f"{community.pk}-{secrets.token_hex(8)}.png", ContentFile(png), save=False)
     instructions.save()
-    if old and old != (instructions.qr.name if instructions.qr else ""):
-        # After the commit, so a rolled-back change never loses the file still named.
-        storage = instructions.qr.storage
-        transaction.on_commit(lambda: storage.delete(old))
+    if old != (instructions.qr.name if instructions.qr else ""):
+        stored_file_delete_on_commit(instructions.qr.storage, old)
     return instructions

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from community.models import Building, Community, Household, Representative
 from core.dates import check_datetime
-from core.uploads import image_reencoded
+from core.uploads import image_reencoded, stored_file_delete_on_commit
 from costs.models import CostPlan
 from meetings.models import (
     DEFAULT_NOTICE_DAYS,
@@ -406,8 +406,7 @@ def candidate_remove(*, candidate: Candidate, by) -> None:
     _locked_draft(candidate.election.item.meeting)
     photo = candidate.photo.name
     candidate.delete()
-    if photo:
-        transaction.on_commit(lambda: Candidate._meta.get_field("photo").storage.delete(photo))
+    stored_file_delete_on_commit(Candidate._meta.get_field("photo").storage, photo)
 
 
 def publish_problems(meeting: Meeting, now: datetime) -> list[str]:
