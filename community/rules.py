@@ -66,7 +66,8 @@ rules.add_perm("community.manage_join_codes", is_staff_role)
 rules.add_perm("community.manage_bindings", is_committee)
 rules.add_perm("community.see_full_phones", is_committee)
 # Anyone who belongs to the community (a role or a bound household) may see its public pages.
-rules.add_perm("community.view_community", is_any_role | is_household_member)
+belongs = is_any_role | is_household_member
+rules.add_perm("community.view_community", belongs)
 # The register of residents' representatives (居民代表): the committee and its secretary keep it.
 rules.add_perm("community.view_representatives", is_staff_role)
 rules.add_perm("community.manage_representatives", is_staff_role)
@@ -75,7 +76,6 @@ rules.add_perm("community.manage_representatives", is_staff_role)
 # The committee, its secretary and the party organisation keep the register and see everyone with their phones;
 # a household member registers themself; everyone of the community sees the listed ones (they agreed), with phones.
 manages_volunteers = is_committee | is_secretary | is_party
-belongs = is_any_role | is_household_member
 rules.add_perm("community.manage_volunteers", manages_volunteers)
 rules.add_perm("community.join_volunteers", is_household_member)
 rules.add_perm("community.view_volunteer_contacts", belongs)

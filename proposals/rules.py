@@ -22,8 +22,7 @@ def is_secretary(user, obj) -> bool:
 
 @rules.predicate
 def belongs_to_community(user, obj) -> bool:
-    community = _community(obj)
-    return community_rules.is_any_role(user, community) or community_rules.is_household_member(user, community)
+    return community_rules.belongs.test(user, _community(obj))
 
 
 @rules.predicate
