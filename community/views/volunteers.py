@@ -58,7 +58,8 @@ def _typed(request) -> dict:
 
 def _input(community: Community, typed: dict) -> VolunteerInput:
     entrance_id = int_param(typed["entrance"]) if typed["entrance"] else None
-    entrance = Entrance.objects.filter(pk=entrance_id).first() if entrance_id is not None else None
+    entrances = Entrance.objects.filter(building__community=community).select_related("building")
+    entrance = entrances.filter(pk=entrance_id).first() if entrance_id is not None else None
     return VolunteerInput(
         name=typed["name"],
         entrance=entrance,
