@@ -4,8 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Community
+from community.selectors import household_at
 from reports.models import Category
-from reports.selectors import household_by_code, place_from_choice
+from reports.selectors import place_from_choice
 
 # --- The resident's pages (wt-resident) ---------------------------------------------------------------------------
 
@@ -69,7 +70,7 @@ class ReportForm(forms.Form):
         if not code:
             self.add_error("household", _("Say which household, e.g. 3-5-502."))
             return data
-        data["household"] = household_by_code(self.community, code)
+        data["household"] = household_at(self.community, code)
         if data["household"] is None:
             self.add_error(
                 "household",

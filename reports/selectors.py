@@ -32,8 +32,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Building, Community, District, Entrance, Household, HouseholdBinding, Role
-from community.search import parse_household_query
-from community.selectors import household_search
 from reports.models import (
     OPEN_STATES,
     WHISTLE_STATES,
@@ -421,18 +419,9 @@ def place_from_choice(value: str) -> tuple[Building | None, Entrance | None]:
     return None, None
 
 
-def household_by_code(community: Community, code: str) -> Household | None:
-    """The one household of `community` that "3-5-502" (or "3号楼5单元502") names, or None."""
-    query = parse_household_query(code)
-    if not (query.building and query.entrance and query.room):
-        return None
-    found = list(household_search(community, query, full_phones=False).select_related("entrance__building")[:2])
-    return found[0] if len(found) == 1 else None
-
-
 def own_household(community: Community, user) -> Household | None:
     """The household the user is bound to in `community`, when there is exactly one."""
-    found = list(Household.objects.filter(bindings__user=user, entrance__building__community=community)[:2])
+    found = list(Household.objects.bound_to(user, community.pk)[:2])
     return found[0] if len(found) == 1 else None
 
 
