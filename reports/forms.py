@@ -78,9 +78,3 @@ class ReportForm(forms.Form):
                 % {"code": code},
             )
         return data
-
-    def clean_description(self):
-        text = self.cleaned_data["description"].strip()
-        if not text:
-            raise forms.ValidationError(_("Say what is wrong."))
-        return text

@@ -574,17 +574,15 @@ class YearCounts:
 
 
 def reports_per_year(community: Community) -> YearCounts:
+    """Every year's reports per category: a scan of all the community's reports (the page of all years reads the
+    same from its months)."""
     rows = (
         Report.objects.filter(community=community)
         .order_by()
         .values(year=ExtractYear("created_at"), cat=F("category"))
-        .annotate(n=Count("pk"))
+        .annotate(all=Count("pk"))
     )
-    by_category = {(row["year"], row["cat"]): row["n"] for row in rows}
-    totals: dict[int, int] = {}
-    for (year, _cat), n in by_category.items():
-        totals[year] = totals.get(year, 0) + n
-    return YearCounts(years=sorted(totals), totals=totals, by_category=by_category)
+    return _per_year(rows)
 
 
 @dataclass
@@ -726,12 +724,8 @@ def _month_rows(community: Community, year: int | None) -> list[dict]:
     )
 
 
-def handling_per_month(community: Community, year: int | None) -> HandlingByMonth:
-    """Time to first response and to closing, and satisfaction, by the month the report came in."""
-    return _handling(_month_rows(community, year), year)
-
-
 def _handling(rows: list[dict], year: int | None) -> HandlingByMonth:
+    """Time to first response and to closing, and satisfaction, by the month the report came in."""
     by_month: dict[tuple[int, int], Handling] = {}
     overall = Handling()
     for row in rows:

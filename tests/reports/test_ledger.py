@@ -149,7 +149,7 @@ def test_reports_per_building(story):
 
 
 def test_time_to_first_response_and_to_closing_and_satisfaction(story):
-    handling = selectors.handling_per_month(story.community, 2020)
+    handling = selectors.ledger(story.community, 2020).handling
     march = handling.get((2020, 3))
     assert march.reports == 8 and march.responded == 2 and march.response_hours == Decimal("3.0")  # (2 + 4) / 2
     # closed after 3 days (satisfied) and after 8 days exactly minus 0 h (14:00 → 14:00 of the 10th): 8 days
@@ -167,7 +167,7 @@ def test_time_to_first_response_and_to_closing_and_satisfaction(story):
 def test_merged_reports_are_not_counted_in_the_handling(story):
     duplicate, original = Report.objects.filter(created_at__year=2020, state=ReportState.NEW)[:2]
     Report.objects.filter(pk=duplicate.pk).update(state=ReportState.MERGED, duplicate_of=original)
-    assert selectors.handling_per_month(story.community, 2020).overall.reports == 11
+    assert selectors.ledger(story.community, 2020).handling.overall.reports == 11
     assert selectors.reports_per_year(story.community).totals[2020] == 12
 
 
