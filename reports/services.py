@@ -501,10 +501,10 @@ def district_setup(
         district, _created = District.objects.update_or_create(slug=slug, defaults={"name": name})
         for department in names:
             Department.objects.get_or_create(district=district, name=department)
-        existing = set(Department.objects.filter(district=district).values_list("name", flat=True))
-        if unknown - existing:
+        by_name = {d.name: d for d in Department.objects.filter(district=district)}
+        if missing := unknown - by_name.keys():
             raise ReportError(
-                _("No such department in this district: %(names)s") % {"names": "、".join(sorted(unknown - existing))}
+                _("No such department in this district: %(names)s") % {"names": "、".join(sorted(missing))}
             )
         Community.objects.filter(pk__in=[c.pk for c in communities]).update(district=district)
         for community in communities:  # the caller's objects say so too
@@ -512,7 +512,5 @@ def district_setup(
         for user in staff_users:
             DistrictStaff.objects.get_or_create(user=user, district=district)
         for department, user in member_users:
-            DepartmentMember.objects.get_or_create(
-                user=user, department=Department.objects.get(district=district, name=department)
-            )
+            DepartmentMember.objects.get_or_create(user=user, department=by_name[department])
     return district
