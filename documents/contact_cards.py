@@ -4,8 +4,6 @@ Small: rendered in the request (WeasyPrint, documents.render)."""
 
 from __future__ import annotations
 
-import base64
-
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -19,22 +17,11 @@ from community.volunteers import ContactCard, contact_cards
 from core.access import refuse
 from core.params import int_param
 from documents.builders import pdf_lang
-from documents.render import render_pdf
+from documents.render import png_data_url, render_pdf
 from documents.views import pdf_response
 
 # A card is a page: a whole large community's entrances are printed building by building.
 INLINE_CARDS = 200
-
-
-def _photo_data_url(volunteer) -> str:
-    """The stored photo (a PNG re-encoded at upload) as a data: URL: the renderer fetches nothing else."""
-    if not volunteer.photo:
-        return ""
-    try:
-        with volunteer.photo.open("rb") as file:
-            return "data:image/png;base64," + base64.b64encode(file.read()).decode("ascii")
-    except FileNotFoundError:
-        return ""
 
 
 def render_contact_cards(community: Community, cards: list[ContactCard]) -> bytes:
@@ -42,17 +29,12 @@ def render_contact_cards(community: Community, cards: list[ContactCard]) -> byte
     pages = [
         {
             "entrance": card.entrance,
-            "members": [{"volunteer": v, "photo": _photo_data_url(v)} for v in card.volunteers],
+            "members": [{"volunteer": v, "photo": png_data_url(v.photo)} for v in card.volunteers],
         }
         for card in cards
     ]
     context = {"community": community, "pages": pages, "printed_at": timezone.localtime(), "lang": pdf_lang()}
     return render_pdf(render_to_string("documents/contact_cards.html", context))
-
-
-def _param(request, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int_param(value) if value else None
 
 
 @never_cache
@@ -67,12 +49,12 @@ def contact_cards_pdf(request, slug: str):
     if request.GET.get("entrance"):
         entrance = get_object_or_404(
             Entrance.objects.select_related("building"),
-            pk=_param(request, "entrance") or 0,
+            pk=int_param(request.GET.get("entrance")) or 0,
             building__community=community,
         )
         part = f"{entrance.building.name}-{entrance.name}"
     elif request.GET.get("building"):
-        building = get_object_or_404(Building, pk=_param(request, "building") or 0, community=community)
+        building = get_object_or_404(Building, pk=int_param(request.GET.get("building")) or 0, community=community)
         part = building.name
     cards = contact_cards(community, building=building, entrance=entrance)
     if not cards:

@@ -3,8 +3,6 @@ committee to print and put in letterboxes. Small enough to render in the request
 
 from __future__ import annotations
 
-import base64
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect
@@ -21,7 +19,7 @@ from costs.models import Bill, BillStatus
 from costs.selectors import bills_of, payment_instructions_for, plan_for
 from costs.templatetags.cost_tags import method_phrase
 from documents.builders import pdf_lang
-from documents.render import render_pdf
+from documents.render import png_data_url, render_pdf
 from documents.selectors import place_label
 from documents.views import pdf_response
 from proposals.access import proposal_for
@@ -30,17 +28,6 @@ from proposals.access import proposal_for
 # of a large community is printed building by building (the page says so).
 INLINE_NOTICES = 300
 NOTICE_RELATED = ("household__owner", "household__entrance__building")
-
-
-def _qr_data_url(instructions) -> str:
-    """The stored QR code (a PNG re-encoded at upload) as a data: URL: the renderer fetches nothing else."""
-    if instructions is None or not instructions.qr:
-        return ""
-    try:
-        with instructions.qr.open("rb") as file:
-            return "data:image/png;base64," + base64.b64encode(file.read()).decode("ascii")
-    except FileNotFoundError:
-        return ""
 
 
 def _place(bill: Bill) -> str:
@@ -60,7 +47,7 @@ def render_payment_notices(proposal, bills: list[Bill]) -> bytes:
         "method_phrase": method_phrase(plan.method),
         "notices": [{"bill": bill, "place": _place(bill)} for bill in bills],
         "instructions": instructions if instructions and not instructions.is_empty else None,
-        "qr": _qr_data_url(instructions),
+        "qr": png_data_url(instructions.qr if instructions is not None else None),
         "printed_at": timezone.localtime(),
         "lang": pdf_lang(),
     }

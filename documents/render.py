@@ -6,6 +6,7 @@ on first use, so starting Django does not pay its second of import time.
 
 from __future__ import annotations
 
+import base64
 import logging
 import threading
 from pathlib import Path
@@ -93,3 +94,15 @@ def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
     font_config, print_css = _resources()
     document = HTML(string=html, base_url=base_url, url_fetcher=URLFetcher(allowed_protocols=("data",)))
     return document.write_pdf(stylesheets=[print_css], font_config=font_config)
+
+
+def png_data_url(file) -> str:
+    """A stored PNG (re-encoded at upload) as a data: URL, the only way a picture reaches a rendered page (the
+    renderer fetches nothing); "" when there is none, or its file is missing."""
+    if not file:
+        return ""
+    try:
+        with file.open("rb") as handle:
+            return "data:image/png;base64," + base64.b64encode(handle.read()).decode("ascii")
+    except FileNotFoundError:
+        return ""
