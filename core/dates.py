@@ -53,3 +53,8 @@ def within_db_range(field: str, *, nullable: bool = True, dates: bool = False) -
     earliest, latest = (EARLIEST_DATE, DB_LATEST.date()) if dates else (DB_EARLIEST, DB_LATEST)
     condition = Q(**{f"{field}__gte": earliest, f"{field}__lte": latest})
     return Q(**{f"{field}__isnull": True}) | condition if nullable else condition
+
+
+def local_minute(moment: datetime | None) -> str:
+    """A moment as printed and exported: Beijing's local time to the minute ("2026-12-06 15:30"), "" for none."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""

@@ -23,12 +23,13 @@ from django.utils.translation import ngettext
 
 from community.models import Building, Household, Representative
 from community.qr import join_qr_svg
+from core.dates import local_minute
 from documents import ballot_sheets
 from documents.ballot_sheets import BallotAgenda, BallotCandidate, BallotElection, BallotHousehold, BallotMatter
 from documents.builders import Progress, _render, job_workers, pdf_lang
 from documents.chunked import RenderStats, render_volumes
 from documents.jobs import JobFile
-from documents.selectors import local_minute, place_label
+from documents.selectors import place_label
 from documents.store import pdf_stored
 from meetings.models import BlankCountsAs, Meeting, MeetingElector, MeetingState
 from meetings.selectors import agenda_rows, meeting_electorate

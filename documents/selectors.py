@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from community.models import Community, Entrance, Household, JoinCode
 from consult.models import Assignment, Visit
 from consult.selectors import Helper, committee_helper, entrance_helpers
+from core.dates import local_minute
 from core.identity import mask_phone
 from documents.annex import AnnexRow
 from documents.slips import Slip
@@ -30,10 +31,6 @@ def place_label(building: str, entrance: str, room: str) -> str:
     building_label = f"{building}号楼" if building.isdigit() else building
     entrance_label = f"{entrance}单元" if entrance.isdigit() else entrance
     return f"{building_label}{entrance_label}{room}"
-
-
-def local_minute(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 # --- The per-household register annex -------------------------------------------------------------------

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from community.models import Building, Entrance
 from config.xlsx import append, table_sheet, workbook_bytes
-from core.dates import EARLIEST_DATE
+from core.dates import EARLIEST_DATE, local_minute
 from reports import charts
 from reports.models import Category, Rating, ReportState
 from reports.selectors import Ledger, LedgerRow
@@ -138,10 +138,6 @@ def ledger_context(ledger: Ledger, *, width: int = 640) -> dict:
 # --- The workbook ---------------------------------------------------------------------------------------------
 
 
-def _when(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
 def ledger_xlsx(ledger: Ledger, rows: list[LedgerRow]) -> bytes:
     """Two sheets: every report of the period, and the ledger's tables. Text cells never become formulas
     (config.xlsx.append): building names, places and department names are typed by people."""
@@ -172,14 +168,14 @@ def ledger_xlsx(ledger: Ledger, rows: list[LedgerRow]) -> bytes:
             sheet,
             [
                 row.number,
-                _when(row.created_at),
+                local_minute(row.created_at),
                 categories.get(row.category, row.category),
                 str(Building(name=row.building)) if row.building else "",
                 str(Entrance(building=Building(name=row.building), name=row.entrance)) if row.entrance else "",
                 row.location,
                 states.get(row.state, row.state),
-                _when(row.first_response_at),
-                _when(row.closed_at),
+                local_minute(row.first_response_at),
+                local_minute(row.closed_at),
                 ratings.get(row.rating, ""),
                 "、".join(row.departments),
             ],

@@ -18,6 +18,7 @@ from django.utils.translation import pgettext
 
 from community.qr import join_qr_svg
 from consult.models import PartyKind, Position
+from core.dates import local_minute
 from costs.models import CostMethod, Sharers, SubsidySource
 from documents import annex
 from documents.builders import annex_summary, annex_text, folio_css, job_workers, pdf_lang
@@ -55,8 +56,7 @@ def _label(choices, value: str) -> str:
 
 
 def _when(text: str | None) -> str:
-    moment = parse_datetime(text) if text else None
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return local_minute(parse_datetime(text) if text else None)
 
 
 def _day(text: str | None) -> str:
