@@ -2,7 +2,7 @@
 (triage); the departments' inbox and the district's page; the resident's pages — lists, the choices of the report
 form, and a report's history in plain words; the ledger (台账)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -681,10 +681,8 @@ class Handling:
         return mean(self.closing_seconds, self.closed, DAY)
 
     def add(self, other: "Handling") -> None:
-        for name in ("reports", "responded", "response_seconds", "closed", "closing_seconds"):
+        for name in (f.name for f in fields(self)):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.satisfied += other.satisfied
-        self.unsatisfied += other.unsatisfied
 
 
 @dataclass
