@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import groupby
 
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -264,3 +265,28 @@ def representative_rows(community: Community) -> list:
             "pk",
         )
     )
+
+
+def place_choices(community: Community, *, whole_building: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """A select's groups of places, one per building in walking order: the building itself ("b<id>", labelled
+    `whole_building` % {"building": …}) and its entrances ("e<id>"). One query."""
+    entrances = (
+        Entrance.objects.filter(building__community=community)
+        .select_related("building")
+        .order_by("building__sort_key", "building__pk", "sort_key", "pk")
+    )
+    groups = []
+    for building, group in groupby(entrances, key=lambda entrance: entrance.building):
+        options = [(f"b{building.pk}", whole_building % {"building": building})]
+        options += [(f"e{entrance.pk}", str(entrance)) for entrance in group]
+        groups.append((str(building), options))
+    return groups
+
+
+def place_ids(value: str) -> tuple[int | None, int | None]:
+    """The (building id, entrance id) a place_choices value names: "b12" → (12, None), "e7" → (None, 7); anything
+    else (None, None)."""
+    if len(value) > 1 and value[0] in "be" and value[1:].isdigit() and len(value) < 20:
+        number = int(value[1:])
+        return (number, None) if value[0] == "b" else (None, number)
+    return None, None

@@ -4,12 +4,11 @@ or kind is simply not valid."""
 
 import re
 from decimal import Decimal
-from itertools import groupby
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Entrance
+from community.selectors import place_choices, place_ids
 from meetings.models import Meeting
 from messaging.models import Batch
 from messaging.selectors import Audience
@@ -27,21 +26,6 @@ KIND_LABELS = {
 }
 
 
-def place_choices(community) -> list:
-    """The whole electorate, or one building (all its entrances) or one entrance of the community. One query."""
-    entrances = (
-        Entrance.objects.filter(building__community=community)
-        .select_related("building")
-        .order_by("building__sort_key", "sort_key", "pk")
-    )
-    choices = [(WHOLE, _("Every building"))]
-    for building, group in groupby(entrances, key=lambda entrance: entrance.building):
-        options = [(f"b{building.pk}", _("%(building)s, every entrance") % {"building": building})]
-        options += [(f"e{entrance.pk}", str(entrance)) for entrance in group]
-        choices.append((str(building), options))
-    return choices
-
-
 class ComposeForm(forms.Form):
     kind = forms.ChoiceField(label=_("What to send"), widget=forms.RadioSelect)
     not_reached = forms.BooleanField(
@@ -57,7 +41,8 @@ class ComposeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(kind, KIND_LABELS[kind]) for kind in kinds]
         self.fields["kind"].error_messages["invalid_choice"] = _("Choose one of the kinds of message offered.")
-        self.fields["place"].choices = place_choices(subject.community)
+        places = place_choices(subject.community, whole_building=_("%(building)s, every entrance"))
+        self.fields["place"].choices = [(WHOLE, _("Every building")), *places]
         self.fields["place"].error_messages["invalid_choice"] = _("Choose a building or an entrance of this community.")
         if kinds:
             self.fields["kind"].initial = kinds[0]
@@ -69,13 +54,13 @@ class ComposeForm(forms.Form):
         return token
 
     def audience(self) -> Audience:
-        kind, place = self.cleaned_data["kind"], self.cleaned_data["place"]
-        reminder = kind == Batch.Kind.REMINDER
+        reminder = self.cleaned_data["kind"] == Batch.Kind.REMINDER
+        building_id, entrance_id = place_ids(self.cleaned_data["place"])
         return Audience(
             not_voted=reminder,
             not_reached=reminder and self.cleaned_data["not_reached"],
-            building_id=int(place[1:]) if place.startswith("b") else None,
-            entrance_id=int(place[1:]) if place.startswith("e") else None,
+            building_id=building_id,
+            entrance_id=entrance_id,
         )
 
     def place_label(self) -> str:

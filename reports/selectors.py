@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Building, Community, District, Entrance, Household, HouseholdBinding, Role
+from community.selectors import place_ids
 from reports.models import (
     OPEN_STATES,
     WHISTLE_STATES,
@@ -394,28 +395,13 @@ def public_reports(community: Community):
     )
 
 
-def place_choices(community: Community) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The report form's "where" select: per building, the building itself ("b<id>") and its entrances ("e<id>")."""
-    entrances: dict[int, list[Entrance]] = {}
-    for entrance in Entrance.objects.filter(building__community=community).select_related("building"):
-        entrances.setdefault(entrance.building_id, []).append(entrance)
-    groups = []
-    for building in Building.objects.filter(community=community).order_by("sort_key", "pk"):
-        options = [(f"b{building.pk}", _("%(building)s (the whole building)") % {"building": building})]
-        options += [
-            (f"e{e.pk}", str(e)) for e in sorted(entrances.get(building.pk, []), key=lambda e: (e.sort_key, e.pk))
-        ]
-        groups.append((str(building), options))
-    return groups
-
-
 def place_from_choice(value: str) -> tuple[Building | None, Entrance | None]:
     """The building or entrance a "where" value names (any community: report_create refuses another one's)."""
-    if len(value) > 1 and value[0] in "be" and value[1:].isdigit():
-        if value[0] == "b":
-            return Building.objects.filter(pk=int(value[1:])).first(), None
-        entrance = Entrance.objects.select_related("building").filter(pk=int(value[1:])).first()
-        return None, entrance
+    building_id, entrance_id = place_ids(value)
+    if building_id is not None:
+        return Building.objects.filter(pk=building_id).first(), None
+    if entrance_id is not None:
+        return None, Entrance.objects.select_related("building").filter(pk=entrance_id).first()
     return None, None
 
 

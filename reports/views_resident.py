@@ -11,12 +11,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from community.models import Community
+from community.selectors import place_choices
 from core.uploads import private_png_response
 from reports.forms import ReportForm
 from reports.models import Category, Report, ReportPhoto, ReportState
 from reports.selectors import (
     own_household,
-    place_choices,
     public_reports,
     report_history,
     reports_by,
@@ -83,7 +83,7 @@ def report_new(request, slug: str):
             "community": community,
             "form": form,
             "categories": Category.choices,
-            "places": place_choices(community),
+            "places": place_choices(community, whole_building=gettext_lazy("%(building)s (the whole building)")),
             "for_household": for_household,
         },
         status=400 if form.errors else 200,
