@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.sms import TEMPLATES, signed
 from accounts.sms import render as render_text
+from community.access import permitted_community
 from community.models import Community, Household
 from meetings.models import Meeting
 from messaging.forms import ComposeForm, PolicyForm
@@ -66,13 +67,6 @@ def _subject(request, of: str, pk: int) -> Proposal | Meeting:
     if not request.user.has_perm("messaging.send_batch", subject):
         raise PermissionDenied
     return subject
-
-
-def _community(request, slug: str, perm: str) -> Community:
-    community = get_object_or_404(Community, slug=slug)
-    if not request.user.has_perm(perm, community):
-        raise PermissionDenied
-    return community
 
 
 def _url(subject: Proposal | Meeting, name: str) -> str:
@@ -265,7 +259,7 @@ def batch_detail(request, pk: int):
 @never_cache
 def community_batches(request, slug: str):
     """The community's batches, newest first; what can be texted about now; this month's spend against the budget."""
-    community = _community(request, slug, "messaging.view_batches")
+    community = permitted_community(request, slug, "messaging.view_batches")
     batches = Batch.objects.filter(community=community).select_related("proposal", "meeting", "created_by")
     subjects = [subject for subject, kinds in open_for_texts(timezone.now(), community=community)]
     return render(
@@ -286,7 +280,7 @@ def community_batches(request, slug: str):
 @never_cache
 def policy(request, slug: str):
     """The community's limits: the monthly budget, automatic notices and reminders."""
-    community = _community(request, slug, "messaging.manage_policy")
+    community = permitted_community(request, slug, "messaging.manage_policy")
     current = policy_of(community)
     if request.method == "POST":
         form = PolicyForm(request.POST)

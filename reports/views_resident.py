@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from community.models import Community
+from community.access import permitted_community
 from community.selectors import place_choices
 from core.uploads import private_png_response
 from reports.forms import ReportForm
@@ -24,13 +24,6 @@ from reports.selectors import (
 from reports.services import report_confirm, report_create
 
 REPORTS_PER_PAGE = 20
-
-
-def _community(request, slug: str, perm: str) -> Community:
-    community = get_object_or_404(Community, slug=slug)
-    if not request.user.has_perm(perm, community):
-        raise PermissionDenied
-    return community
 
 
 def _report(request, pk: int, perm: str) -> Report:
@@ -47,7 +40,7 @@ def _report(request, pk: int, perm: str) -> Report:
 
 @login_required
 def report_new(request, slug: str):
-    community = _community(request, slug, "reports.add_report")
+    community = permitted_community(request, slug, "reports.add_report")
     for_household = request.user.has_perm("reports.report_for_household", community)
     form = ReportForm(
         request.POST if request.method == "POST" else None, community=community, for_household=for_household
@@ -178,7 +171,7 @@ def report_confirm_view(request, pk: int):
 @require_safe
 @login_required
 def my_reports(request, slug: str):
-    community = _community(request, slug, "community.view_community")
+    community = permitted_community(request, slug, "community.view_community")
     own = reports_by(community, request.user)
     mine = Paginator(own, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
     neighbours = None

@@ -7,18 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from community.access import community_or_refuse
 from community.models import Community, Representative
 from community.selectors import household_at, representative_rows
 from community.services import representative_add as representative_add_service
 from community.services import representative_remove as representative_remove_service
-from core.access import refuse
-
-
-def _community_or_refuse(request, slug: str, perm: str):
-    community = get_object_or_404(Community, slug=slug)
-    if not request.user.has_perm(perm, community):
-        return community, refuse(request)
-    return community, None
 
 
 def _list_page(request, community: Community, *, typed: dict | None = None, error: str = "", status: int = 200):
@@ -43,7 +36,7 @@ def _list_page(request, community: Community, *, typed: dict | None = None, erro
 
 @login_required
 def representative_list(request, slug: str):
-    community, refusal = _community_or_refuse(request, slug, "community.view_representatives")
+    community, refusal = community_or_refuse(request, slug, "community.view_representatives")
     if refusal:
         return refusal
     return _list_page(request, community)
@@ -51,7 +44,7 @@ def representative_list(request, slug: str):
 
 @require_POST
 def representative_add(request, slug: str):
-    community, refusal = _community_or_refuse(request, slug, "community.manage_representatives")
+    community, refusal = community_or_refuse(request, slug, "community.manage_representatives")
     if refusal:
         return refusal
     typed = {
@@ -78,7 +71,7 @@ def representative_add(request, slug: str):
 
 @require_POST
 def representative_remove(request, slug: str, pk: int):
-    community, refusal = _community_or_refuse(request, slug, "community.manage_representatives")
+    community, refusal = community_or_refuse(request, slug, "community.manage_representatives")
     if refusal:
         return refusal
     representative = get_object_or_404(Representative.objects.of(community), pk=pk)

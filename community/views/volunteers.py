@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from community.access import community_or_refuse
 from community.models import Community, Entrance, Volunteer
 from community.volunteers import (
     VolunteerInput,
@@ -25,13 +26,6 @@ from community.volunteers import (
 from core.access import refuse
 from core.params import int_param
 from core.uploads import private_png_response
-
-
-def _community_or_refuse(request, slug: str, perm: str):
-    community = get_object_or_404(Community, slug=slug)
-    if not request.user.has_perm(perm, community):
-        return community, refuse(request)
-    return community, None
 
 
 def _volunteer_or_refuse(request, slug: str, pk: int, perm: str):
@@ -103,7 +97,7 @@ def _register_page(request, community: Community, *, typed: dict | None = None, 
 @require_http_methods(["GET", "HEAD", "POST"])
 def volunteer_list(request, slug: str):
     """GET: the register and a form; POST: the committee registers someone (with or without an account)."""
-    community, refusal = _community_or_refuse(request, slug, "community.manage_volunteers")
+    community, refusal = community_or_refuse(request, slug, "community.manage_volunteers")
     if refusal:
         return refusal
     if request.method != "POST":
@@ -146,7 +140,7 @@ def _form_page(request, community, *, volunteer=None, typed=None, error="", stat
 def volunteer_join(request, slug: str):
     """党员、志愿者回小区报到: a household member registers themself; once registered, the page shows the registration
     to change."""
-    community, refusal = _community_or_refuse(request, slug, "community.join_volunteers")
+    community, refusal = community_or_refuse(request, slug, "community.join_volunteers")
     if refusal:
         return refusal
     existing = own_registration(community, request.user)
@@ -261,7 +255,7 @@ def volunteer_photo(request, slug: str, pk: int):
 @login_required
 @require_safe
 def entrance_contacts_page(request, slug: str, pk: int):
-    community, refusal = _community_or_refuse(request, slug, "community.view_volunteer_contacts")
+    community, refusal = community_or_refuse(request, slug, "community.view_volunteer_contacts")
     if refusal:
         return refusal
     entrance = get_object_or_404(Entrance.objects.select_related("building"), pk=pk, building__community=community)
