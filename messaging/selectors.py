@@ -65,7 +65,7 @@ def open_for_texts(now: datetime, *, community=None) -> list[tuple[Proposal | Me
     notice, and reminders once it votes). Of every community, or of one. Proposals, then meetings, the soonest to
     close first. Two queries."""
     proposals = Proposal.objects.filter(state=State.VOTING, voting_opens_at__lte=now, voting_closes_at__gt=now)
-    meetings = Meeting.objects.filter(state__in=[MeetingState.NOTICE, MeetingState.VOTING], voting_closes_at__gt=now)
+    meetings = Meeting.objects.before_close(now)
     if community is not None:
         proposals, meetings = proposals.filter(community=community), meetings.filter(community=community)
     texts: list[tuple[Proposal | Meeting, list[str]]] = [
