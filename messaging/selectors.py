@@ -64,13 +64,16 @@ def open_for_texts(now: datetime, *, community=None) -> list[tuple[Proposal | Me
     open (a reminder, or the notice that voting opened); a meeting from its notice until its voting closes (its
     notice, and reminders once it votes). Of every community, or of one. Proposals, then meetings, the soonest to
     close first. Two queries."""
-    proposals = Proposal.objects.filter(state=State.VOTING, voting_opens_at__lte=now, voting_closes_at__gt=now)
+    # Whether a proposal's voting is open is Proposal.voting_status's reading, as the committee's action bar reads
+    # it: the query only narrows to the voting state, where not yet open and ended-but-not-closed are few.
+    proposals = Proposal.objects.filter(state=State.VOTING)
     meetings = Meeting.objects.before_close(now)
     if community is not None:
         proposals, meetings = proposals.filter(community=community), meetings.filter(community=community)
     texts: list[tuple[Proposal | Meeting, list[str]]] = [
         (proposal, [Batch.Kind.REMINDER, Batch.Kind.OPENED])
         for proposal in proposals.select_related("community").order_by("voting_closes_at", "pk")
+        if proposal.voting_status(now) == Proposal.OPEN
     ]
     for meeting in meetings.select_related("community").order_by("voting_closes_at", "pk"):
         voting = meeting.state == MeetingState.VOTING

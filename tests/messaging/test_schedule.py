@@ -203,6 +203,20 @@ def test_the_job_and_the_pages_open_the_same_subjects_with_the_same_kinds(actors
     assert [subject for subject, kinds in open_for_texts(now)] == [meeting]
 
 
+def test_a_proposal_is_open_for_texts_exactly_while_its_voting_status_is_open(actors, voting, now):
+    """open_for_texts reads a proposal's window as Proposal.voting_status does (the action bar's reading), at the
+    edges of the window [opens, closes) and after it, before the scheduled job closes the proposal."""
+    window(voting, now - timedelta(days=1), now + timedelta(days=1))
+    opens, closes = voting.voting_opens_at, voting.voting_closes_at
+    second = timedelta(seconds=1)
+    moments = [opens - second, opens, now, closes - second, closes, closes + timedelta(days=1)]
+    is_open = [voting.voting_status(moment) == Proposal.OPEN for moment in moments]
+    assert is_open == [False, True, True, True, False, False]
+    for moment, expected in zip(moments, is_open, strict=True):
+        listed = [subject for subject, kinds in open_for_texts(moment, community=actors.community)] == [voting]
+        assert listed == expected
+
+
 # --- The result and the bills --------------------------------------------------------------------------------
 
 
