@@ -1,5 +1,6 @@
 """Reads of the messaging app: what may be texted about now (`open_for_texts`), who a batch reaches (`recipients`),
-how much of the month's budget is spent and left (`month_budget`), and the time a text may go out (quiet hours)."""
+how much of the month's budget is spent and left (`month_budget`) and whether a planned batch may go out
+(`plan_refusal`), and the time a text may go out (quiet hours)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -8,7 +9,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.sms import Template
 from community.models import Household, HouseholdBinding, Representative
 from consult.models import Visit
 from meetings.models import AgendaItem, ElectionBallot, Meeting, MeetingElector, MeetingState
@@ -52,6 +55,19 @@ class Recipients:
     households: int = 0  # chosen households reached (with a phone, not opted out)
     opted_out: int = 0
     without_phone: int = 0
+
+
+@dataclass
+class Plan:
+    """A batch as it would be made (messaging.services.batch_plan): the template, each phone's parameters and what it
+    costs."""
+
+    template: Template
+    chosen: Recipients
+    params: list[dict[str, str]]
+    parts: list[int]
+    estimated_cost: Decimal
+    sample: str  # the text of the first message, with the signature, as the phone shows it
 
 
 def policy_of(community) -> Policy:
@@ -202,6 +218,23 @@ class MonthBudget:
 def month_budget(community, now: datetime | None = None) -> MonthBudget:
     """The month's budget, spent and left, as every page shows it and as a batch is refused against. Two queries."""
     return MonthBudget(budget=policy_of(community).monthly_budget, spent=month_spent(community, now))
+
+
+def plan_refusal(plan: Plan, *, kind: str, month: MonthBudget) -> str:
+    """Why a batch as planned may not go out: it reaches nobody, or it would go over the month's budget; "" if it
+    may. The preview shows it beside `month`; batch_create refuses (or keeps, for an automatic batch) on it."""
+    if not plan.params:
+        if kind == Batch.Kind.RESULT:
+            return _(
+                "No separate text of the result: every household with a mobile number gets its bill, which says so."
+            )
+        return _("No household to text: nobody chosen has a mobile number, or all opted out.")
+    if plan.estimated_cost > month.left:
+        return _(
+            "This batch would cost about ¥%(estimate)s, and only ¥%(left)s of this month's ¥%(budget)s budget for "
+            "text messages is left. Choose fewer households, or raise the budget."
+        ) % {"estimate": plan.estimated_cost, "left": month.left, "budget": month.budget}
+    return ""
 
 
 def price_per_part() -> Decimal:

@@ -170,6 +170,17 @@ def test_over_budget_the_preview_says_so_and_the_send_creates_nothing(voting, ac
     assert not Batch.objects.exists() and not Message.objects.exists()
 
 
+def test_the_preview_reads_the_months_budget_once_for_its_figures_and_its_refusal(voting, actors, client_as):
+    Policy.objects.create(community=actors.community, monthly_budget=Decimal("0.10"))
+    client = client_as(actors.users["committee"])
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(preview_url(voting)).content.decode()
+    assert "only ¥0.10 of this month" in html and re.search(r'id="figure-left">[^<]*<b>¥0.10</b>', html)
+    read = [q["sql"] for q in queries.captured_queries if 'FROM "messaging_policy"' in q["sql"]]
+    spent = [q["sql"] for q in queries.captured_queries if 'SUM("messaging_message"."cost")' in q["sql"]]
+    assert len(read) == len(spent) == 1
+
+
 def test_nobody_to_text(voting, estate, actors, client_as):
     second = estate[4].entrance
     for household in second.households.all():
