@@ -75,17 +75,23 @@ def policy_of(community) -> Policy:
     return Policy.objects.filter(community=community).first() or Policy(community=community)
 
 
-def open_for_texts(now: datetime, *, community=None) -> list[tuple[Proposal | Meeting, list[str]]]:
+def open_for_texts(
+    now: datetime, *, community=None, subject: Proposal | Meeting | None = None
+) -> list[tuple[Proposal | Meeting, list[str]]]:
     """What may be texted about at `now`, each with the kinds of batch it may have: a proposal while its voting is
     open (a reminder, or the notice that voting opened); a meeting from its notice until its voting closes (its
-    notice, and reminders once it votes). Of every community, or of one. Proposals, then meetings, the soonest to
-    close first. Two queries."""
+    notice, and reminders once it votes). Of every community, or of one; or only `subject`, if it is open. Proposals,
+    then meetings, the soonest to close first. Two queries; one for a subject."""
     # Whether a proposal's voting is open is Proposal.voting_status's reading, as the committee's action bar reads
     # it: the query only narrows to the voting state, where not yet open and ended-but-not-closed are few.
     proposals = Proposal.objects.filter(state=State.VOTING)
     meetings = Meeting.objects.before_close(now)
     if community is not None:
         proposals, meetings = proposals.filter(community=community), meetings.filter(community=community)
+    if isinstance(subject, Proposal):
+        proposals, meetings = proposals.filter(pk=subject.pk), meetings.none()
+    elif isinstance(subject, Meeting):
+        proposals, meetings = proposals.none(), meetings.filter(pk=subject.pk)
     texts: list[tuple[Proposal | Meeting, list[str]]] = [
         (proposal, [Batch.Kind.REMINDER, Batch.Kind.OPENED])
         for proposal in proposals.select_related("community").order_by("voting_closes_at", "pk")
@@ -98,8 +104,9 @@ def open_for_texts(now: datetime, *, community=None) -> list[tuple[Proposal | Me
 
 
 def kinds_open(subject: Proposal | Meeting, now: datetime) -> list[str]:
-    """The kinds of batch that may be sent about a subject at `now` (open_for_texts); none when it is not open."""
-    return next((kinds for open_, kinds in open_for_texts(now, community=subject.community_id) if open_ == subject), [])
+    """The kinds of batch that may be sent about a subject at `now` (open_for_texts); none when it is not open. One
+    query."""
+    return next((kinds for _open, kinds in open_for_texts(now, subject=subject)), [])
 
 
 def electorate_households(subject: Proposal | Meeting):
