@@ -53,6 +53,13 @@ class MeetingState(models.TextChoices):
     CLOSED = "closed", _("closed")
 
 
+class MeetingQuerySet(models.QuerySet):
+    def before_close(self, now):
+        """Meetings published (their notice or their voting) whose voting has not closed at `now`, whether or not the
+        scheduled job has closed them yet: while texts about them may go out (messaging's open_for_texts)."""
+        return self.filter(state__in=[MeetingState.NOTICE, MeetingState.VOTING], voting_closes_at__gt=now)
+
+
 class Meeting(models.Model):
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="meetings")
     title = models.CharField(_("title"), max_length=120)
@@ -79,6 +86,8 @@ class Meeting(models.Model):
     electorate_area = models.DecimalField(max_digits=14, decimal_places=2, default=0, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MeetingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("meeting")

@@ -95,10 +95,9 @@ def meeting_status(meeting: Meeting, now=None) -> str:
 
 
 def meeting_before_close(meeting: Meeting, now=None) -> bool:
-    """Whether the meeting is published (its notice or its voting) and its voting has not closed at `now`, whether or
-    not the scheduled job has closed it yet: while texts about it may go out (messaging's open_for_texts)."""
-    published = meeting.state in (MeetingState.NOTICE, MeetingState.VOTING)
-    return published and (now or timezone.now()) < meeting.voting_closes_at
+    """Whether the meeting is before its close at `now` (Meeting.objects.before_close): while texts about it may go
+    out. One query."""
+    return Meeting.objects.filter(pk=meeting.pk).before_close(now or timezone.now()).exists()
 
 
 _WINDOW_REFUSALS = {

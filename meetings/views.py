@@ -309,6 +309,7 @@ def meeting_detail(request, pk: int):
     meeting, refusal = meeting_or_refuse(request, pk, "meetings.view_meeting")
     if refusal is not None:
         return refusal
+    can_manage = request.user.has_perm("meetings.manage_meeting", meeting)
     return render(
         request,
         "meetings/meeting_detail.html",
@@ -316,8 +317,8 @@ def meeting_detail(request, pk: int):
             "community": meeting.community,
             "meeting": meeting,
             "rows": agenda_rows(meeting),
-            "can_manage": request.user.has_perm("meetings.manage_meeting", meeting),
-            "before_close": meeting_before_close(meeting),
+            "can_manage": can_manage,
+            "before_close": can_manage and meeting_before_close(meeting),  # the committee's text reminder
         },
     )
 

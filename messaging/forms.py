@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community.selectors import place_choices, place_ids
 from meetings.models import Meeting
-from messaging.models import Batch
+from messaging.models import Batch, parse_reminder_days
 from messaging.selectors import Audience
 from proposals.models import Proposal
 
@@ -98,9 +98,9 @@ class PolicyForm(forms.Form):
         text = "".join(self.cleaned_data["reminder_days"].replace("，", ",").split())
         if not text:
             return ""
-        days = text.split(",") if REMINDER_DAYS.match(text) else []
-        if not days or any(not 1 <= int(day) <= 30 for day in days):
+        days = parse_reminder_days(text) if REMINDER_DAYS.match(text) else []
+        if not days or any(not 1 <= day <= 30 for day in days):
             raise forms.ValidationError(
                 _('Write whole days from 1 to 30 separated by commas, e.g. "3,1" (three days and one day before).')
             )
-        return ",".join(str(day) for day in sorted({int(day) for day in days}, reverse=True))
+        return ",".join(str(day) for day in days)

@@ -19,6 +19,12 @@ from meetings.models import Meeting
 from proposals.models import Proposal
 
 
+def parse_reminder_days(text: str) -> list[int]:
+    """The days of a reminder-days text ("3,1"), each once, the furthest from the close first; what is not a whole
+    number is left out. The policy's list, and the form's normal form of what the committee wrote."""
+    return sorted({int(day) for day in text.split(",") if day.strip().isdigit()}, reverse=True)
+
+
 class Policy(models.Model):
     """A community's limits on text messages. Without a row, the defaults below apply (`policy_of`)."""
 
@@ -53,7 +59,7 @@ class Policy(models.Model):
 
     @property
     def reminder_day_list(self) -> list[int]:
-        return sorted({int(day) for day in self.reminder_days.split(",") if day.strip().isdigit()}, reverse=True)
+        return parse_reminder_days(self.reminder_days)
 
 
 class OptOut(models.Model):

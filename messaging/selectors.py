@@ -1,5 +1,6 @@
 """Reads of the messaging app: what may be texted about now (`open_for_texts`), who a batch reaches (`recipients`),
-how much of the month's budget is spent and left (`month_budget`), and the time a text may go out (quiet hours)."""
+how much of the month's budget is spent and left (`month_budget`) and whether a planned batch may go out
+(`plan_refusal`), and the time a text may go out (quiet hours)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -8,7 +9,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.sms import Template
 from community.models import Household, HouseholdBinding, Representative
 from consult.models import Visit
 from meetings.models import AgendaItem, ElectionBallot, Meeting, MeetingElector, MeetingState
@@ -54,23 +57,45 @@ class Recipients:
     without_phone: int = 0
 
 
+@dataclass
+class Plan:
+    """A batch as it would be made (messaging.services.batch_plan): the template, each phone's parameters and what it
+    costs."""
+
+    template: Template
+    chosen: Recipients
+    params: list[dict[str, str]]
+    parts: list[int]
+    estimated_cost: Decimal
+    sample: str  # the text of the first message, with the signature, as the phone shows it
+
+
 def policy_of(community) -> Policy:
     """The community's policy, or the defaults (unsaved) when the committee never changed them."""
     return Policy.objects.filter(community=community).first() or Policy(community=community)
 
 
-def open_for_texts(now: datetime, *, community=None) -> list[tuple[Proposal | Meeting, list[str]]]:
+def open_for_texts(
+    now: datetime, *, community=None, subject: Proposal | Meeting | None = None
+) -> list[tuple[Proposal | Meeting, list[str]]]:
     """What may be texted about at `now`, each with the kinds of batch it may have: a proposal while its voting is
     open (a reminder, or the notice that voting opened); a meeting from its notice until its voting closes (its
-    notice, and reminders once it votes). Of every community, or of one. Proposals, then meetings, the soonest to
-    close first. Two queries."""
-    proposals = Proposal.objects.filter(state=State.VOTING, voting_opens_at__lte=now, voting_closes_at__gt=now)
-    meetings = Meeting.objects.filter(state__in=[MeetingState.NOTICE, MeetingState.VOTING], voting_closes_at__gt=now)
+    notice, and reminders once it votes). Of every community, or of one; or only `subject`, if it is open. Proposals,
+    then meetings, the soonest to close first. Two queries; one for a subject."""
+    # Whether a proposal's voting is open is Proposal.voting_status's reading, as the committee's action bar reads
+    # it: the query only narrows to the voting state, where not yet open and ended-but-not-closed are few.
+    proposals = Proposal.objects.filter(state=State.VOTING)
+    meetings = Meeting.objects.before_close(now)
     if community is not None:
         proposals, meetings = proposals.filter(community=community), meetings.filter(community=community)
+    if isinstance(subject, Proposal):
+        proposals, meetings = proposals.filter(pk=subject.pk), meetings.none()
+    elif isinstance(subject, Meeting):
+        proposals, meetings = proposals.none(), meetings.filter(pk=subject.pk)
     texts: list[tuple[Proposal | Meeting, list[str]]] = [
         (proposal, [Batch.Kind.REMINDER, Batch.Kind.OPENED])
         for proposal in proposals.select_related("community").order_by("voting_closes_at", "pk")
+        if proposal.voting_status(now) == Proposal.OPEN
     ]
     for meeting in meetings.select_related("community").order_by("voting_closes_at", "pk"):
         voting = meeting.state == MeetingState.VOTING
@@ -79,8 +104,9 @@ def open_for_texts(now: datetime, *, community=None) -> list[tuple[Proposal | Me
 
 
 def kinds_open(subject: Proposal | Meeting, now: datetime) -> list[str]:
-    """The kinds of batch that may be sent about a subject at `now` (open_for_texts); none when it is not open."""
-    return next((kinds for open_, kinds in open_for_texts(now, community=subject.community_id) if open_ == subject), [])
+    """The kinds of batch that may be sent about a subject at `now` (open_for_texts); none when it is not open. One
+    query."""
+    return next((kinds for _open, kinds in open_for_texts(now, subject=subject)), [])
 
 
 def electorate_households(subject: Proposal | Meeting):
@@ -199,6 +225,23 @@ class MonthBudget:
 def month_budget(community, now: datetime | None = None) -> MonthBudget:
     """The month's budget, spent and left, as every page shows it and as a batch is refused against. Two queries."""
     return MonthBudget(budget=policy_of(community).monthly_budget, spent=month_spent(community, now))
+
+
+def plan_refusal(plan: Plan, *, kind: str, month: MonthBudget) -> str:
+    """Why a batch as planned may not go out: it reaches nobody, or it would go over the month's budget; "" if it
+    may. The preview shows it beside `month`; batch_create refuses (or keeps, for an automatic batch) on it."""
+    if not plan.params:
+        if kind == Batch.Kind.RESULT:
+            return _(
+                "No separate text of the result: every household with a mobile number gets its bill, which says so."
+            )
+        return _("No household to text: nobody chosen has a mobile number, or all opted out.")
+    if plan.estimated_cost > month.left:
+        return _(
+            "This batch would cost about ¥%(estimate)s, and only ¥%(left)s of this month's ¥%(budget)s budget for "
+            "text messages is left. Choose fewer households, or raise the budget."
+        ) % {"estimate": plan.estimated_cost, "left": month.left, "budget": month.budget}
+    return ""
 
 
 def price_per_part() -> Decimal:

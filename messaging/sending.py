@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.sms import TEMPLATES, Outgoing, Outstanding, SmsRefused, backend
@@ -54,6 +54,14 @@ def _voted_since(due: list[Message]) -> set[int]:
     return voted
 
 
+def _after_the_close(batch: Batch, now: datetime) -> bool:
+    """A notice or reminder whose subject's voting had closed by `now`, read from the subject loaded with the batch."""
+    if batch.kind not in BEFORE_THE_CLOSE or batch.subject is None:
+        return False
+    closes = batch.subject.voting_closes_at
+    return closes is not None and closes <= now
+
+
 def _claim(now: datetime) -> list[Message]:
     """Take up to CLAIM due messages: opted-out households' fail, so do notices and reminders of a vote that has
     closed, phones over today's cap wait for tomorrow, the rest become "sending"."""
@@ -71,11 +79,7 @@ def _claim(now: datetime) -> list[Message]:
         opted_out = set(
             OptOut.objects.filter(household_id__in={m.household_id for m in due}).values_list("household_id", flat=True)
         )
-        closed = set(
-            Batch.objects.filter(pk__in={m.batch_id for m in due if m.batch.kind in BEFORE_THE_CLOSE})
-            .filter(Q(proposal__voting_closes_at__lte=now) | Q(meeting__voting_closes_at__lte=now))
-            .values_list("pk", flat=True)
-        )
+        closed = {m.batch_id for m in due if _after_the_close(m.batch, now)}
         today = dict(
             Message.objects.filter(
                 phone__in={m.phone for m in due},

@@ -1,7 +1,6 @@
 """Writes of the messaging app: making a batch (one queued message per phone, within the month's budget), a
 household's opt-out, a community's policy, short links. Sending is messaging.sending's, on the task queue."""
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -10,9 +9,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from accounts.sms import TEMPLATES, Template, param_safe, parts, render, signed
+from accounts.sms import TEMPLATES, param_safe, parts, render, signed
 from community.models import Community
 from costs.models import Bill
 from meetings.models import Meeting
@@ -20,10 +18,11 @@ from messaging import tasks
 from messaging.models import BEFORE_THE_CLOSE, Batch, Message, OptOut, Policy, ShortLink
 from messaging.selectors import (
     Audience,
-    Recipients,
+    Plan,
     allowed_from,
     month_budget,
     participation,
+    plan_refusal,
     policy_of,
     price_per_part,
     recipients,
@@ -105,18 +104,6 @@ def batch_params(subject: Proposal | Meeting, kind: str, *, preview: bool = Fals
     return params
 
 
-@dataclass
-class Plan:
-    """A batch as it would be made: the template, each phone's parameters and what it costs."""
-
-    template: Template
-    chosen: Recipients
-    params: list[dict[str, str]]
-    parts: list[int]
-    estimated_cost: Decimal
-    sample: str  # the text of the first message, with the signature, as the phone shows it
-
-
 def batch_plan(*, subject: Proposal | Meeting, kind: str, audience: Audience, preview: bool = False) -> Plan:
     """Who a batch would reach, with which texts, at what cost. With `preview` it writes nothing (no short link)."""
     template = TEMPLATES[KIND_TEMPLATE[kind]]
@@ -140,24 +127,6 @@ def batch_plan(*, subject: Proposal | Meeting, kind: str, audience: Audience, pr
     cost = (sum(counts) * price_per_part()).quantize(Decimal("0.01"))
     sample = signed(render(template, params[0])) if params else ""
     return Plan(template=template, chosen=chosen, params=params, parts=counts, estimated_cost=cost, sample=sample)
-
-
-def plan_refusal(plan: Plan, *, kind: str, community: Community, now: datetime) -> str:
-    """Why a batch as planned may not go out: it reaches nobody, or it would go over the month's budget; "" if it
-    may. The preview shows it; batch_create refuses (or keeps, for an automatic batch) on it."""
-    if not plan.params:
-        if kind == Batch.Kind.RESULT:
-            return _(
-                "No separate text of the result: every household with a mobile number gets its bill, which says so."
-            )
-        return _("No household to text: nobody chosen has a mobile number, or all opted out.")
-    month = month_budget(community, now)
-    if plan.estimated_cost > month.left:
-        return _(
-            "This batch would cost about ¥%(estimate)s, and only ¥%(left)s of this month's ¥%(budget)s budget for "
-            "text messages is left. Choose fewer households, or raise the budget."
-        ) % {"estimate": plan.estimated_cost, "left": month.left, "budget": month.budget}
-    return ""
 
 
 def batch_create(
@@ -186,7 +155,7 @@ def batch_create(
             return existing, False
         plan = batch_plan(subject=subject, kind=kind, audience=audience)
         # An automatic batch that reaches nobody is kept too, saying why, so the job does not make it again.
-        refusal = plan_refusal(plan, kind=kind, community=community, now=now)
+        refusal = plan_refusal(plan, kind=kind, month=month_budget(community, now))
         if refusal and by is not None:
             raise MessagingError(refusal)
         electorate, voted = participation(subject)

@@ -33,6 +33,7 @@ from messaging.selectors import (
     month_budget,
     open_for_texts,
     participation,
+    plan_refusal,
     policy_of,
     quiet_hours,
 )
@@ -42,7 +43,6 @@ from messaging.services import (
     batch_key,
     batch_plan,
     opt_out_set,
-    plan_refusal,
     policy_update,
 )
 from proposals.models import Proposal
@@ -147,6 +147,7 @@ def preview(request, of: str, pk: int):
     community = subject.community
     kind, audience = form.cleaned_data["kind"], form.audience()
     plan = batch_plan(subject=subject, kind=kind, audience=audience, preview=True)
+    month = month_budget(community, now)
     back = QueryDict(mutable=True)
     back["kind"], back["place"] = kind, form.cleaned_data["place"]
     if form.cleaned_data["not_reached"]:
@@ -165,8 +166,8 @@ def preview(request, of: str, pk: int):
             "not_reached": audience.not_reached,
             "plan": plan,
             "phones": len(plan.params),
-            "month": month_budget(community, now),
-            "refusal": plan_refusal(plan, kind=kind, community=community, now=now),
+            "month": month,
+            "refusal": plan_refusal(plan, kind=kind, month=month),
             "fields": confirm,
             "quiet": quiet_hours(),
             "send_url": _url(subject, "sms_send"),

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from meetings.models import AgendaItem, Candidate, Meeting, MeetingState
+from meetings.selectors import meeting_before_close
 from meetings.services import agenda_election_add, agenda_matter_add, candidate_add, meeting_publish_notice
 from tests.meetings.conftest import make_meeting, make_proposal
 
@@ -250,6 +251,24 @@ def test_the_text_reminder_is_offered_exactly_while_texts_may_go_out(client_as, 
     Meeting.objects.filter(pk=meeting.pk).update(voting_opens_at=past - timedelta(days=3), voting_closes_at=past)
     assert Meeting.objects.get(pk=meeting.pk).state == MeetingState.VOTING
     assert not offered()
+
+
+def test_before_the_close_is_one_condition_read_in_one_query(committee, meeting, election, django_assert_num_queries):
+    """meeting_before_close reads the condition messaging's open_for_texts filters on (Meeting.objects.before_close):
+    published, and its voting not closed at the moment asked about."""
+    for name in ("甲", "乙"):
+        candidate_add(election=election, by=committee, name=name)
+    now = timezone.now()
+    with django_assert_num_queries(1):
+        assert not meeting_before_close(meeting, now)  # a draft
+    meeting_publish_notice(meeting=meeting, by=committee)
+    meeting.refresh_from_db()
+    closes = meeting.voting_closes_at
+    assert meeting_before_close(meeting, closes - timedelta(seconds=1)) and not meeting_before_close(meeting, closes)
+    assert list(Meeting.objects.before_close(now)) == [meeting]
+    assert not Meeting.objects.before_close(closes).exists()
+    Meeting.objects.filter(pk=meeting.pk).update(state=MeetingState.CLOSED)
+    assert not meeting_before_close(meeting, now)
 
 
 # --- Constant queries -----------------------------------------------------------------------------------------

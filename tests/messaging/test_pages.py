@@ -19,7 +19,8 @@ from django.utils import timezone, translation
 
 from community.models import Building, Community, HouseholdBinding
 from meetings.models import Meeting, MeetingState
-from messaging.models import Batch, Message, MessageStatus, OptOut, Policy, ShortLink
+from messaging.forms import PolicyForm
+from messaging.models import Batch, Message, MessageStatus, OptOut, Policy, ShortLink, parse_reminder_days
 from messaging.sending import messages_send_due, receipts_collect
 from proposals.models import Category, Proposal, State
 from tests.factories import EntranceFactory, HouseholdFactory, proposal_in_state
@@ -167,6 +168,17 @@ def test_over_budget_the_preview_says_so_and_the_send_creates_nothing(voting, ac
     )
     assert b"budget" in response.content
     assert not Batch.objects.exists() and not Message.objects.exists()
+
+
+def test_the_preview_reads_the_months_budget_once_for_its_figures_and_its_refusal(voting, actors, client_as):
+    Policy.objects.create(community=actors.community, monthly_budget=Decimal("0.10"))
+    client = client_as(actors.users["committee"])
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(preview_url(voting)).content.decode()
+    assert "only ¥0.10 of this month" in html and re.search(r'id="figure-left">[^<]*<b>¥0.10</b>', html)
+    read = [q["sql"] for q in queries.captured_queries if 'FROM "messaging_policy"' in q["sql"]]
+    spent = [q["sql"] for q in queries.captured_queries if 'SUM("messaging_message"."cost")' in q["sql"]]
+    assert len(read) == len(spent) == 1
 
 
 def test_nobody_to_text(voting, estate, actors, client_as):
@@ -351,6 +363,16 @@ def test_the_settings_page_saves_the_limits(actors, client_as, voting):
     assert policy.reminder_days == "7,3,1" and policy.updated_by == actors.users["committee"]
     client.post(reverse("sms_policy", args=[actors.community.slug]), {"monthly_budget": "120.50", "reminder_days": ""})
     assert Policy.objects.get().reminder_days == "" and Policy.objects.get().reminder_day_list == []
+
+
+def test_the_reminder_days_are_read_one_way_for_the_policy_and_its_form():
+    """parse_reminder_days: each day once, the furthest from the close first; what is not a whole number is left out
+    of a stored text (the form refuses it instead), and the form saves the parsed list."""
+    assert parse_reminder_days("1,3,7,3") == [7, 3, 1]
+    assert parse_reminder_days(" 2 ,x,,1.5") == [2] and parse_reminder_days("") == []
+    assert Policy(reminder_days="1,3,3").reminder_day_list == [3, 1]
+    form = PolicyForm({"monthly_budget": "300", "reminder_days": "1, 30，3,1"})
+    assert form.is_valid() and form.cleaned_data["reminder_days"] == "30,3,1"
 
 
 @pytest.mark.parametrize(

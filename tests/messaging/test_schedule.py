@@ -203,6 +203,37 @@ def test_the_job_and_the_pages_open_the_same_subjects_with_the_same_kinds(actors
     assert [subject for subject, kinds in open_for_texts(now)] == [meeting]
 
 
+def test_what_may_be_sent_about_one_subject_is_read_for_it_alone(
+    actors, estate, voting, now, django_assert_num_queries
+):
+    """kinds_open asks open_for_texts about its subject only, in one query, however many others are open."""
+    meeting, _ = published_meeting(actors, now)
+    window(voting, now - timedelta(days=4), now + timedelta(days=3))
+    make_proposal(actors.community, actors.users["committee"], State.VOTING)
+    with django_assert_num_queries(1):
+        assert kinds_open(meeting, now) == [Batch.Kind.MEETING]
+    with django_assert_num_queries(1):
+        assert kinds_open(voting, now) == [Batch.Kind.REMINDER, Batch.Kind.OPENED]
+    assert open_for_texts(now, subject=voting) == [(voting, [Batch.Kind.REMINDER, Batch.Kind.OPENED])]
+    assert open_for_texts(now, subject=meeting) == [(meeting, [Batch.Kind.MEETING])]
+    assert len(open_for_texts(now, community=actors.community)) == 3
+    assert open_for_texts(now, community=actors.other_community, subject=voting) == []
+
+
+def test_a_proposal_is_open_for_texts_exactly_while_its_voting_status_is_open(actors, voting, now):
+    """open_for_texts reads a proposal's window as Proposal.voting_status does (the action bar's reading), at the
+    edges of the window [opens, closes) and after it, before the scheduled job closes the proposal."""
+    window(voting, now - timedelta(days=1), now + timedelta(days=1))
+    opens, closes = voting.voting_opens_at, voting.voting_closes_at
+    second = timedelta(seconds=1)
+    moments = [opens - second, opens, now, closes - second, closes, closes + timedelta(days=1)]
+    is_open = [voting.voting_status(moment) == Proposal.OPEN for moment in moments]
+    assert is_open == [False, True, True, True, False, False]
+    for moment, expected in zip(moments, is_open, strict=True):
+        listed = [subject for subject, kinds in open_for_texts(moment, community=actors.community)] == [voting]
+        assert listed == expected
+
+
 # --- The result and the bills --------------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.sms import Outgoing, Outstanding, Receipt, Sent, SmsRefused
+from meetings.models import Meeting
 from messaging import sending
 from messaging.models import Batch, Message, MessageStatus
 from messaging.schedule import batches_make_due
@@ -21,6 +22,7 @@ from messaging.selectors import allowed_from
 from messaging.sending import MAX_ATTEMPTS, messages_send_due, receipts_collect, retry_delay
 from messaging.services import batch_create
 from proposals.models import Proposal
+from tests.meetings.conftest import make_meeting
 from tests.messaging.conftest import beijing
 from tests.racing import race
 
@@ -200,6 +202,27 @@ def test_a_reminder_held_past_the_close_is_not_sent(provider, voting, actors):
     assert set(batch.messages.values_list("status", "error_code")) == {(MessageStatus.FAILED, "closed")}
     assert set(result.messages.values_list("status", flat=True)) == {MessageStatus.SENT}
     assert {m.template.name for m in provider.sent} == {"result"}
+
+
+def test_a_meetings_notice_held_past_the_close_is_not_sent_and_no_query_asks_which_closed(
+    provider, voting, actors, django_assert_num_queries
+):
+    """Whether a batch's vote has closed is read from its subject, loaded with the due messages."""
+    committee = actors.users["committee"]
+    meeting = make_meeting(actors.community, committee)
+    late = NOON + timedelta(hours=10)  # 22:00: held until 08:00
+    notice, _ = batch_create(subject=meeting, kind=Batch.Kind.MEETING, by=committee, now=late)
+    reminder, _ = batch_create(subject=voting, kind=Batch.Kind.REMINDER, by=committee, now=late)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        voting_opens_at=NOON - timedelta(days=3),
+        voting_closes_at=NOON + timedelta(hours=19),  # 07:00
+    )
+    # In a savepoint: the due messages (with their batches and subjects), the opt-outs, today's texts per phone, who
+    # voted since the reminder was queued; then the notice's messages fail and the reminder's are claimed.
+    with django_assert_num_queries(8):
+        claimed = sending._claim(NOON + timedelta(hours=20))
+    assert sorted(m.pk for m in claimed) == sorted(reminder.messages.values_list("pk", flat=True))
+    assert set(notice.messages.values_list("status", "error_code")) == {(MessageStatus.FAILED, "closed")}
 
 
 def test_running_the_schedule_and_sending_again_never_texts_a_household_the_same_reminder_twice(provider, voting):
